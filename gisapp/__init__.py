@@ -1,0 +1,61 @@
+"""gisapp: a GIS server and map UI for grid-based community governance."""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import config, db, errors
+from .spatial_index import AreaIndex
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: settings, database, index, blueprints. Nothing runs at import."""
+    app = Flask(__name__)
+    app.config.from_mapping(config.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    db.init_app(app)
+    app.extensions["gisapp_index"] = AreaIndex(app.extensions["gisapp_engine"],
+                                               app.config["INDEX_REFRESH_SECONDS"])
+    errors.register(app)
+    _register_blueprints(app)
+    _register_headers(app)
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .views import areas, assets, health, locate, map_page
+    for module in (health, locate, areas, map_page, assets):
+        app.register_blueprint(module.bp)
+
+
+def _register_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(resp):
+        # Pages load only our own assets; folium's generated map needs inline script/style.
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
+            + _basemap_origin(app) + "; font-src 'self' data:; connect-src 'self'; "
+            "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
+        return resp
+
+
+def _basemap_origin(app: Flask) -> str:
+    url = app.config.get("BASEMAP_URL") or ""
+    if "://" not in url:
+        return ""
+    scheme, rest = url.split("://", 1)
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return f" {scheme}://{host}"
+
+
+def index(app: Flask | None = None) -> AreaIndex:
+    from flask import current_app
+    return (app or current_app).extensions["gisapp_index"]

@@ -1,0 +1,43 @@
+"""Settings: defaults here, overridden by GISAPP_* environment variables, then by test config."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, object] = {
+    # Points at the project-local cluster that scripts/serve starts.
+    "DATABASE_URL": "postgresql://postgres@127.0.0.1:54329/gisapp",
+    "SQL_DIR": str(ROOT / "sql"),
+    "TILES_DIR": str(ROOT / "tiles"),
+    "ASSETS_DIR": str(ROOT / "node_modules"),
+    # An XYZ template such as http://tianditu.intranet/{z}/{x}/{y}.png; empty = none.
+    "BASEMAP_URL": "",
+    "BASEMAP_ATTRIBUTION": "",
+    "MAX_BATCH_POINTS": 10_000,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Seconds between checks of the boundary generation by the in-memory index.
+    "INDEX_REFRESH_SECONDS": 1.0,
+    "DB_POOL_SIZE": 5,
+}
+
+_INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE"}
+_FLOAT_KEYS = {"INDEX_REFRESH_SECONDS"}
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Defaults overlaid with GISAPP_<KEY> environment variables, converted to their types."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key in DEFAULTS:
+        raw = environ.get(f"GISAPP_{key}")
+        if raw is None:
+            continue
+        if key in _INT_KEYS:
+            settings[key] = int(raw)
+        elif key in _FLOAT_KEYS:
+            settings[key] = float(raw)
+        else:
+            settings[key] = raw
+    return settings

@@ -1,0 +1,85 @@
+"""Domain exceptions and the one table that maps them to HTTP status codes."""
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+
+class GisappError(Exception):
+    """Base for errors that reach the client as JSON."""
+
+    code = "error"
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadInput(GisappError):
+    code = "bad_input"
+
+
+class NotFound(GisappError):
+    code = "not_found"
+
+
+class OutsideAllAreas(GisappError):
+    code = "outside_all_areas"
+
+
+class Conflict(GisappError):
+    code = "conflict"
+
+
+class TooLarge(GisappError):
+    code = "too_large"
+
+
+class Unavailable(GisappError):
+    code = "unavailable"
+
+
+STATUS: dict[type[GisappError], int] = {
+    BadInput: 400,
+    NotFound: 404,
+    OutsideAllAreas: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    Unavailable: 503,
+}
+
+
+def error_body(error: str, message: str, /, **details) -> dict:
+    return {"error": error, "message": message, **details}
+
+
+def register(app: Flask) -> None:
+    """Install handlers so every error, expected or not, answers in JSON."""
+
+    @app.errorhandler(GisappError)
+    def _domain(exc: GisappError):
+        status = STATUS.get(type(exc), 400)
+        return jsonify(error_body(exc.code, exc.message, **exc.details)), status
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return jsonify(error_body(code, exc.description or exc.name)), exc.code
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc: OperationalError):
+        app.logger.warning("database unavailable: %s", exc.orig)
+        resp = jsonify(error_body("database_unavailable", "数据库暂时不可用，请稍后重试"))
+        resp.headers["Retry-After"] = "5"
+        return resp, 503
+
+    @app.errorhandler(DBAPIError)
+    def _db_error(exc: DBAPIError):
+        # Constraint violations that validation did not catch are still the client's input.
+        pgcode = getattr(exc.orig, "pgcode", None) or ""
+        if pgcode.startswith("23") or pgcode.startswith("22"):
+            return jsonify(error_body("rejected_by_database", str(exc.orig).splitlines()[0])), 400
+        app.logger.exception("database error")
+        return jsonify(error_body("internal", "服务器内部错误")), 500

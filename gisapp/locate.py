@@ -1,0 +1,145 @@
+"""Point -> areas: which micro-grid, grid, community, street and district, and who is on duty."""
+from __future__ import annotations
+
+import math
+import numpy as np
+import shapely
+
+from .crs import to_wgs84
+from .errors import BadInput, OutsideAllAreas
+from .spatial_index import LEVEL_KEYS, NO_AREA, Snapshot
+
+MAX_ACCURACY_M = 5000.0
+
+
+def parse_coordinate(raw, name: str) -> float:
+    """A finite float from a query or JSON value, or BadInput."""
+    if raw is None or raw == "":
+        raise BadInput(f"missing parameter {name}", field=name)
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise BadInput(f"{name} must be a number", field=name)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise BadInput(f"{name} must be a number, got {str(raw)[:40]!r}", field=name) from None
+    if not math.isfinite(value):
+        raise BadInput(f"{name} must be a finite number", field=name)
+    return value
+
+
+def check_range(lng: float, lat: float) -> None:
+    """Reject out-of-range coordinates, pointing out the common lat/lng swap."""
+    if -90 <= lng <= 90 and not -90 <= lat <= 90 and -180 <= lat <= 180:
+        raise BadInput(f"lat {lat} is out of range; longitude and latitude look swapped "
+                       "(lng is east-west, lat is north-south)", field="lat")
+    if not -180 <= lng <= 180:
+        raise BadInput(f"lng {lng} is out of range [-180, 180]", field="lng")
+    if not -90 <= lat <= 90:
+        raise BadInput(f"lat {lat} is out of range [-90, 90]", field="lat")
+
+
+def parse_accuracy(raw) -> float | None:
+    if raw is None or raw == "":
+        return None
+    value = parse_coordinate(raw, "accuracy")
+    if value < 0 or value > MAX_ACCURACY_M:
+        raise BadInput(f"accuracy must be between 0 and {MAX_ACCURACY_M:g} metres", field="accuracy")
+    return value
+
+
+def accuracy_circle(lng: float, lat: float, metres: float):
+    """The accuracy circle as a polygon in degrees (local metres scaled per axis)."""
+    circle = shapely.Point(0, 0).buffer(1.0, quad_segs=16)
+    sx = metres / (111_320.0 * math.cos(math.radians(lat)))
+    sy = metres / 110_540.0
+    coords = shapely.get_coordinates(circle) * [sx, sy] + [lng, lat]
+    return shapely.Polygon(coords)
+
+
+def describe_chain(snap: Snapshot, leaf_id: int) -> dict:
+    """The areas from district to leaf, keyed by level, each with the people on duty."""
+    cached = snap.described.get(leaf_id)
+    if cached is None:
+        cached = snap.described[leaf_id] = _describe_chain(snap, leaf_id)
+    return cached
+
+
+def _describe_chain(snap: Snapshot, leaf_id: int) -> dict:
+    out = {}
+    for area_id in snap.chains[leaf_id]:
+        a = snap.areas[area_id]
+        out[LEVEL_KEYS[a.level]] = {
+            "id": a.id, "code": a.code, "name": a.name, "level": LEVEL_KEYS[a.level],
+            "office": {"name": a.office_name, "phone": a.office_phone} if a.office_phone else None,
+            "on_duty": snap.duties.get(a.id, []),
+        }
+    return out
+
+
+def find_areas_at(snap: Snapshot, lng: float, lat: float, crs: str = "wgs84",
+                  accuracy: float | None = None) -> dict:
+    """Locate one point given in `crs`; raise OutsideAllAreas when no area covers it."""
+    check_range(lng, lat)
+    wlng, wlat = (float(v) for v in to_wgs84(lng, lat, crs))
+    leaf = int(snap.leaves_at(np.array([wlng]), np.array([wlat]))[0])
+    candidates = _candidates(snap, wlng, wlat, accuracy) if accuracy else []
+    if leaf == NO_AREA and not candidates:
+        raise OutsideAllAreas(_outside_message(lng, lat), wgs84=[wlng, wlat])
+    if leaf == NO_AREA:
+        leaf = candidates[0]["id"]
+    result = {"query": {"lng": lng, "lat": lat, "crs": crs, "wgs84": [wlng, wlat],
+                        "accuracy": accuracy},
+              "areas": describe_chain(snap, leaf),
+              "ambiguous": len(candidates) > 1}
+    if accuracy:
+        result["candidates"] = candidates
+    return result
+
+
+def _candidates(snap: Snapshot, lng: float, lat: float, accuracy: float) -> list[dict]:
+    shares = snap.leaves_overlapping(accuracy_circle(lng, lat, accuracy))
+    return [{"id": aid, "code": snap.areas[aid].code, "name": snap.areas[aid].name,
+             "level": LEVEL_KEYS[snap.areas[aid].level], "overlap": round(share, 4)}
+            for aid, share in shares]
+
+
+def _outside_message(lng: float, lat: float) -> str:
+    msg = f"点 ({lng}, {lat}) 不在任何网格内 (the point lies outside every area)"
+    if -90 <= lng <= 90 and 70 <= lat <= 140:
+        msg += "; longitude and latitude may be swapped"
+    return msg
+
+
+def find_areas_many(snap: Snapshot, points: list, crs: str = "wgs84") -> list[dict]:
+    """Locate a batch of [lng, lat] points; each result is areas or an error, in order."""
+    lng, lat, errors = _parse_points(points)
+    ok = ~np.isnan(lng)
+    wlng, wlat = np.full(len(lng), np.nan), np.full(len(lat), np.nan)
+    if ok.any():
+        wlng[ok], wlat[ok] = to_wgs84(lng[ok], lat[ok], crs)
+    leaves = np.full(len(lng), NO_AREA, dtype=np.int64)
+    leaves[ok] = snap.leaves_at(wlng[ok], wlat[ok])
+    results = []
+    for i, leaf in enumerate(leaves.tolist()):
+        if i in errors:
+            results.append({"index": i, "error": "bad_input", "message": errors[i]})
+        elif leaf == NO_AREA:
+            results.append({"index": i, "error": "outside_all_areas",
+                            "message": _outside_message(float(lng[i]), float(lat[i]))})
+        else:
+            results.append({"index": i, "areas": describe_chain(snap, leaf)})
+    return results
+
+
+def _parse_points(points: list) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    lng, lat, errors = np.full(len(points), np.nan), np.full(len(points), np.nan), {}
+    for i, p in enumerate(points):
+        try:
+            if not isinstance(p, (list, tuple)) or len(p) != 2:
+                raise BadInput("each point must be [lng, lat]")
+            x, y = parse_coordinate(p[0], "lng"), parse_coordinate(p[1], "lat")
+            check_range(x, y)
+            lng[i], lat[i] = x, y
+        except BadInput as exc:
+            errors[i] = exc.message
+    return lng, lat, errors

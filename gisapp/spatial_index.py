@@ -1,0 +1,180 @@
+"""An in-memory index of the current boundaries, for lookups without a database round trip.
+
+The database stays the truth: this is a cache of `area_current` and the duties on it,
+rebuilt when the boundary or staff generation in `cache_generation` moves. A rebuild
+fetches only the geometries whose version changed, then rebuilds the STRtree over
+the leaf areas, so a boundary edit costs milliseconds, not a full reload.
+
+The rule for a point (the same as `locate_leaf` in sql/020_locate.sql): among the leaf
+areas (no live children) whose polygon covers the point, edges included, the one with
+the smallest code wins.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+LEVEL_KEYS = {1: "district", 2: "street", 3: "community", 4: "grid", 5: "microgrid"}
+NO_AREA = -1
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    id: int
+    code: str
+    level: int
+    parent_id: int | None
+    name: str
+    office_name: str | None
+    office_phone: str | None
+    households: int
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """One immutable state of the index; swapped whole, so readers never see half a rebuild."""
+
+    areas: dict[int, AreaInfo]
+    leaf_ids: np.ndarray            # area ids of leaves, sorted by code
+    leaf_geoms: np.ndarray          # shapely geometries, prepared, same order
+    tree: shapely.STRtree | None
+    chains: dict[int, tuple[int, ...]]   # leaf id -> ids from district down to the leaf
+    duties: dict[int, list[dict]]        # area id -> people on duty there
+    versions: dict[int, int] = field(default_factory=dict)  # area id -> version_id
+    geoms_by_area: dict[int, object] = field(default_factory=dict)
+    # Rendered answers per leaf, filled lazily; dies with the snapshot, so never stale.
+    described: dict[int, dict] = field(default_factory=dict)
+
+    def leaves_at(self, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """The leaf area id for each point by the locate rule, or NO_AREA."""
+        result = np.full(len(lng), len(self.leaf_ids), dtype=np.int64)
+        if self.tree is None or len(lng) == 0:
+            return np.full(len(lng), NO_AREA, dtype=np.int64)
+        points = shapely.points(lng, lat)
+        pt_idx, leaf_idx = self.tree.query(points)
+        if len(pt_idx):
+            hit = shapely.covers(self.leaf_geoms[leaf_idx], points[pt_idx])
+            # Leaves are sorted by code, so the smallest index is the smallest code.
+            np.minimum.at(result, pt_idx[hit], leaf_idx[hit])
+        found = result < len(self.leaf_ids)
+        out = np.full(len(lng), NO_AREA, dtype=np.int64)
+        out[found] = self.leaf_ids[result[found]]
+        return out
+
+    def leaves_overlapping(self, geom) -> list[tuple[int, float]]:
+        """Leaf ids whose polygon meets `geom`, with the share of `geom` inside each."""
+        if self.tree is None:
+            return []
+        idx = self.tree.query(geom, predicate="intersects")
+        total = geom.area or 1.0
+        overlaps = shapely.area(shapely.intersection(self.leaf_geoms[idx], geom)) / total
+        shares = [(int(self.leaf_ids[i]), float(s)) for i, s in zip(idx, overlaps) if s > 0]
+        return sorted(shares, key=lambda s: (-s[1], self.areas[s[0]].code))
+
+
+_AREAS_SQL = text("""
+    SELECT id, code, level, parent_id, name, office_name, office_phone, households, version_id
+    FROM area_current ORDER BY code
+""")
+_GEOMS_SQL = text("SELECT area_id, ST_AsBinary(geom) FROM area_version WHERE id = ANY(:ids)")
+_DUTIES_SQL = text("""
+    SELECT d.area_id, p.id AS person_id, p.name, p.phone, d.role, r.name_zh AS role_zh
+    FROM duty d JOIN person p ON p.id = d.person_id JOIN staff_role r ON r.role = d.role
+    WHERE p.active AND d.starts_on <= current_date
+      AND (d.ends_on IS NULL OR d.ends_on >= current_date)
+    ORDER BY d.area_id, r.rank, p.name, p.id
+""")
+_GENERATIONS_SQL = text("SELECT name, generation FROM cache_generation")
+
+
+def build_snapshot(conn: Connection, previous: Snapshot | None = None,
+                   reload_staff: bool = True) -> Snapshot:
+    """Read the current boundaries (only changed geometries) and duties into a new snapshot."""
+    rows = conn.execute(_AREAS_SQL).all()
+    areas = {r.id: AreaInfo(r.id, r.code, r.level, r.parent_id, r.name, r.office_name,
+                            r.office_phone, r.households) for r in rows}
+    versions = {r.id: r.version_id for r in rows}
+    geoms = _changed_geometries(conn, versions, previous)
+    has_child = {a.parent_id for a in areas.values() if a.parent_id is not None}
+    leaves = [a for a in areas.values() if a.id not in has_child]   # already in code order
+    leaf_ids = np.array([a.id for a in leaves], dtype=np.int64)
+    leaf_geoms = np.array([geoms[a.id] for a in leaves], dtype=object)
+    shapely.prepare(leaf_geoms)
+    tree = shapely.STRtree(leaf_geoms) if len(leaf_geoms) else None
+    if reload_staff or previous is None:
+        duties = _load_duties(conn)
+    else:
+        duties = previous.duties
+    return Snapshot(areas, leaf_ids, leaf_geoms, tree, _chains(areas, leaf_ids), duties,
+                    versions, geoms)
+
+
+def _changed_geometries(conn: Connection, versions: dict[int, int],
+                        previous: Snapshot | None) -> dict[int, object]:
+    old = previous.geoms_by_area if previous else {}
+    old_versions = previous.versions if previous else {}
+    geoms = {aid: old[aid] for aid, vid in versions.items()
+             if old_versions.get(aid) == vid and aid in old}
+    missing = [vid for aid, vid in versions.items() if aid not in geoms]
+    if missing:
+        for area_id, wkb in conn.execute(_GEOMS_SQL, {"ids": missing}):
+            geoms[area_id] = shapely.from_wkb(bytes(wkb))
+    return geoms
+
+
+def _chains(areas: dict[int, AreaInfo], leaf_ids: np.ndarray) -> dict[int, tuple[int, ...]]:
+    chains = {}
+    for leaf in leaf_ids.tolist():
+        chain, cur = [], areas.get(leaf)
+        while cur is not None:
+            chain.append(cur.id)
+            cur = areas.get(cur.parent_id) if cur.parent_id else None
+        chains[leaf] = tuple(reversed(chain))
+    return chains
+
+
+def _load_duties(conn: Connection) -> dict[int, list[dict]]:
+    duties: dict[int, list[dict]] = {}
+    for r in conn.execute(_DUTIES_SQL):
+        duties.setdefault(r.area_id, []).append(
+            {"person_id": r.person_id, "name": r.name, "phone": r.phone,
+             "role": r.role, "role_zh": r.role_zh})
+    return duties
+
+
+class AreaIndex:
+    """Holds the current snapshot and refreshes it when the database says it is stale."""
+
+    def __init__(self, engine: Engine, refresh_seconds: float = 1.0):
+        self._engine = engine
+        self._refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._generations: dict[str, int] = {}
+        self._checked_at = 0.0
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, refreshed first if the check interval has passed."""
+        if self._snapshot is None or time.monotonic() - self._checked_at > self._refresh_seconds:
+            self.refresh()
+        return self._snapshot
+
+    def refresh(self, force: bool = False) -> bool:
+        """Rebuild if any cache generation moved (or if forced); True if rebuilt."""
+        with self._lock:
+            with self._engine.connect() as conn:
+                gens = dict(conn.execute(_GENERATIONS_SQL).all())
+                self._checked_at = time.monotonic()
+                if not force and self._snapshot is not None and gens == self._generations:
+                    return False
+                staff_moved = gens.get("staff") != self._generations.get("staff")
+                self._snapshot = build_snapshot(conn, self._snapshot,
+                                                reload_staff=force or staff_moved)
+                self._generations = gens
+                return True

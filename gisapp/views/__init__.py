@@ -1,0 +1,1 @@
+"""HTTP views: thin blueprints that parse input, call a domain function and render."""

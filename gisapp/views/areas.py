@@ -1,0 +1,32 @@
+"""GET /api/areas and /api/areas/<code>: the hierarchy as GeoJSON."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from .. import db
+from ..areas import (DEFAULT_PAGE, MAX_PAGE, get_area, list_areas, parse_bbox, parse_code,
+                     parse_int, parse_level)
+
+bp = Blueprint("areas", __name__)
+
+
+@bp.get("/api/areas/<code>")
+def area_detail(code: str):
+    code = parse_code(code)
+    with db.read() as conn:
+        return jsonify(get_area(conn, code))
+
+
+@bp.get("/api/areas")
+def area_list():
+    args = request.args
+    level = parse_level(args.get("level"))
+    parent = parse_code(args["parent"], "parent") if args.get("parent") else None
+    bbox = parse_bbox(args.get("bbox"))
+    zoom = parse_int(args.get("zoom"), "zoom", None, 0, 22) if args.get("zoom") else None
+    limit = parse_int(args.get("limit"), "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    offset = parse_int(args.get("offset"), "offset", 0, 0, 10**9)
+    with db.read() as conn:
+        page = list_areas(conn, level, parent, bbox, zoom, limit, offset)
+    page["limit"], page["offset"] = limit, offset
+    return jsonify(page)

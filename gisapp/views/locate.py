@@ -1,0 +1,38 @@
+"""GET/POST /api/locate: which areas, and which people, serve a point."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .. import index
+from ..crs import parse_crs
+from ..errors import BadInput, TooLarge
+from ..jsonbody import parse_json_body
+from ..locate import find_areas_at, find_areas_many, parse_accuracy, parse_coordinate
+
+bp = Blueprint("locate", __name__)
+
+
+@bp.get("/api/locate")
+def locate_one():
+    lng = parse_coordinate(request.args.get("lng"), "lng")
+    lat = parse_coordinate(request.args.get("lat"), "lat")
+    crs = parse_crs(request.args.get("crs"))
+    accuracy = parse_accuracy(request.args.get("accuracy"))
+    return jsonify(find_areas_at(index().snapshot(), lng, lat, crs, accuracy))
+
+
+@bp.post("/api/locate")
+def locate_many():
+    body = parse_json_body(request, current_app.config["MAX_CONTENT_LENGTH"])
+    if isinstance(body, list):
+        body = {"points": body}
+    if not isinstance(body, dict) or not isinstance(body.get("points"), list):
+        raise BadInput('body must be {"points": [[lng, lat], ...], "crs": "wgs84"}')
+    points, limit = body["points"], current_app.config["MAX_BATCH_POINTS"]
+    if len(points) > limit:
+        raise TooLarge(f"{len(points)} points sent; at most {limit} per call")
+    if body.get("crs") is not None and not isinstance(body["crs"], str):
+        raise BadInput('crs must be a string such as "gcj02"', field="crs")
+    crs = parse_crs(body.get("crs"))
+    results = find_areas_many(index().snapshot(), points, crs)
+    return jsonify({"crs": crs, "count": len(results), "results": results})

@@ -1,0 +1,82 @@
+"""A tiny hand-drawn city whose answers are obvious from the coordinates (MapIt style).
+
+District 210204 is the box 121.50..121.60 E, 38.90..39.00 N. Each level halves its
+parent: streets split west/east at 121.55; communities split north/south at the
+middle of their street; grids split west/east; micro-grids split north/south.
+So the point (121.51, 38.99) is in the north-west corner of everything:
+micro-grid 210204001001001001.
+"""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+DISTRICT = ("210204", "沙河口区", (121.50, 38.90, 121.60, 39.00))
+NAMES = {2: "街道", 3: "社区", 4: "网格", 5: "微网格"}
+
+
+def halves(box, level):
+    """Split a box in two: west/east on even levels, north/south on odd levels (north first)."""
+    x0, y0, x1, y1 = box
+    if level % 2 == 0:
+        xm = round((x0 + x1) / 2, 6)
+        return [(x0, y0, xm, y1), (xm, y0, x1, y1)]
+    ym = round((y0 + y1) / 2, 6)
+    return [(x0, ym, x1, y1), (x0, y0, x1, ym)]
+
+
+def tiny_areas():
+    """(code, level, parent code, name, box) for every area, parents first."""
+    code, name, box = DISTRICT
+    out, frontier = [(code, 1, None, name, box)], [(code, box)]
+    for level in range(2, 6):
+        nxt = []
+        for parent, pbox in frontier:
+            for i, child in enumerate(halves(pbox, level), start=1):
+                ccode = f"{parent}{i:03d}"
+                out.append((ccode, level, parent, f"测试{NAMES[level]}{ccode[-5:]}", child))
+                nxt.append((ccode, child))
+        frontier = nxt
+    return out
+
+
+def load_tiny_city(engine: Engine) -> None:
+    """Insert the tiny city, one household per micro-grid centre and a duty per area."""
+    with engine.begin() as conn:
+        for code, level, parent, name, box in tiny_areas():
+            area_id = conn.execute(text("""
+                INSERT INTO area (code, level, parent_id, name, office_name, office_phone)
+                VALUES (:code, :level, (SELECT id FROM area WHERE code = :parent), :name,
+                        :name || '办公室', '0411-8000' || right(:code, 4))
+                RETURNING id"""), {"code": code, "level": level, "parent": parent,
+                                   "name": name}).scalar()
+            conn.execute(text("""
+                INSERT INTO area_version (area_id, version, geom, valid_from, author, reason)
+                VALUES (:id, 1, ST_Multi(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)),
+                        '2022-01-01 00:00+08', 'test', 'tiny city')"""),
+                {"id": area_id, "x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3]})
+            _add_staff(conn, area_id, code, level)
+            if level == 5:
+                _add_household(conn, area_id, box)
+        conn.execute(text("SELECT refresh_area_counts()"))
+
+
+ROLE_BY_LEVEL = {1: "district_supervisor", 2: "street_secretary", 3: "community_secretary",
+                 4: "grid_worker", 5: "info_officer"}
+
+
+def _add_staff(conn, area_id: int, code: str, level: int) -> None:
+    person = conn.execute(text(
+        "INSERT INTO person (name, phone) VALUES (:n, :p) RETURNING id"),
+        {"n": f"员工{code[-6:]}", "p": f"139{int(code[-8:]) % 10**8:08d}"}).scalar()
+    conn.execute(text("INSERT INTO duty (person_id, area_id, role, starts_on) "
+                      "VALUES (:p, :a, :r, '2022-01-01')"),
+                 {"p": person, "a": area_id, "r": ROLE_BY_LEVEL[level]})
+
+
+def _add_household(conn, area_id: int, box) -> None:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    conn.execute(text("""
+        INSERT INTO household (unit, room, head_name, phone, members, colour, tags, geom, area_id)
+        VALUES (1, '101', '住户', '13800000000', 2, 1, ARRAY['独居老人'],
+                ST_SetSRID(ST_MakePoint(:x, :y), 4326), :a)"""), {"x": cx, "y": cy, "a": area_id})
