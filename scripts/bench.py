@@ -1,0 +1,245 @@
+"""Benchmarks on the city-scale demo (run through scripts/bench).
+
+Starts its own PostgreSQL cluster under var/bench-pg, loads the city once and reuses
+it, starts the production server the way scripts/serve does, and drives it with wrk.
+Every figure is also given as a ratio to something measured in the same run (the
+trivial /api/ping endpoint, or the bare SQL), because these machines are shared.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gisapp import create_app, index  # noqa: E402
+from gisapp.db import apply_schema, make_engine  # noqa: E402
+from gisapp.pgcluster import Cluster  # noqa: E402
+
+PG_PORT = int(os.environ.get("GISAPP_BENCH_PG_PORT", "54339"))
+HTTP_PORT = int(os.environ.get("GISAPP_BENCH_PORT", "5055"))
+BENCH_DIR = ROOT / "var" / "bench"
+CITY_BBOX = (121.45, 38.85, 121.80, 39.05)
+WRK_LUA = ROOT / "scripts" / "wrk_report.lua"
+
+
+def ensure_city(cluster: Cluster) -> str:
+    """Start the bench cluster and load the city scale once; return the database URL."""
+    cluster.start()
+    eng = make_engine(cluster.url)
+    apply_schema(eng, ROOT / "sql")
+    with eng.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM area WHERE level = 5")).scalar()
+    if n < 30_000:
+        if n:
+            sys.exit(f"bench database holds a partial city ({n} micro-grids): rm -r var/bench-pg")
+        print("loading the city-scale demo (once; reused by later runs)...", file=sys.stderr)
+        env = dict(os.environ, GISAPP_DATABASE_URL=cluster.url)
+        subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo", "--scale", "city"], env=env, check=True)
+    eng.dispose()
+    return cluster.url
+
+
+class Server:
+    """gunicorn started as scripts/serve starts it."""
+
+    def __init__(self, url: str, workers: int = 2):
+        self.url, self.workers, self.proc = url, workers, None
+
+    def __enter__(self):
+        env = dict(os.environ, GISAPP_DATABASE_URL=self.url)
+        self.proc = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gisapp/gunicorn_conf.py"),
+             "--bind", f"127.0.0.1:{HTTP_PORT}", "--workers", str(self.workers),
+             "gisapp:create_app()"], env=env)
+        _wait_http(f"http://127.0.0.1:{HTTP_PORT}/healthz")
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+def _wait_http(url: str, timeout: float = 120) -> None:
+    import urllib.request
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def wrk(path: str, seconds: int = 10, connections: int = 16, script: Path | None = None,
+        env: dict | None = None) -> dict:
+    """Run wrk on one path; return requests/s and latency percentiles in ms."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script or WRK_LUA),
+           f"http://127.0.0.1:{HTTP_PORT}{path}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True,
+                         env=dict(os.environ, **(env or {}))).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("JSON "))
+    return json.loads(line[5:])
+
+
+def random_points(n: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x0, y0, x1, y1 = CITY_BBOX
+    return np.column_stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)])
+
+
+def land_points(app, n: int, seed: int = 1) -> np.ndarray:
+    """Random points that fall inside some area (lookups that find an answer)."""
+    with app.app_context():
+        snap = index().snapshot()
+    pts = random_points(n * 4, seed)
+    inside = snap.leaves_at(pts[:, 0], pts[:, 1]) >= 0
+    return pts[inside][:n]
+
+
+def bench_locate(url: str) -> list[dict]:
+    """HTTP single and batch lookups, in-process lookups, bare SQL and index rebuild."""
+    app = create_app({"DATABASE_URL": url})
+    pts = land_points(app, 20_000)
+    points_file = BENCH_DIR / "locate-points.txt"
+    np.savetxt(points_file, pts, fmt="%.6f")
+    rows = []
+    with Server(url):
+        ping = wrk("/api/ping")
+        rows.append(_row("ping (trivial JSON)", ping, None))
+        single = wrk("/api/locate", script=ROOT / "scripts/wrk_locate.lua",
+                     env={"GISAPP_POINTS": str(points_file)})
+        rows.append(_row("GET /api/locate", single, ping))
+        batch = _http_batch(pts[:10_000])
+    sql = _sql_rate(url, pts[:5_000])
+    inproc = _inprocess_rate(app, pts)
+    rebuild = _rebuild_ms(app, url)
+    rows[-1]["vs_sql_floor"] = round(single["rps"] / sql["single_per_s"], 2)
+    rows.append({"operation": "POST /api/locate (10,000 points)",
+                 "points_per_s": round(batch), "per_point_speedup_vs_single":
+                 round(batch / single["rps"], 1)})
+    rows.append({"operation": "SQL locate_leaf, one point per statement",
+                 "points_per_s": round(sql["single_per_s"])})
+    rows.append({"operation": "SQL locate_leaf, 5,000 points in one statement",
+                 "points_per_s": round(sql["batch_per_s"])})
+    rows.append({"operation": "in-process lookup chain (one core)", "points_per_s": round(inproc)})
+    rows.append({"operation": "index rebuild after a boundary change", "ms": round(rebuild, 1)})
+    return rows
+
+
+def _row(name: str, res: dict, baseline: dict | None) -> dict:
+    row = {"operation": name, "rps": round(res["rps"]), "p50_ms": res["p50"],
+           "p95_ms": res["p95"], "p99_ms": res["p99"], "errors": res["errors"]}
+    if baseline:
+        row["vs_ping"] = round(res["rps"] / baseline["rps"], 2)
+    return row
+
+
+def _http_batch(pts: np.ndarray, rounds: int = 5) -> float:
+    import urllib.request
+    body = json.dumps({"points": pts.tolist()}).encode()
+    started = time.perf_counter()
+    for _ in range(rounds):
+        req = urllib.request.Request(f"http://127.0.0.1:{HTTP_PORT}/api/locate", data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            assert resp.status == 200
+            resp.read()
+    return rounds * len(pts) / (time.perf_counter() - started)
+
+
+def _sql_rate(url: str, pts: np.ndarray) -> dict:
+    eng = make_engine(url)
+    with eng.connect() as conn:
+        q = text("SELECT locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326))")
+        started = time.perf_counter()
+        for x, y in pts[:2000]:
+            conn.execute(q, {"x": float(x), "y": float(y)}).scalar()
+        single = 2000 / (time.perf_counter() - started)
+        started = time.perf_counter()
+        conn.execute(text("""SELECT count(locate_leaf(ST_SetSRID(ST_MakePoint(x, y), 4326)))
+            FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS t(x, y)"""),
+            {"xs": pts[:, 0].tolist(), "ys": pts[:, 1].tolist()}).scalar()
+        batch = len(pts) / (time.perf_counter() - started)
+    eng.dispose()
+    return {"single_per_s": single, "batch_per_s": batch}
+
+
+def _inprocess_rate(app, pts: np.ndarray) -> float:
+    """The whole chain on one core: parse, convert CRS, index lookup, describe the areas."""
+    from gisapp.locate import find_areas_many
+    with app.app_context():
+        snap = index().snapshot()
+        batch = pts.tolist()
+        find_areas_many(snap, batch[:1000], "gcj02")          # warm the caches
+        started = time.perf_counter()
+        for _ in range(3):
+            find_areas_many(snap, batch, "gcj02")
+        return 3 * len(batch) / (time.perf_counter() - started)
+
+
+def _rebuild_ms(app, url: str) -> float:
+    """Commit a new version of one micro-grid, then time the index refresh that follows."""
+    eng = make_engine(url)
+    with app.app_context():
+        idx = index()
+        idx.snapshot()
+        with eng.begin() as conn:
+            conn.execute(text("""
+                WITH old AS (
+                    UPDATE area_version SET valid_to = now()
+                    WHERE id = (SELECT version_id FROM area_current WHERE level = 5 ORDER BY code LIMIT 1)
+                    RETURNING area_id, version, geom)
+                INSERT INTO area_version (area_id, version, geom, author, reason)
+                SELECT area_id, version + 1, geom, 'bench', 'index rebuild benchmark' FROM old"""))
+        started = time.perf_counter()
+        rebuilt = idx.refresh()
+        elapsed = (time.perf_counter() - started) * 1000
+    eng.dispose()
+    assert rebuilt
+    return elapsed
+
+
+def print_table(name: str, rows: list[dict]) -> None:
+    print(f"\n== {name} ==")
+    for row in rows:
+        cells = [f"{k}={v}" for k, v in row.items() if k != "operation"]
+        print(f"  {row['operation']:<48} " + "  ".join(cells))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("what", nargs="?", default="all", choices=["locate", "all"])
+    args = parser.parse_args()
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
+    url = ensure_city(cluster)
+    results = {}
+    try:
+        if args.what in ("locate", "all"):
+            results["locate"] = bench_locate(url)
+    finally:
+        cluster.stop()
+    for name, rows in results.items():
+        print_table(name, rows)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = BENCH_DIR / f"{args.what}-{stamp}.json"
+    out.write_text(json.dumps({"when": stamp, "results": results}, ensure_ascii=False, indent=1))
+    print(f"\nfigures written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
