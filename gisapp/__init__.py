@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import config, db, errors
+from . import config, db, errors, web_auth
 from .spatial_index import AreaIndex
 
 
@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["gisapp_index"] = AreaIndex(app.extensions["gisapp_engine"],
                                                app.config["INDEX_REFRESH_SECONDS"])
     errors.register(app)
+    web_auth.init_app(app)
     _register_blueprints(app)
     _register_headers(app)
     from .cli import register_commands
@@ -27,8 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import areas, assets, health, locate, map_page
-    for module in (health, locate, areas, map_page, assets):
+    from .views import areas, assets, auth_views, health, households, locate, map_page
+    for module in (health, locate, areas, map_page, assets, auth_views, households):
         app.register_blueprint(module.bp)
 
 

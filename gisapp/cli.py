@@ -6,7 +6,7 @@ import time
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import text
 
 from . import db
@@ -17,6 +17,7 @@ from . import db
               show_default=True, help="one district, or Dalian's whole urban core")
 @click.option("--seed", type=int, default=2022, show_default=True)
 @click.option("--if-empty", is_flag=True, help="do nothing if areas are already loaded")
+@with_appcontext
 def demo_command(scale: str, seed: int, if_empty: bool):
     """Load the synthetic Dalian demo city into an empty database."""
     from .demo import load_demo
@@ -36,8 +37,102 @@ def demo_command(scale: str, seed: int, if_empty: bool):
         click.echo(f"  {key}: {value}")
 
 
+# --- accounts ------------------------------------------------------------------------
+
+@click.group("users", cls=AppGroup)
+def users_group():
+    """Manage user accounts."""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, help="city_admin, grid_worker, ... (see README)")
+@click.option("--name", "display_name", help="display name")
+@click.option("--person", "person_id", type=int, help="staff record whose duties set the jurisdiction")
+@click.password_option(help="prompted for when not given")
+def users_add(username, role, display_name, person_id, password):
+    """Create a user."""
+    from . import audit, auth
+    from .access import Viewer
+    with db.engine().begin() as conn:
+        user_id = auth.add_user(conn, username, password, role, display_name, person_id)
+        audit.record(conn, Viewer.public(), "user.add", username, role=role, via="cli")
+    click.echo(f"user {username} created (id {user_id}, role {role})")
+
+
+@users_group.command("list")
+def users_list():
+    """List users."""
+    from . import auth
+    with db.engine().connect() as conn:
+        for u in auth.list_users(conn):
+            state = "disabled" if u["disabled"] else "active"
+            click.echo(f"{u['username']:<24} {u['role']:<22} person={u['person_id']} {state}")
+
+
+@users_group.command("disable")
+@click.argument("username")
+def users_disable(username):
+    """Disable a user and end their sessions."""
+    from . import audit, auth
+    from .access import Viewer
+    with db.engine().begin() as conn:
+        auth.set_disabled(conn, username)
+        audit.record(conn, Viewer.public(), "user.disable", username, via="cli")
+    click.echo(f"user {username} disabled")
+
+
+@users_group.command("reset-password")
+@click.argument("username")
+@click.password_option()
+def users_reset_password(username, password):
+    """Set a new password, unlock the account and end its sessions."""
+    from . import audit, auth
+    from .access import Viewer
+    with db.engine().begin() as conn:
+        auth.reset_password(conn, username, password)
+        audit.record(conn, Viewer.public(), "user.reset_password", username, via="cli")
+    click.echo(f"password of {username} reset")
+
+
+@click.group("tokens", cls=AppGroup)
+def tokens_group():
+    """Manage API tokens for field devices."""
+
+
+@tokens_group.command("issue")
+@click.argument("username")
+@click.option("--days", type=int, default=90, show_default=True)
+@click.option("--label", default="", help="e.g. the device")
+def tokens_issue(username, days, label):
+    """Issue a token; it is shown once and stored only hashed."""
+    from . import audit, auth
+    from .access import Viewer
+    with db.engine().begin() as conn:
+        secret = auth.issue_token(conn, username, days, label)
+        audit.record(conn, Viewer.public(), "token.issue", username, prefix=secret[:10], via="cli")
+    click.echo(secret)
+    click.echo(f"(shown once; expires in {days} days; revoke with: gisapp tokens revoke {secret[:10]})",
+               err=True)
+
+
+@tokens_group.command("revoke")
+@click.argument("token_prefix_or_id")
+def tokens_revoke(token_prefix_or_id):
+    """Revoke a token by its id or its first 10 characters."""
+    from . import audit, auth
+    from .access import Viewer
+    with db.engine().begin() as conn:
+        n = auth.revoke_token(conn, token_prefix_or_id)
+        audit.record(conn, Viewer.public(), "token.revoke", token_prefix_or_id, count=n, via="cli")
+    if not n:
+        raise click.ClickException("no live token matches")
+    click.echo(f"revoked {n} token(s)")
+
+
 def register_commands(app: Flask) -> None:
-    app.cli.add_command(demo_command)
+    for command in (demo_command, users_group, tokens_group):
+        app.cli.add_command(command)
 
 
 def main() -> None:

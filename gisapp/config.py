@@ -20,10 +20,16 @@ DEFAULTS: dict[str, object] = {
     # Seconds between checks of the boundary generation by the in-memory index.
     "INDEX_REFRESH_SECONDS": 1.0,
     "DB_POOL_SIZE": 5,
+    # Cookies carry the Secure flag; browsers accept it on http://127.0.0.1 and localhost.
+    "COOKIE_SECURE": True,
+    "SESSION_HOURS": 12,
+    "LOGIN_ATTEMPTS_PER_MINUTE": 10,
 }
 
-_INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE"}
+_INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SESSION_HOURS",
+             "LOGIN_ATTEMPTS_PER_MINUTE"}
 _FLOAT_KEYS = {"INDEX_REFRESH_SECONDS"}
+_BOOL_KEYS = {"COOKIE_SECURE"}
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
@@ -36,6 +42,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
             continue
         if key in _INT_KEYS:
             settings[key] = int(raw)
+        elif key in _BOOL_KEYS:
+            settings[key] = raw.strip().lower() in ("1", "true", "yes", "on")
         elif key in _FLOAT_KEYS:
             settings[key] = float(raw)
         else:

@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 from flask import Flask, current_app
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
@@ -89,6 +90,7 @@ def schema_status(conn: Connection, sql_dir: str | Path) -> dict:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Apply the schema from sql/ (re-runnable)."""
     applied = apply_schema(engine(), current_app.config["SQL_DIR"])

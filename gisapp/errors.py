@@ -29,6 +29,18 @@ class OutsideAllAreas(GisappError):
     code = "outside_all_areas"
 
 
+class Unauthenticated(GisappError):
+    code = "unauthenticated"
+
+
+class Forbidden(GisappError):
+    code = "forbidden"
+
+
+class RateLimited(GisappError):
+    code = "rate_limited"
+
+
 class Conflict(GisappError):
     code = "conflict"
 
@@ -43,10 +55,13 @@ class Unavailable(GisappError):
 
 STATUS: dict[type[GisappError], int] = {
     BadInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
     NotFound: 404,
     OutsideAllAreas: 404,
     Conflict: 409,
     TooLarge: 413,
+    RateLimited: 429,
     Unavailable: 503,
 }
 
@@ -61,7 +76,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(GisappError)
     def _domain(exc: GisappError):
         status = STATUS.get(type(exc), 400)
-        return jsonify(error_body(exc.code, exc.message, **exc.details)), status
+        resp = jsonify(error_body(exc.code, exc.message, **exc.details))
+        if isinstance(exc, RateLimited):
+            resp.headers["Retry-After"] = str(exc.details.get("retry_after", 60))
+        return resp, status
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

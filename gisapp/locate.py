@@ -56,28 +56,31 @@ def accuracy_circle(lng: float, lat: float, metres: float):
     return shapely.Polygon(coords)
 
 
-def describe_chain(snap: Snapshot, leaf_id: int) -> dict:
-    """The areas from district to leaf, keyed by level, each with the people on duty."""
-    cached = snap.described.get(leaf_id)
+def describe_chain(snap: Snapshot, leaf_id: int, staff: bool = True) -> dict:
+    """The areas from district to leaf, keyed by level, with offices and (for staff) people on duty."""
+    key = (leaf_id, staff)
+    cached = snap.described.get(key)
     if cached is None:
-        cached = snap.described[leaf_id] = _describe_chain(snap, leaf_id)
+        cached = snap.described[key] = _describe_chain(snap, leaf_id, staff)
     return cached
 
 
-def _describe_chain(snap: Snapshot, leaf_id: int) -> dict:
+def _describe_chain(snap: Snapshot, leaf_id: int, staff: bool) -> dict:
+    # The public sees which office serves a point and its phone, never staff members.
     out = {}
     for area_id in snap.chains[leaf_id]:
         a = snap.areas[area_id]
         out[LEVEL_KEYS[a.level]] = {
             "id": a.id, "code": a.code, "name": a.name, "level": LEVEL_KEYS[a.level],
             "office": {"name": a.office_name, "phone": a.office_phone} if a.office_phone else None,
-            "on_duty": snap.duties.get(a.id, []),
         }
+        if staff:
+            out[LEVEL_KEYS[a.level]]["on_duty"] = snap.duties.get(a.id, [])
     return out
 
 
 def find_areas_at(snap: Snapshot, lng: float, lat: float, crs: str = "wgs84",
-                  accuracy: float | None = None) -> dict:
+                  accuracy: float | None = None, staff: bool = True) -> dict:
     """Locate one point given in `crs`; raise OutsideAllAreas when no area covers it."""
     check_range(lng, lat)
     wlng, wlat = (float(v) for v in to_wgs84(lng, lat, crs))
@@ -89,7 +92,7 @@ def find_areas_at(snap: Snapshot, lng: float, lat: float, crs: str = "wgs84",
         leaf = candidates[0]["id"]
     result = {"query": {"lng": lng, "lat": lat, "crs": crs, "wgs84": [wlng, wlat],
                         "accuracy": accuracy},
-              "areas": describe_chain(snap, leaf),
+              "areas": describe_chain(snap, leaf, staff),
               "ambiguous": len(candidates) > 1}
     if accuracy:
         result["candidates"] = candidates
@@ -110,7 +113,8 @@ def _outside_message(lng: float, lat: float) -> str:
     return msg
 
 
-def find_areas_many(snap: Snapshot, points: list, crs: str = "wgs84") -> list[dict]:
+def find_areas_many(snap: Snapshot, points: list, crs: str = "wgs84",
+                    staff: bool = True) -> list[dict]:
     """Locate a batch of [lng, lat] points; each result is areas or an error, in order."""
     lng, lat, errors = _parse_points(points)
     ok = ~np.isnan(lng)
@@ -127,7 +131,7 @@ def find_areas_many(snap: Snapshot, points: list, crs: str = "wgs84") -> list[di
             results.append({"index": i, "error": "outside_all_areas",
                             "message": _outside_message(float(lng[i]), float(lat[i]))})
         else:
-            results.append({"index": i, "areas": describe_chain(snap, leaf)})
+            results.append({"index": i, "areas": describe_chain(snap, leaf, staff)})
     return results
 
 

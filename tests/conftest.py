@@ -20,7 +20,7 @@ from gisapp import create_app
 from gisapp.db import apply_schema, make_engine
 from gisapp.pgcluster import Cluster
 
-from .tiny_city import load_tiny_city
+from .tiny_city import load_tiny_city, load_tiny_users
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = "gisapp_template"
@@ -62,6 +62,7 @@ def template_db(cluster):
     eng = make_engine(_url(cluster, TEMPLATE))
     apply_schema(eng, ROOT / "sql")
     load_tiny_city(eng)
+    load_tiny_users(eng)
     eng.dispose()
     return TEMPLATE
 
@@ -81,7 +82,9 @@ def db_url(cluster, template_db):
 
 @pytest.fixture(scope="module")
 def app(db_url):
-    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "INDEX_REFRESH_SECONDS": 0.0})
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "INDEX_REFRESH_SECONDS": 0.0,
+                      # Every test client shares 127.0.0.1; test_accounts checks the limit itself.
+                      "LOGIN_ATTEMPTS_PER_MINUTE": 10_000})
     yield app
     app.extensions["gisapp_engine"].dispose()
 
@@ -99,3 +102,18 @@ def client(app):
 @pytest.fixture()
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="module")
+def tokens(app):
+    """An API token per tiny-city user, issued in this module's database."""
+    from gisapp import auth
+    from .tiny_city import TINY_USERS
+    with app.extensions["gisapp_engine"].begin() as conn:
+        return {u: auth.issue_token(conn, u, days=1) for u in TINY_USERS}
+
+
+@pytest.fixture()
+def as_user(tokens):
+    """Headers that authenticate as a tiny-city user: as_user('grid_worker')."""
+    return lambda username: {"Authorization": f"Bearer {tokens[username]}"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 
-def test_area_detail(client):
-    resp = client.get("/api/areas/210204001")
+def test_area_detail(client, as_user):
+    resp = client.get("/api/areas/210204001", headers=as_user("street_sup"))
     assert resp.status_code == 200
     f = resp.get_json()
     assert f["type"] == "Feature" and f["geometry"]["type"] == "MultiPolygon"
@@ -64,3 +64,8 @@ def test_healthz_and_ping(client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["database"]["schema_current"] is True
     assert client.get("/api/ping").get_json() == {"ok": True}
+
+
+def test_area_detail_hides_staff_from_the_public(client):
+    p = client.get("/api/areas/210204001").get_json()["properties"]
+    assert "on_duty" not in p and p["office"]["phone"]

@@ -12,19 +12,20 @@ from gisapp.crs import gcj02_to_bd09, wgs84_to_gcj02
 NW = "210204001001001001"   # the north-west micro-grid of the tiny city
 
 
-def areas_of(client, **params):
-    resp = client.get("/api/locate", query_string=params)
+def areas_of(client, headers=None, **params):
+    resp = client.get("/api/locate", query_string=params, headers=headers)
     assert resp.status_code == 200, resp.get_json()
     return resp.get_json()
 
 
-def test_point_gives_every_level_and_people(client):
-    body = areas_of(client, lng=121.51, lat=38.99)
+def test_point_gives_every_level_and_people(client, as_user):
+    body = areas_of(client, as_user("grid_worker"), lng=121.51, lat=38.99)
     areas = body["areas"]
     assert [areas[k]["code"] for k in ("district", "street", "community", "grid", "microgrid")] == [
         "210204", "210204001", "210204001001", "210204001001001", NW]
-    assert areas["grid"]["on_duty"][0]["role"] == "grid_worker"
-    assert areas["grid"]["on_duty"][0]["phone"]
+    roles = [p["role"] for p in areas["grid"]["on_duty"]]
+    assert roles == sorted(roles, key=["grid_leader", "grid_worker"].index)   # by rank
+    assert "grid_worker" in roles and all(p["phone"] for p in areas["grid"]["on_duty"])
     assert areas["community"]["office"]["phone"].startswith("0411-")
     assert body["ambiguous"] is False
 
@@ -178,3 +179,9 @@ def test_index_agrees_with_postgis_on_random_points(app, engine):
     expected = np.array([r[1] if r[1] is not None else -1 for r in rows])
     assert (leaves == expected).all()
     assert (expected == -1).sum() > 100 and (expected != -1).sum() > 2000
+
+
+def test_public_sees_offices_not_staff(client):
+    areas = areas_of(client, lng=121.51, lat=38.99)["areas"]
+    assert all("on_duty" not in a for a in areas.values())
+    assert areas["community"]["office"]["phone"]

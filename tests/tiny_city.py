@@ -80,3 +80,39 @@ def _add_household(conn, area_id: int, box) -> None:
         INSERT INTO household (unit, room, head_name, phone, members, colour, tags, geom, area_id)
         VALUES (1, '101', '住户', '13800000000', 2, 1, ARRAY['独居老人'],
                 ST_SetSRID(ST_MakePoint(:x, :y), 4326), :a)"""), {"x": cx, "y": cy, "a": area_id})
+
+
+# One user per role. Field roles hold a duty in the north-west corner of the city;
+# the "other_worker" is a grid worker of a different grid (the east half).
+TINY_USERS = {
+    # username: (role, area code of the duty or None for citywide roles, staff role)
+    "admin": ("city_admin", None, None),
+    "wall": ("wall_viewer", None, None),
+    "district_sup": ("district_supervisor", "210204", "district_supervisor"),
+    "street_sup": ("street_supervisor", "210204001", "street_secretary"),
+    "community_sup": ("community_supervisor", "210204001001", "community_secretary"),
+    "grid_leader": ("grid_leader", "210204001001001", "grid_leader"),
+    "grid_worker": ("grid_worker", "210204001001001", "grid_worker"),
+    "info_officer": ("info_officer", "210204001001001001", "info_officer"),
+    "volunteer": ("volunteer", "210204001001001001", "building_head"),
+    "other_worker": ("grid_worker", "210204002002002", "grid_worker"),
+}
+PASSWORD = "correct-horse-42"
+
+
+def load_tiny_users(engine: Engine) -> None:
+    """Create the users of TINY_USERS, each linked to a person with the duty given."""
+    from gisapp.auth import hash_password
+    pw_hash = hash_password(PASSWORD)
+    with engine.begin() as conn:
+        for username, (role, code, staff_role) in TINY_USERS.items():
+            person = None
+            if code:
+                person = conn.execute(text("INSERT INTO person (name, phone) VALUES (:n, '13900000000') "
+                                           "RETURNING id"), {"n": f"用户{username}"}).scalar()
+                conn.execute(text("""INSERT INTO duty (person_id, area_id, role, starts_on)
+                    VALUES (:p, (SELECT id FROM area WHERE code = :c), :r, '2022-01-01')"""),
+                    {"p": person, "c": code, "r": staff_role})
+            conn.execute(text("""INSERT INTO app_user (username, display_name, password_hash, role, person_id)
+                                 VALUES (:u, :u, :h, :r, :p)"""),
+                         {"u": username, "h": pw_hash, "r": role, "p": person})

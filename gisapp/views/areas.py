@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from .. import db
+from ..web_auth import current_viewer
 from ..areas import (DEFAULT_PAGE, MAX_PAGE, get_area, list_areas, parse_bbox, parse_code,
                      parse_int, parse_level)
 
@@ -14,7 +15,10 @@ bp = Blueprint("areas", __name__)
 def area_detail(code: str):
     code = parse_code(code)
     with db.read() as conn:
-        return jsonify(get_area(conn, code))
+        feature = get_area(conn, code)
+    if not current_viewer().may_see_staff_contacts():
+        feature["properties"].pop("on_duty", None)     # the public sees office phones only
+    return jsonify(feature)
 
 
 @bp.get("/api/areas")

@@ -7,6 +7,7 @@ from .. import index
 from ..crs import parse_crs
 from ..errors import BadInput, TooLarge
 from ..jsonbody import parse_json_body
+from ..web_auth import current_viewer
 from ..locate import find_areas_at, find_areas_many, parse_accuracy, parse_coordinate
 
 bp = Blueprint("locate", __name__)
@@ -18,7 +19,8 @@ def locate_one():
     lat = parse_coordinate(request.args.get("lat"), "lat")
     crs = parse_crs(request.args.get("crs"))
     accuracy = parse_accuracy(request.args.get("accuracy"))
-    return jsonify(find_areas_at(index().snapshot(), lng, lat, crs, accuracy))
+    staff = current_viewer().may_see_staff_contacts()
+    return jsonify(find_areas_at(index().snapshot(), lng, lat, crs, accuracy, staff))
 
 
 @bp.post("/api/locate")
@@ -34,5 +36,6 @@ def locate_many():
     if body.get("crs") is not None and not isinstance(body["crs"], str):
         raise BadInput('crs must be a string such as "gcj02"', field="crs")
     crs = parse_crs(body.get("crs"))
-    results = find_areas_many(index().snapshot(), points, crs)
+    staff = current_viewer().may_see_staff_contacts()
+    results = find_areas_many(index().snapshot(), points, crs, staff)
     return jsonify({"crs": crs, "count": len(results), "results": results})
