@@ -24,10 +24,16 @@ DEFAULTS: dict[str, object] = {
     "COOKIE_SECURE": True,
     "SESSION_HOURS": 12,
     "LOGIN_ATTEMPTS_PER_MINUTE": 10,
+    "PUBLIC_REPORTS_PER_MINUTE": 5,
+    # Photos live outside the web root and are served only through access checks.
+    "PHOTO_DIR": str(ROOT / "var" / "photos"),
+    "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
+    "MAX_PHOTOS": 6,
 }
 
 _INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SESSION_HOURS",
-             "LOGIN_ATTEMPTS_PER_MINUTE"}
+             "LOGIN_ATTEMPTS_PER_MINUTE", "PUBLIC_REPORTS_PER_MINUTE", "MAX_PHOTO_BYTES",
+             "MAX_PHOTOS"}
 _FLOAT_KEYS = {"INDEX_REFRESH_SECONDS"}
 _BOOL_KEYS = {"COOKIE_SECURE"}
 

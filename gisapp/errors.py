@@ -53,6 +53,10 @@ class Unavailable(GisappError):
     code = "unavailable"
 
 
+class StorageFull(GisappError):
+    code = "storage_unavailable"
+
+
 STATUS: dict[type[GisappError], int] = {
     BadInput: 400,
     Unauthenticated: 401,
@@ -63,6 +67,7 @@ STATUS: dict[type[GisappError], int] = {
     TooLarge: 413,
     RateLimited: 429,
     Unavailable: 503,
+    StorageFull: 507,
 }
 
 
