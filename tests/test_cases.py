@@ -306,3 +306,32 @@ def test_public_report_is_rate_limited_and_limited_to_public_categories(client, 
     dispute = client.post("/api/cases", json={**body, "kind": "dispute", "category": "family_dispute"})
     assert dispute.status_code == 400
     app.config["PUBLIC_REPORTS_PER_MINUTE"] = 5
+
+
+def test_evaluation_figures(client, as_user, new_case, engine):
+    h = as_user("community_sup")
+    done = new_case(description="统计用1")
+    run(client, as_user, done["id"], [
+        ("community_sup", "register", {}), ("community_sup", "dispatch", {}),
+        ("grid_worker", "accept", {}), ("grid_worker", "handle", {}),
+        ("community_sup", "send_back", {"note": "返工"}), ("grid_worker", "handle", {}),
+        ("community_sup", "verify", {}), ("community_sup", "close", {})])
+    late = new_case(description="统计用2")
+    run(client, as_user, late["id"], [("community_sup", "register", {}), ("community_sup", "dispatch", {})])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE case_file SET deadline_at = now() - interval '1 day' WHERE id = :i"),
+                     {"i": late["id"]})
+    body = client.get("/api/cases/stats?area=210204001001&group=total", headers=h).get_json()
+    total = body["rows"][0]
+    assert total["closed"] >= 1 and total["overdue_unhandled"] >= 1 and total["reworked"] >= 1
+    assert 0 < total["closure_rate"] <= 1 and total["median_hours_to_close"] is not None
+    by_area = client.get("/api/cases/stats?area=210204001001&group=area", headers=h).get_json()["rows"]
+    assert {r["grp"] for r in by_area} <= {"210204001001001", "210204001001002"}
+    assert sum(r["reported"] for r in by_area) == total["reported"]
+    csv_text = client.get("/api/cases/stats?area=210204001001&group=day&format=csv", headers=h).get_data(as_text=True)
+    assert "closure_rate" in csv_text.splitlines()[0]
+    # Another grid's worker sees none of these.
+    other = client.get("/api/cases/stats?area=210204001001&group=total", headers=as_user("other_worker")).get_json()
+    assert other["rows"] == [] or other["rows"][0]["reported"] < total["reported"]
+    assert client.get("/api/cases/stats?group=planet", headers=h).status_code == 400
+    assert client.get("/api/cases/stats?from=2026-02-01&to=2026-01-01", headers=h).status_code == 400

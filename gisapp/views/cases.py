@@ -1,16 +1,19 @@
 """The case API: report (JSON or multipart with photos), list, read, act, merge, route."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from sqlalchemy import text
 
 from .. import audit, auth, db, index, photos
 from ..areas import parse_code
 from ..case_flow import clock_flags, merge, replay, route_by_hand, transition
 from ..case_query import list_cases, parse_filters, render_cases
+from ..case_stats import case_stats, parse_period
 from ..cases import KINDS, categories, get_case, load_case, mask_for, report_case
 from ..crs import parse_crs, to_wgs84
 from ..errors import BadInput, NotFound, TooLarge
@@ -236,3 +239,35 @@ def case_route(case_id: int):
         route_by_hand(conn, viewer, case_id, code)
         audit.record(conn, viewer, "case.route", str(case_id), area=code)
     return jsonify({"routed": case_id, "area": code})
+
+
+@bp.get("/api/cases/stats")
+def cases_stats():
+    """Evaluation per area, worker or period, as JSON or CSV."""
+    viewer = current_viewer()
+    viewer.require_login()
+    args = request.args
+    area = parse_code(args["area"], "area") if args.get("area") else ""
+    since, until = parse_period(args.get("from"), args.get("to"))
+    group = args.get("group", "area")
+    fmt = args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise BadInput("format must be json or csv", field="format")
+    with db.read() as conn:
+        rows = case_stats(conn, viewer, area, group, since, until)
+    if fmt == "csv":
+        return _stats_csv(rows)
+    return jsonify({"area": area or None, "group": group, "from": since, "to": until, "rows": rows})
+
+
+STATS_FIELDS = ("grp", "label", "reported", "registered", "closed", "closure_rate", "closed_on_time",
+                "on_time_rate", "reworked", "rework_rate", "overdue_unhandled", "median_hours_to_close")
+
+
+def _stats_csv(rows: list[dict]):
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=STATS_FIELDS, extrasaction="ignore")
+    w.writeheader()
+    w.writerows(rows)
+    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=case-stats.csv"})
