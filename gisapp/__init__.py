@@ -28,8 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import areas, assets, auth_views, cases, health, households, locate, map_page
-    for module in (health, locate, areas, map_page, assets, auth_views, households, cases):
+    from .views import (areas, assets, auth_views, case_pages, cases, health, households, locate,
+                        map_page)
+    for module in (health, locate, areas, map_page, assets, auth_views, households, cases,
+                   case_pages):
         app.register_blueprint(module.bp)
 
 

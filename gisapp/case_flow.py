@@ -196,3 +196,17 @@ def clock_flags(case: dict, cal: WorkCalendar, at=None) -> dict:
     left = cal.hours_between(t, case["deadline_at"])
     return {"overdue": left < 0, "near_deadline": 0 <= left <= 0.2 * case["limit_hours"],
             "hours_left": round(left, 2)}
+
+
+def allowed_actions(viewer: Viewer, case: dict) -> list[str]:
+    """The actions this viewer may take on this case now (for the buttons on its page)."""
+    if viewer.is_public or not may_see(viewer, case):
+        return []
+    out = []
+    for action, rule in RULES.items():
+        if viewer.role not in rule.roles or case["state"] not in rule.from_states:
+            continue
+        if action == "suspend" and case["suspended_at"] or action == "resume" and not case["suspended_at"]:
+            continue
+        out.append(action)
+    return out

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from .. import audit, auth, db, index, photos
 from ..areas import parse_code
-from ..case_flow import clock_flags, merge, replay, route_by_hand, transition
+from ..case_flow import allowed_actions, clock_flags, merge, replay, route_by_hand, transition
 from ..case_query import list_cases, parse_filters, render_cases
 from ..case_stats import case_stats, parse_period
 from ..cases import KINDS, categories, get_case, load_case, mask_for, report_case
@@ -161,6 +161,7 @@ def case_detail(case_id: int):
         case = get_case(conn, viewer, case_id)
         case.update(clock_flags(case, load_calendar(conn)))
         case["events"] = replay(conn, case_id)
+        case["actions"] = allowed_actions(viewer, case)
         case["photos"] = _photo_list(conn, case_id)
     return jsonify(case)
 

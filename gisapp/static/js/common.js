@@ -1,0 +1,52 @@
+// Shared helpers for gisapp pages: CSRF-aware fetch, safe DOM building, Chinese labels.
+(function () {
+  "use strict";
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  async function api(url, options) {
+    const opts = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
+    if (opts.method && opts.method !== "GET") opts.headers["X-CSRF-Token"] = csrf();
+    if (opts.json !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(opts.json);
+      delete opts.json;
+    }
+    const resp = await fetch(url, opts);
+    const body = (resp.headers.get("content-type") || "").includes("json") ? await resp.json() : null;
+    if (!resp.ok) {
+      const err = new Error((body && body.message) || resp.statusText);
+      err.status = resp.status; err.body = body;
+      throw err;
+    }
+    return body;
+  }
+
+  // Build an element; children are nodes or strings (always inserted as text, never HTML).
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (v === null || v === undefined) return;
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v);
+    });
+    children.flat().forEach((c) => node.append(c instanceof Node ? c : String(c ?? "")));
+    return node;
+  }
+
+  const STATES = {
+    reported: "已上报", registered: "已立案", dispatched: "已派遣", in_progress: "处理中",
+    handled: "已处理", verified: "已核查", closed: "已结案", evaluated: "已评价",
+    escalated: "会商研判", cancelled: "已作废",
+  };
+  const ACTIONS = {
+    register: "立案", dispatch: "派遣", accept: "接单", handle: "处理完毕", verify: "核查通过",
+    send_back: "退回返工", close: "结案", evaluate: "评价", escalate: "提交会商研判",
+    cancel: "作废", suspend: "暂停计时", resume: "恢复计时", extend: "延期",
+  };
+  const KINDS = { incident: "事件", dispute: "矛盾纠纷", hazard: "安全隐患" };
+  const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "—");
+  const pct = (x) => (x === null || x === undefined ? "—" : (x * 100).toFixed(1) + "%");
+
+  window.gisapp = { api, el, csrf, STATES, ACTIONS, KINDS, fmtTime, pct };
+})();
