@@ -21,6 +21,7 @@ from . import db
 def demo_command(scale: str, seed: int, if_empty: bool):
     """Load the synthetic Dalian demo city into an empty database."""
     from .demo import load_demo
+    from .demo_users import create_demo_users
     eng = db.engine()
     db.apply_schema(eng, current_app.config["SQL_DIR"])
     with eng.connect() as conn:
@@ -32,9 +33,14 @@ def demo_command(scale: str, seed: int, if_empty: bool):
     summary = load_demo(eng, scale=scale, seed=seed)
     with eng.begin() as conn:
         conn.execute(text("SELECT refresh_area_counts()"))
+        users = create_demo_users(conn)
     click.echo(f"demo: loaded scale={scale} in {time.monotonic() - started:.1f}s")
     for key, value in summary.items():
         click.echo(f"  {key}: {value}")
+    # Shown this once only: the passwords are stored hashed.
+    click.echo("demo users (shown once; change them with `gisapp users reset-password`):")
+    for u in users:
+        click.echo(f"  {u['username']:<18} {u['password']:<14} {u['role']:<22} {u['area'] or '全市'}")
 
 
 # --- accounts ------------------------------------------------------------------------
