@@ -26,3 +26,18 @@ def test_demo_users_one_per_role(engine, client):
                                        "csrf_token": token})
     assert resp.status_code == 303
     assert client.get("/api/me").get_json()["jurisdiction"] == [worker["area"]]
+
+
+def test_demo_cases_fill_every_district(runner, engine):
+    result = runner.invoke(args=["demo-cases", "--per-district", "12"])
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        rows = conn.execute(text("""SELECT count(*) AS n, count(*) FILTER (WHERE area_code IS NULL) AS lost,
+                                           count(DISTINCT state) AS states
+                                    FROM case_file WHERE description LIKE '示范案件%'""")).first()
+        inside = conn.execute(text("""SELECT bool_and(ST_Covers(a.geom, c.geom) OR
+                                                      ST_DWithin(a.geom::geography, c.geom::geography, 30))
+                                      FROM case_file c JOIN area_current a ON a.id = c.area_id
+                                      WHERE c.description LIKE '示范案件%'""")).scalar()
+    # The tiny city has one household per micro-grid (16), so 12 cases fit.
+    assert rows.n == 12 and rows.lost == 0 and inside
