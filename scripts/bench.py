@@ -40,12 +40,18 @@ def ensure_city(cluster: Cluster) -> str:
     apply_schema(eng, ROOT / "sql")
     with eng.connect() as conn:
         n = conn.execute(text("SELECT count(*) FROM area WHERE level = 5")).scalar()
+    env = dict(os.environ, GISAPP_DATABASE_URL=cluster.url)
     if n < 30_000:
         if n:
             sys.exit(f"bench database holds a partial city ({n} micro-grids): rm -r var/bench-pg")
         print("loading the city-scale demo (once; reused by later runs)...", file=sys.stderr)
-        env = dict(os.environ, GISAPP_DATABASE_URL=cluster.url)
         subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo", "--scale", "city"], env=env, check=True)
+    with eng.connect() as conn:
+        cases = conn.execute(text("SELECT count(*) FROM case_file")).scalar()
+    if cases < 10_000:
+        print("adding a year of cases (once)...", file=sys.stderr)
+        subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo-cases", "--per-district", "12000"],
+                       env=env, check=True)
     eng.dispose()
     return cluster.url
 
@@ -212,6 +218,48 @@ def _rebuild_ms(app, url: str) -> float:
     return elapsed
 
 
+def bench_token(url: str, role: str = "city_admin") -> str:
+    """A fresh API token for a bench user of the given role (created once)."""
+    from gisapp import auth
+    eng = make_engine(url)
+    username = f"bench.{role.replace('_', '')}"
+    with eng.begin() as conn:
+        exists = conn.execute(text("SELECT 1 FROM app_user WHERE username = :u"), {"u": username}).first()
+        if not exists:
+            auth.add_user(conn, username, "bench-password-1", role)
+        token = auth.issue_token(conn, username, days=1, label="bench")
+    eng.dispose()
+    return token
+
+
+def bench_cases(url: str) -> list[dict]:
+    """Creating cases over HTTP (assignment and NOTIFY included) and listing a community's cases."""
+    app = create_app({"DATABASE_URL": url})
+    pts = land_points(app, 5_000, seed=3)
+    points_file = BENCH_DIR / "case-points.txt"
+    np.savetxt(points_file, pts, fmt="%.6f")
+    token = bench_token(url)
+    eng = make_engine(url)
+    with eng.connect() as conn:
+        communities = conn.execute(text("""SELECT area_code FROM (
+            SELECT left(area_code, 12) AS area_code, count(*) AS n FROM case_file
+            WHERE area_code IS NOT NULL GROUP BY 1) t ORDER BY n DESC LIMIT 200""")).scalars().all()
+    eng.dispose()
+    paths_file = BENCH_DIR / "case-list-paths.txt"
+    paths_file.write_text("".join(f"/api/cases?area={c}&limit=100\n" for c in communities))
+    rows = []
+    with Server(url):
+        ping = wrk("/api/ping")
+        rows.append(_row("ping (trivial JSON)", ping, None))
+        create = wrk("/api/cases", script=ROOT / "scripts/wrk_cases.lua", connections=8,
+                     env={"GISAPP_POINTS": str(points_file), "GISAPP_TOKEN": token})
+        rows.append(_row("POST /api/cases (assign + notify)", create, ping))
+        listing = wrk("/api/cases", script=ROOT / "scripts/wrk_paths.lua", connections=4,
+                      env={"GISAPP_PATHS": str(paths_file), "GISAPP_TOKEN": token})
+        rows.append(_row("GET /api/cases?area=<community>", listing, ping))
+    return rows
+
+
 def print_table(name: str, rows: list[dict]) -> None:
     print(f"\n== {name} ==")
     for row in rows:
@@ -221,7 +269,7 @@ def print_table(name: str, rows: list[dict]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["locate", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "all"])
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
@@ -230,6 +278,8 @@ def main() -> int:
     try:
         if args.what in ("locate", "all"):
             results["locate"] = bench_locate(url)
+        if args.what in ("cases", "all"):
+            results["cases"] = bench_cases(url)
     finally:
         cluster.stop()
     for name, rows in results.items():
