@@ -155,7 +155,8 @@ def tokens_revoke(token_prefix_or_id):
 
 
 def register_commands(app: Flask) -> None:
-    for command in (demo_command, demo_cases_command, users_group, tokens_group):
+    from .boundary_cli import boundaries_group
+    for command in (demo_command, demo_cases_command, users_group, tokens_group, boundaries_group):
         app.cli.add_command(command)
 
 

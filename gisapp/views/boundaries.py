@@ -1,0 +1,134 @@
+"""The boundary editor: its API (read, save, split, merge, delete, history, revert) and page."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from .. import db, index
+from ..access import SUPERVISORS
+from ..areas import parse_code
+from ..boundaries import save_children
+from ..boundary_input import parse_edit, parse_line, parse_name, parse_reason, parse_version, read_body
+from ..boundary_ops import (area_history, editor_view, merge_areas, revert_area, search_areas,
+                            split_area)
+from ..errors import BadInput
+from ..web_auth import current_viewer
+
+bp = Blueprint("boundaries", __name__)
+
+
+def _body() -> dict:
+    """The JSON body of an edit, read only once the sender is known to be a supervisor."""
+    current_viewer().require_role(*SUPERVISORS)
+    body = read_body(request, current_app.config["MAX_CONTENT_LENGTH"])
+    if not isinstance(body, dict):
+        raise BadInput("请求体必须是 JSON 对象 (body must be a JSON object)")
+    return body
+
+
+def _optional_version(body: dict, key: str) -> int | None:
+    return None if body.get(key) is None else parse_version(body[key], key)
+
+
+def _saved(operation, *args, dry_run: bool = False, **kwargs):
+    """Run one edit in one transaction; once committed, make lookups see it at once.
+
+    A dry run does all the same work, validation included, then rolls it back: the
+    editor previews a split or a merge this way before the user saves.
+    """
+    with db.engine().connect() as conn:
+        with conn.begin() as tx:
+            summary = operation(conn, current_viewer(), *args, **kwargs)
+            if dry_run:
+                tx.rollback()
+    if not dry_run:
+        index().refresh(force=True)
+    return jsonify({**summary, "dry_run": dry_run})
+
+
+def _dry_run(body: dict) -> bool:
+    value = body.get("dry_run", False)
+    if not isinstance(value, bool):
+        raise BadInput("dry_run 必须是 true 或 false (dry_run must be a boolean)", field="dry_run")
+    return value
+
+
+@bp.get("/api/boundaries/search")
+def boundary_search():
+    viewer = current_viewer()
+    viewer.require_login()
+    q = (request.args.get("q") or "").strip()[:40]
+    with db.read() as conn:
+        return jsonify({"areas": search_areas(conn, viewer, q)})
+
+
+@bp.get("/api/boundaries/<code>")
+def boundary_read(code: str):
+    viewer = current_viewer()
+    viewer.require_login()
+    with db.read() as conn:
+        return jsonify(editor_view(conn, viewer, parse_code(code)))
+
+
+@bp.put("/api/boundaries/<code>")
+def boundary_save(code: str):
+    body = _body()
+    return _saved(save_children, parse_code(code), parse_edit(body), dry_run=_dry_run(body))
+
+
+@bp.post("/api/areas/<code>/split")
+def area_split(code: str):
+    body = _body()
+    return _saved(split_area, parse_code(code), parse_line(body.get("line")),
+                  parse_version(body.get("version")), name=parse_name(body.get("name"), "body"),
+                  reason=parse_reason(body.get("reason"), default=f"拆分 {code}"),
+                  dry_run=_dry_run(body))
+
+
+@bp.post("/api/areas/<code>/merge")
+def area_merge(code: str):
+    body = _body()
+    other = parse_code(body.get("with"), "with")
+    return _saved(merge_areas, parse_code(code), other, _optional_version(body, "version"),
+                  _optional_version(body, "with_version"),
+                  reason=parse_reason(body.get("reason"), default=f"合并 {other} 到 {code}"),
+                  dry_run=_dry_run(body))
+
+
+@bp.post("/api/areas/<code>/delete")
+def area_delete(code: str):
+    """Delete an area by handing its territory to a neighbour (a merge seen from the other side)."""
+    body = _body()
+    heir = parse_code(body.get("to"), "to")
+    return _saved(merge_areas, heir, parse_code(code), _optional_version(body, "to_version"),
+                  _optional_version(body, "version"),
+                  reason=parse_reason(body.get("reason"), default=f"撤销 {code}，并入 {heir}"),
+                  dry_run=_dry_run(body))
+
+
+@bp.post("/api/areas/<code>/revert")
+def area_revert(code: str):
+    body = _body()
+    version = parse_version(body.get("version"))
+    return _saved(revert_area, parse_code(code), version,
+                  reason=parse_reason(body.get("reason"), default=f"恢复 {code} 第 {version} 版"),
+                  dry_run=_dry_run(body))
+
+
+@bp.get("/api/areas/<code>/history")
+def area_history_view(code: str):
+    current_viewer().require_login()
+    with db.read() as conn:
+        return jsonify(area_history(conn, parse_code(code)))
+
+
+@bp.get("/editor")
+def editor_page():
+    """边界编辑: supervisors draw and correct the boundaries inside their jurisdiction."""
+    viewer = current_viewer()
+    if viewer.is_public:
+        return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")), code=303)
+    if viewer.role not in SUPERVISORS:
+        return render_template("editor/editor.html", allowed=False), 403
+    # Citywide viewers start from the search box (the page opens the first district).
+    start = request.args.get("area") or (viewer.prefixes[0] if viewer.prefixes else "")
+    return render_template("editor/editor.html", allowed=True, start=start)
