@@ -28,10 +28,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import (areas, assets, auth_views, case_pages, cases, health, households, locate,
-                        map_page)
+    from .views import (areas, assets, auth_views, boundaries, case_pages, cases, health,
+                        households, locate, map_page)
     for module in (health, locate, areas, map_page, assets, auth_views, households, cases,
-                   case_pages):
+                   case_pages, boundaries):
+        app.register_blueprint(module.bp)
+    # The map wall: vector tiles, live events, the /wall page.
+    from .views import events, tiles, wall
+    for module in (tiles, events, wall):
         app.register_blueprint(module.bp)
 
 

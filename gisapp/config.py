@@ -29,12 +29,22 @@ DEFAULTS: dict[str, object] = {
     "PHOTO_DIR": str(ROOT / "var" / "photos"),
     "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
     "MAX_PHOTOS": 6,
+    # Vector tiles (tiles/layers.toml): disk cache (empty = memory only), memory LRU size,
+    # and how often a request checks for invalidations the listener may have missed.
+    "TILE_CACHE_DIR": str(ROOT / "var" / "tile-cache"),
+    "TILE_MEMORY_ENTRIES": 4096,
+    "TILE_SYNC_SECONDS": 1.0,
+    # Live updates (/api/events): heartbeat comment interval, reconnect hint, replay ring.
+    "SSE_HEARTBEAT_SECONDS": 15.0,
+    "SSE_RETRY_MS": 3000,
+    "SSE_RING_SIZE": 1000,
+    "SSE_QUEUE_SIZE": 1000,
 }
 
 _INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SESSION_HOURS",
              "LOGIN_ATTEMPTS_PER_MINUTE", "PUBLIC_REPORTS_PER_MINUTE", "MAX_PHOTO_BYTES",
-             "MAX_PHOTOS"}
-_FLOAT_KEYS = {"INDEX_REFRESH_SECONDS"}
+             "MAX_PHOTOS", "TILE_MEMORY_ENTRIES", "SSE_RETRY_MS", "SSE_RING_SIZE", "SSE_QUEUE_SIZE"}
+_FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "TILE_SYNC_SECONDS", "SSE_HEARTBEAT_SECONDS"}
 _BOOL_KEYS = {"COOKIE_SECURE"}
 
 

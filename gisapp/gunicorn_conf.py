@@ -1,12 +1,20 @@
 """gunicorn settings for scripts/serve and the benchmarks."""
-worker_class = "gthread"
-threads = 4
+# gevent workers: the map wall's event streams (/api/events) stay open for hours, one
+# greenlet each, so they never starve ordinary requests the way a thread pool would.
+worker_class = "gevent"
+worker_connections = 1000
 timeout = 60
 graceful_timeout = 10
 keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
+
+
+def post_fork(server, worker):
+    """Make psycopg2 wait cooperatively (gevent), in the worker only, never at import."""
+    from psycogreen.gevent import patch_psycopg
+    patch_psycopg()
 
 
 def post_worker_init(worker):

@@ -1,0 +1,301 @@
+"""The tile cache: an in-memory LRU in front of a disk cache, and their invalidation.
+
+A key is (access class, layer, z, x, y): the access class (gisapp.tiles.access_class)
+keeps, say, a grid worker's household points from ever being served to the public.
+
+Invalidation. Triggers (sql/090_tiles.sql) record each change as a region in
+`tile_dirty` (group + WGS 84 bbox) and NOTIFY 'gisapp_tiles'. Every process applies the
+rows after the last id it has seen (`sync`, called by the process's listener in
+gisapp.live as soon as a NOTIFY arrives, and at most every TILE_SYNC_SECONDS by
+requests as a fallback): entries of layers that depend on the group, at every zoom,
+whose tile (widened by the tile buffer) touches the region are dropped from memory and
+deleted from disk. Nothing else is touched.
+
+Every entry carries the generation (the last applied `tile_dirty` id) at which its
+rendering started. A render that raced a change is not stored, and a disk entry written
+by another process is checked against the regions applied since its generation before
+it is trusted. Ids are handed out before commit, so a gap in the ids may fill later:
+gaps are remembered for a while and asked for again.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from .tiles import Registry, tile_range
+
+HEADER = struct.Struct(">QB")       # generation, flags (bit 0: carries personal data)
+MAX_REGIONS = 20_000
+GAP_SECONDS = 120.0
+SYNC_BATCH = 5000
+
+_NEW_ROWS = text("""
+    SELECT id, grp, minx, miny, maxx, maxy FROM tile_dirty
+    WHERE id > :after OR id = ANY(CAST(:gaps AS bigint[]))
+    ORDER BY id LIMIT :limit
+""")
+_RECENT = text("SELECT id, grp, minx, miny, maxx, maxy FROM tile_dirty ORDER BY id DESC LIMIT :n")
+_LAST_ID = text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM tile_dirty_id_seq")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One cached tile."""
+
+    data: bytes
+    etag: str
+    gen: int
+    personal: bool = False
+    expires: float | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """One recorded change: a group of data and the WGS 84 box it touched."""
+
+    id: int
+    grp: str
+    bbox: tuple[float, float, float, float]
+
+
+def etag_of(data: bytes) -> str:
+    """A strong ETag: a hash of the tile's bytes."""
+    return '"' + hashlib.sha256(data).hexdigest()[:24] + '"'
+
+
+class TileCache:
+    """Memory LRU + disk cache for one process, kept exact by `tile_dirty`."""
+
+    def __init__(self, registry_fn, directory: str | Path | None, namespace: str,
+                 memory_entries: int = 4096):
+        self._registry_fn = registry_fn
+        self._root = Path(directory) / namespace if directory else None
+        self._memory: OrderedDict[tuple, Entry] = OrderedDict()
+        self._capacity = memory_entries
+        self._regions: deque[Region] = deque()
+        self._gaps: dict[int, float] = {}
+        self._lock = threading.RLock()
+        self.applied = 0
+        self.floor = 0
+        self.started = False
+        self.last_sync = 0.0
+
+    # --- reading and writing ------------------------------------------------------------
+
+    def get(self, key: tuple) -> Entry | None:
+        """The cached tile for `key`, from memory or disk, if still valid."""
+        now = time.time()
+        with self._lock:
+            entry = self._memory.get(key)
+            if entry is not None:
+                if entry.expires is None or entry.expires > now:
+                    self._memory.move_to_end(key)
+                    return entry
+                del self._memory[key]
+        entry = self._read_disk(key, now)
+        if entry is not None:
+            with self._lock:
+                self._remember(key, entry)
+        return entry
+
+    def put(self, key: tuple, data: bytes, gen: int, personal: bool = False) -> Entry:
+        """Store a freshly rendered tile, unless a change arrived while it was rendered."""
+        layer = self._registry_fn().layers[key[1]]
+        expires = time.time() + layer.ttl_seconds if layer.ttl_seconds else None
+        entry = Entry(data, etag_of(data), gen, personal, expires)
+        with self._lock:
+            if self.applied > gen and self._touched_since(key, gen):
+                return entry
+            self._remember(key, entry)
+        self._write_disk(key, entry)
+        return entry
+
+    def _remember(self, key: tuple, entry: Entry) -> None:
+        self._memory[key] = entry
+        self._memory.move_to_end(key)
+        while len(self._memory) > self._capacity:
+            self._memory.popitem(last=False)
+
+    def _path(self, key: tuple) -> Path:
+        cls, layer, z, x, y = key
+        return self._root / cls / layer / str(z) / str(x) / f"{y}.pbf"
+
+    def _read_disk(self, key: tuple, now: float) -> Entry | None:
+        if self._root is None:
+            return None
+        path = self._path(key)
+        try:
+            raw = path.read_bytes()
+            mtime = path.stat().st_mtime
+        except OSError:
+            return None
+        gen, flags = HEADER.unpack_from(raw)
+        layer = self._registry_fn().layers.get(key[1])
+        ttl = layer.ttl_seconds if layer else None
+        with self._lock:
+            stale = gen < self.floor or self._touched_since(key, gen)
+        if stale or layer is None or (ttl and mtime + ttl <= now):
+            _unlink(path)
+            return None
+        data = raw[HEADER.size:]
+        return Entry(data, etag_of(data), gen, bool(flags & 1), mtime + ttl if ttl else None)
+
+    def _write_disk(self, key: tuple, entry: Entry) -> None:
+        if self._root is None:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(HEADER.pack(entry.gen, int(entry.personal)) + entry.data)
+            os.replace(tmp, path)
+        except OSError:
+            pass            # a full or read-only disk costs speed, never correctness
+
+    # --- invalidation -------------------------------------------------------------------
+
+    def _touched_since(self, key: tuple, gen: int) -> bool:
+        """Whether a region applied after generation `gen` touches the tile `key`."""
+        return any(r.id > gen and self._touches(r, key) for r in reversed(self._regions))
+
+    def _touches(self, region: Region, key: tuple) -> bool:
+        cls, layer_name, z, x, y = key
+        registry = self._registry_fn()
+        layer = registry.layers.get(layer_name)
+        if layer is None or region.grp not in layer.depends_for(cls):
+            return False
+        x0, y0, x1, y1 = tile_range(region.bbox, z, registry.buffer_px / 256)
+        return x0 <= x <= x1 and y0 <= y <= y1
+
+    def start(self, conn: Connection) -> None:
+        """Learn the current generation and the recent regions (once per process)."""
+        rows = conn.execute(_RECENT, {"n": MAX_REGIONS}).all()
+        last = conn.execute(_LAST_ID).scalar() or 0
+        with self._lock:
+            self._regions = deque(Region(r.id, r.grp, (r.minx, r.miny, r.maxx, r.maxy))
+                                  for r in reversed(rows))
+            self.applied = max([last] + [r.id for r in rows])
+            # Older regions are unknown: disk entries from before them cannot be checked.
+            self.floor = rows[-1].id - 1 if len(rows) == MAX_REGIONS else 0
+            self.started = True
+            self.last_sync = time.monotonic()
+
+    def sync(self, conn: Connection) -> int:
+        """Apply every region recorded since the last sync; returns the new generation."""
+        if not self.started:
+            self.start(conn)
+            return self.applied
+        while True:
+            with self._lock:
+                after, gaps = self.applied, list(self._gaps)
+            rows = conn.execute(_NEW_ROWS, {"after": after, "gaps": gaps,
+                                            "limit": SYNC_BATCH}).all()
+            self.apply([Region(r.id, r.grp, (r.minx, r.miny, r.maxx, r.maxy)) for r in rows])
+            if len(rows) < SYNC_BATCH:
+                break
+        self.last_sync = time.monotonic()
+        return self.applied
+
+    def apply(self, regions: list[Region]) -> None:
+        """Drop every cached tile the regions touch, in memory and on disk."""
+        if not regions:
+            self._expire_gaps()
+            return
+        with self._lock:
+            for region in regions:
+                self._gaps.pop(region.id, None)
+                self._note_gaps(region.id)
+                self._regions.append(region)
+                self.applied = max(self.applied, region.id)
+            while len(self._regions) > MAX_REGIONS:
+                self.floor = self._regions.popleft().id
+            doomed = [k for k in self._memory if any(self._touches(r, k) for r in regions)]
+            for key in doomed:
+                del self._memory[key]
+        for region in regions:
+            self._delete_on_disk(region)
+        self._expire_gaps()
+
+    def _note_gaps(self, new_id: int) -> None:
+        """Ids skipped between the last applied and `new_id` may still commit: ask again."""
+        now = time.monotonic()
+        for missing in range(self.applied + 1, min(new_id, self.applied + 1000)):
+            self._gaps[missing] = now
+
+    def _expire_gaps(self) -> None:
+        cutoff = time.monotonic() - GAP_SECONDS
+        with self._lock:
+            for gid in [g for g, t in self._gaps.items() if t < cutoff]:
+                del self._gaps[gid]
+
+    def _delete_on_disk(self, region: Region) -> None:
+        if self._root is None or not self._root.is_dir():
+            return
+        registry = self._registry_fn()
+        for cls_dir in _subdirs(self._root):
+            for layer in registry.layers.values():
+                if region.grp in layer.depends_for(cls_dir.name):
+                    self._delete_layer_tiles(cls_dir / layer.name, layer, region, registry)
+
+    def _delete_layer_tiles(self, layer_dir: Path, layer, region: Region, registry: Registry) -> None:
+        for z in range(layer.minzoom, layer.maxzoom + 1):
+            zoom_dir = layer_dir / str(z)
+            if not zoom_dir.is_dir():
+                continue
+            x0, y0, x1, y1 = tile_range(region.bbox, z, registry.buffer_px / 256)
+            for x_dir in _columns(zoom_dir, x0, x1):
+                for tile in _subfiles(x_dir):
+                    stem = tile.name.split(".", 1)[0]
+                    if stem.isdigit() and y0 <= int(stem) <= y1:
+                        _unlink(tile)
+
+    def clear(self) -> None:
+        """Forget every tile in memory (tests and emergencies)."""
+        with self._lock:
+            self._memory.clear()
+
+    def memory_keys(self) -> list[tuple]:
+        with self._lock:
+            return list(self._memory)
+
+
+def _columns(zoom_dir: Path, x0: int, x1: int) -> list[Path]:
+    """The cached column directories from x0 to x1, by listing when the range is wide."""
+    if x1 - x0 > 256:
+        return [d for d in _subdirs(zoom_dir) if d.name.isdigit() and x0 <= int(d.name) <= x1]
+    return [zoom_dir / str(x) for x in range(x0, x1 + 1) if (zoom_dir / str(x)).is_dir()]
+
+
+def _subdirs(path: Path) -> list[Path]:
+    try:
+        return [p for p in path.iterdir() if p.is_dir()]
+    except OSError:
+        return []
+
+
+def _subfiles(path: Path) -> list[Path]:
+    try:
+        return [p for p in path.iterdir() if p.is_file()]
+    except OSError:
+        return []
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def namespace(database_url: str, registry: Registry) -> str:
+    """The disk cache's subdirectory: one per database and per version of the layer files."""
+    return hashlib.sha256(f"{database_url}|{registry.digest}".encode()).hexdigest()[:16]

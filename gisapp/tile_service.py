@@ -1,0 +1,78 @@
+"""Serving a tile: the layer, the viewer's access class, the cache, and a render on a miss."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from . import db
+from .access import Viewer
+from .tile_cache import Entry, TileCache, namespace
+from .tiles import Layer, Registry, access_class, load_registry, parse_address, render_tile, \
+    shows_personal_data
+
+
+@dataclass(frozen=True)
+class ServedTile:
+    """A tile ready to send, and what the response needs to know about it."""
+
+    entry: Entry
+    layer: Layer
+    access_class: str
+    personal: bool
+
+
+def registry(app: Flask | None = None) -> Registry:
+    """The tile layers of this app (tiles/layers.toml, re-read when it changes)."""
+    return load_registry((app or current_app).config["TILES_DIR"])
+
+
+def tile_cache(app: Flask | None = None) -> TileCache:
+    """This process's tile cache, made on first use (so after gunicorn forks, never before)."""
+    # The real app, not the context-bound proxy: the listener thread uses it too.
+    app = app or current_app._get_current_object()
+    cache = app.extensions.get("gisapp_tile_cache")
+    if cache is None:
+        cfg = app.config
+        cache = TileCache(lambda: registry(app), cfg["TILE_CACHE_DIR"] or None,
+                          namespace(cfg["DATABASE_URL"], registry(app)),
+                          cfg["TILE_MEMORY_ENTRIES"])
+        cache = app.extensions.setdefault("gisapp_tile_cache", cache)
+    return cache
+
+
+def fetch_tile(layer_name: str, z: str, x: str, y: str, viewer: Viewer,
+               min_generation: int = 0) -> ServedTile:
+    """The tile z/x/y of a layer as `viewer` may see it, cached or freshly built.
+
+    `min_generation` (the `g` a live page got with an event) makes this process catch
+    up with invalidations first, so a page never reloads a tile its event made stale.
+    """
+    reg = registry()
+    layer = reg.layer(layer_name)
+    zoom, col, row = parse_address(layer, z, x, y)
+    cache = tile_cache()
+    _catch_up(cache, min_generation)
+    cls = access_class(layer, viewer)
+    key = (cls, layer.name, zoom, col, row)
+    personal = shows_personal_data(layer, viewer, zoom)
+    entry = cache.get(key)
+    if entry is None:
+        gen = cache.applied
+        with db.read() as conn:
+            data = render_tile(conn, reg, layer, viewer, zoom, col, row)
+        entry = cache.put(key, data, gen, personal)
+    return ServedTile(entry, layer, cls, personal)
+
+
+def _catch_up(cache: TileCache, min_generation: int) -> None:
+    """Apply pending invalidations when due: first use, a page asks for it, or the
+    fallback interval passed (the listener in gisapp.live normally does it at once)."""
+    from .live import hub
+    hub(current_app).ensure_started()
+    due = (not cache.started or min_generation > cache.applied
+           or time.monotonic() - cache.last_sync >= current_app.config["TILE_SYNC_SECONDS"])
+    if due:
+        with db.read() as conn:
+            cache.sync(conn)

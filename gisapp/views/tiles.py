@@ -1,0 +1,53 @@
+"""Vector tiles: /tiles/<layer>/<z>/<x>/<y>.pbf and the layer catalogue /tiles/layers.json."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, jsonify, request
+
+from .. import audit, db
+from ..errors import BadInput
+from ..tile_service import ServedTile, fetch_tile, registry
+from ..tiles import layer_catalogue
+from ..web_auth import current_viewer
+
+bp = Blueprint("tiles", __name__)
+MVT = "application/vnd.mapbox-vector-tile"
+SHARED_CLASSES = ("any", "public")
+
+
+@bp.get("/tiles/layers.json")
+def layers():
+    """Each layer's name, kind, zoom range and URL template, for map clients."""
+    return jsonify({"layers": layer_catalogue(registry())})
+
+
+@bp.get("/tiles/<layer>/<z>/<x>/<y>.pbf")
+def tile(layer: str, z: str, x: str, y: str):
+    """One tile as the viewer may see it; 304 when the client's ETag still holds."""
+    viewer = current_viewer()
+    served = fetch_tile(layer, z, x, y, viewer, _generation(request.args.get("g")))
+    if served.personal:
+        with db.write() as conn:
+            audit.record(conn, viewer, "read.household_tile", f"{layer}/{z}/{x}/{y}")
+    return _response(served)
+
+
+def _generation(raw: str | None) -> int:
+    if not raw:
+        return 0
+    if not re.fullmatch(r"[0-9]{1,18}", raw):
+        raise BadInput("g must be a whole number (a tile generation)", field="g")
+    return int(raw)
+
+
+def _response(served: ServedTile) -> Response:
+    resp = Response(served.entry.data, mimetype=MVT)
+    resp.set_etag(served.entry.etag.strip('"'))
+    # Always revalidate (a 304 is cheap): invalidation is exact on the server, and a
+    # browser keeping tiles for a fixed time would show stale cases and boundaries.
+    shared = served.access_class in SHARED_CLASSES
+    resp.headers["Cache-Control"] = ("public" if shared else "private") + ", no-cache"
+    if not shared:
+        resp.headers["Vary"] = "Cookie, Authorization"
+    return resp.make_conditional(request)

@@ -1,0 +1,73 @@
+"""The command centre's map wall: who may watch it, and the figures its panel shows."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from .access import SUPERVISORS, Viewer
+from .areas import LEVELS
+from .cases import CLOCK_STATES, FINAL_STATES, visibility_sql
+from .errors import BadInput, Forbidden
+from .workhours import CHINA
+
+WALL_ROLES = ("wall_viewer",) + SUPERVISORS
+CODE_LENGTH = {1: 6, 2: 9, 3: 12, 4: 15, 5: 18}
+
+
+def require_wall(viewer: Viewer) -> None:
+    """The wall is for the command centre and supervisors (login first, then the role)."""
+    viewer.require_login()
+    if viewer.role not in WALL_ROLES:
+        raise Forbidden("只有指挥中心和主管可以查看大屏 (the map wall is for the command "
+                        "centre and supervisors)")
+
+
+@cache
+def _query(name: str) -> str:
+    return resources.files("gisapp.queries").joinpath(f"{name}.sql").read_text()
+
+
+def _visible_query(name: str, viewer: Viewer) -> tuple:
+    visible, params = visibility_sql(viewer)
+    # `visible` is one of visibility_sql's fixed fragments, never request text.
+    return text(_query(name).replace("{visible}", visible)), params
+
+
+def summary(conn: Connection, viewer: Viewer, now: datetime) -> dict:
+    """Live counters: active cases by state, overdue, today's flow, red households."""
+    by_state, params = _visible_query("wall_cases_by_state", viewer)
+    rows = conn.execute(by_state, {**params, "clock_states": list(CLOCK_STATES),
+                                   "final_states": list(FINAL_STATES)}).all()
+    today_q, params = _visible_query("wall_today", viewer)
+    day_start = now.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = conn.execute(today_q, {**params, "day_start": day_start}).mappings().one()
+    homes = conn.execute(text(_query("wall_households")), {
+        "citywide": viewer.citywide, "codes": list(viewer.prefixes or ())}).mappings().one()
+    return {
+        "at": now.isoformat(),
+        "active_by_state": {r.state: r.cases for r in rows},
+        "active": sum(r.cases for r in rows),
+        "overdue": sum(r.overdue for r in rows),
+        **today,
+        "households": homes["households"],
+        # Visits are not recorded yet: every red household is due today, none counted done.
+        "red_visits": {"due": homes["red"], "done": None,
+                       "note": "走访记录功能尚未上线，完成数暂无法统计"},
+    }
+
+
+def choropleth(conn: Connection, viewer: Viewer, level: str, days: int, now: datetime) -> dict:
+    """Cases per 1,000 households for each area of a level in the viewer's jurisdiction."""
+    if level not in LEVELS:
+        raise BadInput(f"level must be one of {', '.join(LEVELS)}", field="level")
+    query, params = _visible_query("wall_choropleth", viewer)
+    number = LEVELS[level]
+    rows = conn.execute(query, {
+        **params, "level": number, "code_length": CODE_LENGTH[number],
+        "since": (now - timedelta(days=days)).isoformat(), "patterns": viewer.like_patterns(),
+        "final_states": list(FINAL_STATES), "clock_states": list(CLOCK_STATES)}).mappings().all()
+    return {"level": level, "days": days, "areas": [dict(r) for r in rows]}

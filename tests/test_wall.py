@@ -1,0 +1,110 @@
+"""The map wall (/wall) in headless Chromium, and the JSON behind its panel."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from .browser import csp_violations, foreign_requests, wait_for_summary
+from .tiny_city import PASSWORD
+from .wall_support import close_app, make_app
+
+pytest_plugins = ["tests.browser"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def app(db_url):
+    app = make_app(db_url)
+    yield app
+    close_app(app)
+
+
+def login(page, base, username, target="/wall"):
+    page.goto(f"{base}/login?next={quote(target)}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{target}")
+
+
+def report(client, headers, lng, lat, kind="hazard", category="fire_exit"):
+    resp = client.post("/api/cases", headers=headers, json={
+        "kind": kind, "category": category, "description": "楼道堆放杂物堵塞消防通道",
+        "location": {"lng": lng, "lat": lat}})
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()["case"]["id"]
+
+
+def test_only_the_command_centre_and_supervisors_see_the_wall(client, as_user):
+    assert client.get("/wall").status_code == 303                    # the public: log in first
+    for who in ("grid_worker", "info_officer", "volunteer", "other_worker"):
+        resp = client.get("/wall", headers=as_user(who))
+        assert resp.status_code == 403 and "无权访问" in resp.get_data(as_text=True)
+    for who in ("wall", "admin", "district_sup", "street_sup", "community_sup"):
+        assert client.get("/wall", headers=as_user(who)).status_code == 200
+    assert client.get("/api/wall/summary", headers=as_user("grid_worker")).status_code == 403
+    assert client.get("/api/wall/summary").status_code == 401
+
+
+def test_summary_and_choropleth(client, as_user):
+    report(client, as_user("grid_worker"), 121.511, 38.989)
+    summary = client.get("/api/wall/summary", headers=as_user("wall")).get_json()
+    assert summary["active"] >= 1 and summary["active_by_state"]["reported"] >= 1
+    assert summary["red_visits"]["due"] == 16 and summary["red_visits"]["done"] is None
+    choro = client.get("/api/wall/choropleth?level=community", headers=as_user("wall")).get_json()
+    nw = next(a for a in choro["areas"] if a["code"] == "210204001001")
+    assert nw["cases"] >= 1 and nw["per_1000"] == pytest.approx(1000 * nw["cases"] / 4)
+    assert len(choro["areas"]) == 4
+    # A community supervisor's choropleth is their community only.
+    mine = client.get("/api/wall/choropleth?level=community", headers=as_user("community_sup")).get_json()
+    assert [a["code"] for a in mine["areas"]] == ["210204001001"]
+    bad = client.get("/api/wall/choropleth?level=planet", headers=as_user("wall"))
+    assert bad.status_code == 400
+
+
+@pytest.mark.browser
+def test_a_reported_case_appears_on_the_wall_live(live_server, browser_page, client, as_user):
+    page = browser_page
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    login(page, live_server, "wall")
+    wait_for_summary(page, "() => document.getElementById('wall').dataset.live", lambda v: v == "1")
+    wait_for_summary(page, "() => document.getElementById('c-active').textContent",
+                     lambda v: v != "—")
+    page.wait_for_selector(".area-label span")             # names of the areas in view
+    assert page.locator("#wall-legend li").count() >= 8
+
+    case_id = report(client, as_user("grid_worker"), 121.5122, 38.9877)
+    page.wait_for_selector(f"[data-case-id='{case_id}']", timeout=2000)
+    assert page.get_attribute(f"[data-case-id='{case_id}']", "data-state") == "reported"
+    assert "消防通道堵塞" in page.inner_text("#ticker-list")
+    # The affected vector tiles are reloaded at the generation the event carried.
+    wait_for_summary(page, "() => performance.getEntriesByType('resource')"
+                           ".filter(r => /\\/tiles\\/cases\\/.*[?]g=[1-9]/.test(r.name)).length",
+                     lambda n: n > 0, timeout=5)
+    # A change of state recolours it, without a reload.
+    client.post(f"/api/cases/{case_id}/actions/register", headers=as_user("community_sup"),
+                json={"note": "立案"})
+    wait_for_summary(page, f"() => document.querySelector(\"[data-case-id='{case_id}']\").dataset.state",
+                     lambda v: v == "registered", timeout=2)
+
+    page.click(f"[data-case-id='{case_id}']")
+    page.wait_for_selector("#wall-detail:not([hidden])")
+    assert f"案件 {case_id}" in page.inner_text("#detail-title")
+    page.wait_for_timeout(800)                             # let the tiles settle for the picture
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "wall.png"))
+    assert foreign_requests(page, live_server) == []
+    assert csp_violations(page) == []
+    assert page.errors_seen == []
+
+
+@pytest.mark.browser
+def test_kiosk_mode_cycles_through_districts(live_server, browser_page):
+    page = browser_page
+    login(page, live_server, "wall", "/wall?kiosk=1&interval=5")
+    wait_for_summary(page, "() => document.getElementById('wall').dataset.kioskIndex",
+                     lambda v: v == "0")
+    assert "轮播" in page.inner_text("#wall-focus")
+    assert foreign_requests(page, live_server) == [] and csp_violations(page) == []

@@ -1,0 +1,52 @@
+-- Active cases as points or pixel-space clusters (see layers.toml for the rule per zoom).
+-- {visible} is one of the fixed fragments of gisapp.cases.visibility_sql, never user text.
+-- Params: z, x, y, margin, extent, buffer, layer, kind (NULL = every kind), hidden_states,
+-- clock_states, cell (cluster cell in metres, 0 = individual), fallback_cell, max_points.
+WITH env AS (
+    SELECT ST_TileEnvelope(:z, :x, :y) AS e3857,
+           ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS e4326
+), pts AS (
+    SELECT c.id, c.state, c.kind, c.category,
+           -- The deadline has passed while the clock runs (a suspended clock stopped then).
+           (c.state = ANY(CAST(:clock_states AS text[])) AND c.deadline_at IS NOT NULL
+            AND coalesce(c.suspended_at, now()) > c.deadline_at) AS overdue,
+           ST_Transform(c.geom, 3857) AS g
+    FROM case_file c, env
+    WHERE c.geom && env.e4326 AND {visible}
+      AND c.state <> ALL(CAST(:hidden_states AS text[]))
+      AND (CAST(:kind AS text) IS NULL OR c.kind = CAST(:kind AS text))
+), mode AS (
+    SELECT CASE WHEN :cell > 0 THEN :cell
+                WHEN count(*) > :max_points THEN :fallback_cell
+                ELSE 0 END AS cell
+    FROM pts
+), members AS (
+    -- Clusters take only the tile's own points (half-open, as tile addresses are), so
+    -- each case is counted in exactly one tile; single points keep the buffer.
+    SELECT p.*,
+           CASE WHEN m.cell > 0 THEN floor((ST_X(p.g) + 20037508.342789244) / m.cell)
+                ELSE p.id END AS gx,
+           CASE WHEN m.cell > 0 THEN floor((20037508.342789244 - ST_Y(p.g)) / m.cell)
+                ELSE 0 END AS gy
+    FROM pts p, mode m, env
+    WHERE m.cell = 0
+       OR (ST_X(p.g) >= ST_XMin(env.e3857) AND ST_X(p.g) < ST_XMax(env.e3857)
+           AND ST_Y(p.g) > ST_YMin(env.e3857) AND ST_Y(p.g) <= ST_YMax(env.e3857))
+), groups AS (
+    SELECT ST_Centroid(ST_Collect(g)) AS g,
+           count(*)::int AS count,
+           (count(*) FILTER (WHERE overdue))::int AS overdue_count,
+           count(*) > 1 AS cluster,
+           CASE WHEN count(*) = 1 THEN min(id) END AS id,
+           CASE WHEN count(*) = 1 THEN min(state) END AS state,
+           CASE WHEN count(*) = 1 THEN min(kind) END AS kind,
+           CASE WHEN count(*) = 1 THEN min(category) END AS category,
+           CASE WHEN count(*) = 1 THEN bool_or(overdue) END AS overdue
+    FROM members
+    GROUP BY gx, gy
+), feats AS (
+    SELECT groups.*, ST_AsMVTGeom(groups.g, env.e3857, :extent, :buffer, true) AS geom
+    FROM groups, env
+)
+SELECT ST_AsMVT(f, :layer, :extent, 'geom')
+FROM (SELECT id, state, kind, category, overdue, count, overdue_count, cluster, geom FROM feats WHERE geom IS NOT NULL) f
