@@ -1,7 +1,9 @@
 """Point -> areas: which micro-grid, grid, community, street and district, and who is on duty."""
 from __future__ import annotations
 
+import json
 import math
+
 import numpy as np
 import shapely
 
@@ -65,6 +67,23 @@ def describe_chain(snap: Snapshot, leaf_id: int, staff: bool = True) -> dict:
     return cached
 
 
+def describe_chain_json(snap: Snapshot, leaf_id: int, staff: bool = True) -> str:
+    """describe_chain as JSON text, encoded once per leaf and snapshot.
+
+    Answers are spliced from these fragments (see `as_json`): a batch of 10,000 points
+    in a few hundred leaves encodes a few hundred chains, not 10,000.
+    """
+    key = (leaf_id, staff, "json")
+    cached = snap.described.get(key)
+    if cached is None:
+        cached = snap.described[key] = _dumps(describe_chain(snap, leaf_id, staff))
+    return cached
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def _describe_chain(snap: Snapshot, leaf_id: int, staff: bool) -> dict:
     # The public sees which office serves a point and its phone, never staff members.
     out = {}
@@ -93,7 +112,7 @@ def find_areas_at(snap: Snapshot, lng: float, lat: float, crs: str = "wgs84",
     result = {"query": {"lng": lng, "lat": lat, "crs": crs, "wgs84": [wlng, wlat],
                         "accuracy": accuracy},
               "areas": describe_chain(snap, leaf, staff),
-              "ambiguous": len(candidates) > 1}
+              "ambiguous": len(candidates) > 1, "leaf_id": leaf}
     if accuracy:
         result["candidates"] = candidates
     return result
@@ -116,6 +135,24 @@ def _outside_message(lng: float, lat: float) -> str:
 def find_areas_many(snap: Snapshot, points: list, crs: str = "wgs84",
                     staff: bool = True) -> list[dict]:
     """Locate a batch of [lng, lat] points; each result is areas or an error, in order."""
+    leaves, problems = _leaves_of(snap, points, crs)
+    return [problems[i] if leaf == NO_AREA else
+            {"index": i, "areas": describe_chain(snap, leaf, staff)}
+            for i, leaf in enumerate(leaves)]
+
+
+def find_areas_many_json(snap: Snapshot, points: list, crs: str = "wgs84",
+                         staff: bool = True) -> str:
+    """find_areas_many as JSON text of its results list, spliced from encoded chains."""
+    leaves, problems = _leaves_of(snap, points, crs)
+    parts = [_dumps(problems[i]) if leaf == NO_AREA else
+             '{"index":%d,"areas":%s}' % (i, describe_chain_json(snap, leaf, staff))
+             for i, leaf in enumerate(leaves)]
+    return "[" + ",".join(parts) + "]"
+
+
+def _leaves_of(snap: Snapshot, points: list, crs: str) -> tuple[list[int], dict[int, dict]]:
+    """The leaf of each point (NO_AREA where none), and an error result where none."""
     lng, lat, errors = _parse_points(points)
     ok = ~np.isnan(lng)
     wlng, wlat = np.full(len(lng), np.nan), np.full(len(lat), np.nan)
@@ -123,16 +160,13 @@ def find_areas_many(snap: Snapshot, points: list, crs: str = "wgs84",
         wlng[ok], wlat[ok] = to_wgs84(lng[ok], lat[ok], crs)
     leaves = np.full(len(lng), NO_AREA, dtype=np.int64)
     leaves[ok] = snap.leaves_at(wlng[ok], wlat[ok])
-    results = []
-    for i, leaf in enumerate(leaves.tolist()):
-        if i in errors:
-            results.append({"index": i, "error": "bad_input", "message": errors[i]})
-        elif leaf == NO_AREA:
-            results.append({"index": i, "error": "outside_all_areas",
-                            "message": _outside_message(float(lng[i]), float(lat[i]))})
-        else:
-            results.append({"index": i, "areas": describe_chain(snap, leaf, staff)})
-    return results
+    leaves = leaves.tolist()
+    problems = {}
+    for i in np.flatnonzero(np.asarray(leaves) == NO_AREA).tolist():
+        problems[i] = ({"index": i, "error": "bad_input", "message": errors[i]} if i in errors else
+                       {"index": i, "error": "outside_all_areas",
+                        "message": _outside_message(float(lng[i]), float(lat[i]))})
+    return leaves, problems
 
 
 def _parse_points(points: list) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
