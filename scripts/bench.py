@@ -26,6 +26,8 @@ from gisapp import create_app, index  # noqa: E402
 from gisapp.db import apply_schema, make_engine  # noqa: E402
 from gisapp.pgcluster import Cluster  # noqa: E402
 
+import bench_wall  # noqa: E402  (scripts/ is on sys.path when run as a script)
+
 PG_PORT = int(os.environ.get("GISAPP_BENCH_PG_PORT", "54339"))
 HTTP_PORT = int(os.environ.get("GISAPP_BENCH_PORT", "5055"))
 BENCH_DIR = ROOT / "var" / "bench"
@@ -59,11 +61,11 @@ def ensure_city(cluster: Cluster) -> str:
 class Server:
     """gunicorn started as scripts/serve starts it."""
 
-    def __init__(self, url: str, workers: int = 2):
-        self.url, self.workers, self.proc = url, workers, None
+    def __init__(self, url: str, workers: int = 2, env: dict | None = None):
+        self.url, self.workers, self.proc, self.env = url, workers, None, env or {}
 
     def __enter__(self):
-        env = dict(os.environ, GISAPP_DATABASE_URL=self.url)
+        env = dict(os.environ, GISAPP_DATABASE_URL=self.url, **self.env)
         self.proc = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gisapp/gunicorn_conf.py"),
              "--bind", f"127.0.0.1:{HTTP_PORT}", "--workers", str(self.workers),
@@ -269,7 +271,7 @@ def print_table(name: str, rows: list[dict]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "all"])
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
@@ -280,6 +282,10 @@ def main() -> int:
             results["locate"] = bench_locate(url)
         if args.what in ("cases", "all"):
             results["cases"] = bench_cases(url)
+        if args.what in ("tiles", "all"):
+            results["tiles"] = bench_wall.bench_tiles(sys.modules[__name__], url)
+        if args.what in ("live", "all"):
+            results["live"] = bench_wall.bench_live(sys.modules[__name__], url)
     finally:
         cluster.stop()
     for name, rows in results.items():
