@@ -37,6 +37,10 @@ def _register_blueprints(app: Flask) -> None:
     from .views import events, tiles, wall
     for module in (tiles, events, wall):
         app.register_blueprint(module.bp)
+    # Facilities, coverage and staffing analysis.
+    from .views import coverage, facilities, staffing
+    for module in (facilities, coverage, staffing):
+        app.register_blueprint(module.bp)
 
 
 def _register_headers(app: Flask) -> None:

@@ -69,6 +69,20 @@ class Viewer:
         """Supervisors edit boundaries inside the area they supervise."""
         return self.role in SUPERVISORS and self.covers(area_code)
 
+    def may_edit_facility(self, area_code: str | None) -> bool:
+        """Supervisors register facilities inside their area; outside every area, citywide only."""
+        if self.role not in SUPERVISORS:
+            return False
+        return self.covers(area_code) if area_code else self.citywide
+
+    def may_see_internal_facilities(self) -> bool:
+        """The public sees facilities open to the public; staff see all of them."""
+        return not self.is_public
+
+    def may_count_special_groups(self) -> bool:
+        """Counts by tag (低保, 戒毒康复 ...) per area are for staff: a small count can point at a family."""
+        return not self.is_public
+
     def may_see_staff_contacts(self) -> bool:
         """Staff see colleagues' names and phones; the public sees office phones only."""
         return not self.is_public

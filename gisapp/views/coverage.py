@@ -1,0 +1,49 @@
+"""Coverage analysis: GET /api/coverage (JSON table, CSV, GeoJSON map layer) and the /coverage page."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from .. import db
+from ..coverage import as_geojson, coverage, parse_query
+from ..errors import BadInput
+from ..facilities import kinds
+from ..households import COLOURS
+from ..web_auth import current_viewer
+
+bp = Blueprint("coverage", __name__)
+FORMATS = ("json", "csv", "geojson")
+CSV_FIELDS = ("code", "name", "households", "gaps", "gap_share")
+
+
+@bp.get("/api/coverage")
+def coverage_api():
+    """Households farther than `distance` metres from every facility of `kind`, per area."""
+    fmt = request.args.get("format", "json")
+    if fmt not in FORMATS:
+        raise BadInput(f"format must be one of {', '.join(FORMATS)}", field="format")
+    q = parse_query(request.args, current_viewer())
+    with db.read() as conn:
+        result = coverage(conn, q)
+        if fmt == "geojson":
+            return jsonify(as_geojson(conn, result))
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(result["rows"])
+        name = f"coverage-{q.kind}-{int(q.distance_m)}m-{q.level}.csv"
+        return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    return jsonify(result)
+
+
+@bp.get("/coverage")
+def coverage_page():
+    """服务覆盖分析: the gaps on a map and the areas ranked."""
+    with db.read() as conn:
+        kind_names = kinds(conn)
+    return render_template("coverage/index.html", kinds=kind_names, colours=COLOURS,
+                           staff=not current_viewer().is_public)
