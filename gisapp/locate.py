@@ -22,7 +22,7 @@ def parse_coordinate(raw, name: str) -> float:
         raise BadInput(f"{name} must be a number", field=name)
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):      # OverflowError: an int beyond float
         raise BadInput(f"{name} must be a number, got {str(raw)[:40]!r}", field=name) from None
     if not math.isfinite(value):
         raise BadInput(f"{name} must be a finite number", field=name)
@@ -103,7 +103,7 @@ def find_areas_at(snap: Snapshot, lng: float, lat: float, crs: str = "wgs84",
     """Locate one point given in `crs`; raise OutsideAllAreas when no area covers it."""
     check_range(lng, lat)
     wlng, wlat = (float(v) for v in to_wgs84(lng, lat, crs))
-    leaf = int(snap.leaves_at(np.array([wlng]), np.array([wlat]))[0])
+    leaf = snap.leaf_at(wlng, wlat)
     candidates = _candidates(snap, wlng, wlat, accuracy) if accuracy else []
     if leaf == NO_AREA and not candidates:
         raise OutsideAllAreas(_outside_message(lng, lat), wgs84=[wlng, wlat])
@@ -193,7 +193,10 @@ def _parse_points_fast(points: list):
         return None
     if not all(type(v) in (int, float) for p in points for v in p):
         return None
-    arr = np.asarray(points, dtype=float)
+    try:
+        arr = np.asarray(points, dtype=float)
+    except OverflowError:           # an integer too large for a float: the slow path names it
+        return None
     lng, lat = arr[:, 0], arr[:, 1]
     if not (np.isfinite(arr).all() and (np.abs(lng) <= 180).all() and (np.abs(lat) <= 90).all()):
         return None

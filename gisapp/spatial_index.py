@@ -71,6 +71,17 @@ class Snapshot:
         out[found] = self.leaf_ids[result[found]]
         return out
 
+    def leaf_at(self, lng: float, lat: float) -> int:
+        """leaves_at for one point, without the array set-up (single lookups are most)."""
+        if self.tree is None:
+            return NO_AREA
+        point = shapely.Point(lng, lat)
+        # Candidates in index order = code order, so the first that covers the point wins.
+        for i in sorted(self.tree.query(point).tolist()):
+            if self.leaf_geoms[i].covers(point):
+                return int(self.leaf_ids[i])
+        return NO_AREA
+
     def leaves_overlapping(self, geom) -> list[tuple[int, float]]:
         """Leaf ids whose polygon meets `geom`, with the share of `geom` inside each."""
         if self.tree is None:
