@@ -41,6 +41,10 @@ def _register_blueprints(app: Flask) -> None:
     from .views import coverage, facilities, staffing
     for module in (facilities, coverage, staffing):
         app.register_blueprint(module.bp)
+    # Open GIS interfaces: OGC API – Features, the OpenAPI document, layer exports.
+    from .views import ogc, ogc_edit, openapi, export
+    for module in (ogc, ogc_edit, openapi, export):
+        app.register_blueprint(module.bp)
 
 
 def _register_headers(app: Flask) -> None:
