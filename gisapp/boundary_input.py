@@ -69,17 +69,21 @@ def read_body(request: Request, max_bytes: int) -> object:
         raise BadInput("请求必须是 UTF-8 JSON (body must be UTF-8 JSON)") from None
     except json.JSONDecodeError as exc:
         raise BadInput(f"JSON 格式错误 (malformed JSON: {exc.msg} at line {exc.lineno})") from None
-    if _depth(value) > MAX_DEPTH:
+    except ValueError:          # e.g. an integer of more than 4300 digits
+        raise BadInput("JSON 格式错误 (malformed JSON: a number is too long)") from None
+    if _deeper_than(value, MAX_DEPTH):
         raise BadInput(f"JSON 嵌套过深 (JSON is nested deeper than {MAX_DEPTH} levels)")
     return value
 
 
-def _depth(value: object) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value if isinstance(v, (list, dict))), default=0)
-    return 0
+def _deeper_than(value: object, limit: int) -> bool:
+    # Stops descending at the limit, so a body nested 900 deep cannot exhaust the stack.
+    if not isinstance(value, (dict, list)):
+        return False
+    if limit == 0:
+        return True
+    children = value.values() if isinstance(value, dict) else value
+    return any(_deeper_than(v, limit - 1) for v in children)
 
 
 def parse_reason(value: object, default: str | None = None) -> str:
@@ -200,7 +204,8 @@ def _check_position(position: object, reject, label: str) -> None:
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)):
         reject("bad_geojson", "坐标必须是 [经度, 纬度] 数字对",
                f"{label}: a position must be [lng, lat] numbers")
-    if not all(math.isfinite(v) for v in position):
+    # An int too large for a float counts as infinite (math.isfinite would overflow).
+    if not all(math.isfinite(v) if isinstance(v, float) else abs(v) < 1e300 for v in position):
         reject("non_finite", "坐标不能是 NaN 或无穷大",
                f"{label}: coordinates must be finite (no NaN or Infinity)")
     lng, lat = position[0], position[1]

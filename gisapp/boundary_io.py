@@ -49,7 +49,11 @@ def write_features(fc: dict, path: Path, fmt: str) -> None:
 def read_features(path: Path) -> list[dict]:
     """The features of a GeoJSON, GeoPackage or Shapefile, reprojected to WGS 84."""
     if path.suffix.lower() in (".geojson", ".json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, RecursionError) as exc:    # malformed JSON, not UTF-8, too deep
+            raise BadInput(f"{path} 不是有效的 GeoJSON ({path} is not valid GeoJSON: "
+                           f"{str(exc)[:100]})") from None
     else:
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / "read.geojson"
@@ -78,7 +82,11 @@ def import_children(conn: Connection, viewer: Viewer, parent_code: str, features
     current = {c["code"]: c["version"] for c in current_children(conn, parent_code)}
     children = []
     for i, feature in enumerate(features):
-        props = (feature or {}).get("properties") or {}
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(feature, dict) or not isinstance(props or {}, dict):
+            raise BadInput(f"第 {i + 1} 个要素不是 GeoJSON Feature (feature {i} is not a GeoJSON "
+                           "Feature with properties)", child=i)
+        props = props or {}
         code = str(props["code"]).strip() if props.get("code") not in (None, "") else None
         version = props.get("version") if code else None
         children.append({"code": code, "name": props.get("name"), "geometry": feature.get("geometry"),
