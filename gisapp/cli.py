@@ -156,7 +156,9 @@ def tokens_revoke(token_prefix_or_id):
 
 def register_commands(app: Flask) -> None:
     from .boundary_cli import boundaries_group
-    for command in (demo_command, demo_cases_command, users_group, tokens_group, boundaries_group):
+    from .households_cli import households_group
+    for command in (demo_command, demo_cases_command, users_group, tokens_group, boundaries_group,
+                    households_group):
         app.cli.add_command(command)
 
 

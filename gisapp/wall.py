@@ -44,7 +44,9 @@ def summary(conn: Connection, viewer: Viewer, now: datetime) -> dict:
                                    "final_states": list(FINAL_STATES)}).all()
     today_q, params = _visible_query("wall_today", viewer)
     day_start = now.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
-    today = conn.execute(today_q, {**params, "day_start": day_start}).mappings().one()
+    today = dict(conn.execute(today_q, {**params, "day_start": day_start,
+                                        "patterns": viewer.like_patterns()}).mappings().one())
+    red_done = today.pop("red_visits_done")
     homes = conn.execute(text(_query("wall_households")), {
         "citywide": viewer.citywide, "codes": list(viewer.prefixes or ())}).mappings().one()
     return {
@@ -54,9 +56,8 @@ def summary(conn: Connection, viewer: Viewer, now: datetime) -> dict:
         "overdue": sum(r.overdue for r in rows),
         **today,
         "households": homes["households"],
-        # Visits are not recorded yet: every red household is due today, none counted done.
-        "red_visits": {"due": homes["red"], "done": None,
-                       "note": "走访记录功能尚未上线，完成数暂无法统计"},
+        # Red households are visited daily: all are due today; done counts those visited.
+        "red_visits": {"due": homes["red"], "done": red_done},
     }
 
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import audit, db
 from ..areas import parse_code, parse_int
-from ..errors import BadInput
+from ..errors import BadInput, Forbidden
 from ..households import COLOUR_KEYS, aggregate, get_household, list_households
+from ..households_edit import (clean_fields, colour_history, parse_colour, parse_reason,
+                               parse_tags, register_household, suggest_colour, update_household)
+from ..households_import import import_households, read_table
+from ..jsonbody import parse_json_body
+from ..visits import china_today, owners, unowned
 from ..web_auth import current_viewer
 
 bp = Blueprint("households", __name__)
 FORMATS = ("json", "geojson", "csv")
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
 CSV_FIELDS = ("id", "area_code", "area_name", "building", "unit", "room", "head_name", "phone",
               "members", "colour", "tags", "lng", "lat")
 
@@ -77,3 +83,105 @@ def _render(fmt: str, counts: dict, rows: list[dict], limit: int, offset: int):
             for r in rows]})
     return jsonify({"aggregate": counts, "households": rows, "personal_data": bool(rows),
                     "limit": limit, "offset": offset})
+
+
+# --- registering and editing (issue 7) ------------------------------------------------
+
+def _json_object() -> dict:
+    body = parse_json_body(request, current_app.config["MAX_CONTENT_LENGTH"])
+    if not isinstance(body, dict):
+        raise BadInput("body must be a JSON object")
+    return body
+
+
+def _require_household_duty(viewer) -> None:
+    viewer.require_login()
+    if not viewer.may_see_personal_data():
+        raise Forbidden("只有负有住户职责的人员可以登记和修改住户 (only staff with a household duty)")
+
+
+@bp.post("/api/households")
+def household_register():
+    """Register a household: building or location, unit, room, head, phone, tags, colour."""
+    viewer = current_viewer()
+    _require_household_duty(viewer)
+    body = _json_object()
+    fields = clean_fields(body, partial=False)
+    fields["suggested"] = parse_colour(body.get("suggested"))
+    with db.write() as conn:
+        row = register_household(conn, viewer, fields, parse_reason(body.get("reason")))
+    return jsonify(row), 201
+
+
+@bp.patch("/api/households/<int:household_id>")
+def household_update(household_id: int):
+    """Edit a household; changing its colour needs a reason and is kept in its history."""
+    viewer = current_viewer()
+    _require_household_duty(viewer)
+    body = _json_object()
+    fields = clean_fields(body, partial=True)
+    with db.write() as conn:
+        row = update_household(conn, viewer, household_id, fields, parse_reason(body.get("reason")),
+                               parse_colour(body.get("suggested")))
+    return jsonify(row)
+
+
+@bp.get("/api/households/<int:household_id>/colours")
+def household_colours(household_id: int):
+    viewer = current_viewer()
+    _require_household_duty(viewer)
+    with db.write() as conn:
+        rows = colour_history(conn, viewer, household_id)
+        audit.record(conn, viewer, "read.household_colours", str(household_id))
+    return jsonify({"household": household_id, "changes": rows})
+
+
+@bp.get("/api/households/<int:household_id>/owners")
+def household_owners(household_id: int):
+    """Who is responsible for visiting this household (empty: flagged as unowned)."""
+    viewer = current_viewer()
+    _require_household_duty(viewer)
+    with db.write() as conn:
+        get_household(conn, viewer, household_id)
+        rows = owners(conn, household_id, china_today())
+        audit.record(conn, viewer, "read.household_owners", str(household_id))
+    return jsonify({"household": household_id, "owners": rows, "unowned": not rows})
+
+
+@bp.post("/api/households/suggest-colour")
+def household_suggest_colour():
+    """A colour suggested from tags; it is only a suggestion, a person confirms it."""
+    current_viewer().require_login()
+    body = _json_object()
+    return jsonify(suggest_colour(parse_tags(body.get("tags"))))
+
+
+@bp.get("/api/households/unowned")
+def households_unowned():
+    """Coloured households nobody is responsible for visiting (for supervisors)."""
+    viewer = current_viewer()
+    _require_household_duty(viewer)
+    area = parse_code(request.args.get("area"), "area")
+    with db.write() as conn:
+        rows = unowned(conn, viewer, area, china_today())
+        audit.record(conn, viewer, "read.households_unowned", area, count=len(rows))
+    return jsonify({"area": area, "count": len(rows), "households": rows})
+
+
+@bp.post("/api/households/import")
+def households_import():
+    """Import a CSV or .xlsx file (multipart `file`): a dry run unless commit=1."""
+    viewer = current_viewer()
+    _require_household_duty(viewer)
+    request.max_content_length = MAX_IMPORT_BYTES
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadInput("send the file as multipart field 'file'", field="file")
+    commit = request.form.get("commit", request.args.get("commit", "0")) in ("1", "true", "yes")
+    rows = read_table(upload.read(), upload.filename)
+    with db.write() as conn:
+        report = import_households(conn, viewer, rows, commit, viewer.may_see_household)
+        audit.record(conn, viewer, "household.import" if report["committed"] else "household.import_check",
+                     upload.filename[:100], rows=report["rows"], errors=len(report["errors"]),
+                     imported=report["imported"])
+    return jsonify(report), 200

@@ -1,0 +1,34 @@
+-- The households a person must visit on :day: those of a colour whose owner roles
+-- include a role the person holds on :day, in an area that duty covers (the duty's
+-- area or any descendant, by code prefix), and whose next visit is due on or before
+-- :day. Sorted by straight-line (geodesic) distance from :lng/:lat when given.
+-- The code range test (code >= prefix AND code < prefix || '~') uses the code index;
+-- a LIKE with a non-constant pattern would not.
+WITH mine AS (
+    SELECT DISTINCT a.code, d.role
+    FROM duty d JOIN area a ON a.id = d.area_id
+    WHERE d.person_id = :person AND a.retired_at IS NULL
+      AND d.starts_on <= CAST(:day AS date) AND (d.ends_on IS NULL OR d.ends_on >= CAST(:day AS date))
+),
+homes AS (
+    SELECT DISTINCT h.id
+    FROM mine m
+    JOIN area la ON la.code ~>=~ m.code AND la.code ~<~ (m.code || '~') AND la.retired_at IS NULL
+    JOIN household h ON h.area_id = la.id
+    JOIN five_colour f ON f.colour = h.colour AND m.role = ANY(f.owner_roles)
+)
+SELECT h.id, h.colour, f.key AS colour_key, f.name_zh AS colour_zh, b.name AS building,
+       h.unit, h.room, h.head_name, h.phone, h.tags, ST_X(h.geom) AS lng, ST_Y(h.geom) AS lat,
+       a.code AS area_code, a.name AS area_name, h.last_visit_at,
+       household_due_on(h.colour, h.last_visit_at, h.colour_since) AS due_on,
+       CASE WHEN CAST(:lng AS float8) IS NULL THEN NULL
+            ELSE ST_Distance(h.geom::geography,
+                             ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography) END AS distance_m
+FROM homes x
+JOIN household h ON h.id = x.id
+JOIN five_colour f ON f.colour = h.colour
+JOIN area a ON a.id = h.area_id
+LEFT JOIN building b ON b.id = h.building_id
+WHERE household_due_on(h.colour, h.last_visit_at, h.colour_since) <= CAST(:day AS date)
+ORDER BY distance_m NULLS LAST, due_on, h.colour, h.id
+LIMIT :limit

@@ -1,0 +1,47 @@
+-- Visit completion per colour over [:from_ts, :to_ts), grouped by the area-code prefix
+-- of :code_length digits (0 = one group for the whole scope), for coloured households
+-- inside :prefix and the viewer's :patterns.
+--   expected: visits the cadence asks for in the period, fractional (a quarterly
+--             household in a 30-day month is expected 1/3 of a visit);
+--   done:     days with a completing visit, capped per household at its expectation;
+--   overdue:  households whose next visit was past due at the end of the period,
+--             judged from their last completing visit before that end.
+WITH hh AS (
+    SELECT h.id, h.colour, a.code, h.colour_since, h.last_visit_at,
+           extract(epoch FROM f.cadence) / 86400.0 AS cadence_days
+    FROM household h
+    JOIN area a ON a.id = h.area_id
+    JOIN five_colour f ON f.colour = h.colour
+    WHERE a.code LIKE :prefix || '%' AND a.code LIKE ANY(CAST(:patterns AS text[]))
+),
+done AS (
+    SELECT v.household_id, count(DISTINCT (v.visited_at AT TIME ZONE 'Asia/Shanghai')::date) AS days,
+           count(*) AS visits, max(v.visited_at) AS last_in_period,
+           count(*) FILTER (WHERE v.needs_review) AS flagged
+    FROM visit v JOIN visit_outcome o ON o.key = v.outcome AND o.completes
+    WHERE v.visited_at >= CAST(:from_ts AS timestamptz) AND v.visited_at < CAST(:to_ts AS timestamptz)
+    GROUP BY v.household_id
+),
+per_home AS (
+    SELECT hh.code, hh.colour,
+           CAST(:days AS float8) / hh.cadence_days AS expected,
+           least(coalesce(d.days, 0), CAST(:days AS float8) / hh.cadence_days) AS done,
+           coalesce(d.visits, 0) AS visits, coalesce(d.flagged, 0) AS flagged,
+           household_due_on(hh.colour,
+               CASE WHEN hh.last_visit_at IS NULL OR hh.last_visit_at < CAST(:to_ts AS timestamptz)
+                    THEN hh.last_visit_at
+                    WHEN d.last_in_period IS NOT NULL THEN d.last_in_period
+                    ELSE (SELECT max(v.visited_at) FROM visit v JOIN visit_outcome o ON o.key = v.outcome
+                          WHERE v.household_id = hh.id AND o.completes
+                            AND v.visited_at < CAST(:from_ts AS timestamptz)) END,
+               hh.colour_since) < CAST(:end_day AS date) AS overdue
+    FROM hh LEFT JOIN done d ON d.household_id = hh.id
+)
+SELECT left(code, :code_length) AS key, colour, count(*)::int AS households,
+       round(sum(expected)::numeric, 2)::float8 AS expected,
+       round(sum(done)::numeric, 2)::float8 AS done,
+       sum(visits)::int AS visits, sum(flagged)::int AS flagged,
+       (count(*) FILTER (WHERE overdue))::int AS overdue
+FROM per_home
+GROUP BY 1, 2
+ORDER BY 1, 2

@@ -1,0 +1,65 @@
+"""The field page (/field) for a phone, the supervision page, and nearby facilities."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import text
+
+from .. import db
+from ..access import SUPERVISORS
+from ..areas import parse_int
+from ..errors import BadInput
+from ..web_auth import current_viewer
+from .visits import _position
+
+bp = Blueprint("field", __name__)
+NEARBY_METRES = 1000
+
+_NEARBY = text("""
+    SELECT f.id, f.kind, k.name_zh AS kind_zh, f.name, f.address, f.phone, f.opening_hours,
+           ST_X(f.geom) AS lng, ST_Y(f.geom) AS lat,
+           round(ST_Distance(f.geom::geography, p.g)::numeric)::int AS distance_m
+    FROM facility f JOIN facility_kind k ON k.kind = f.kind,
+         (SELECT ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography AS g) p
+    WHERE ST_DWithin(f.geom::geography, p.g, :metres)
+      AND (f.is_public OR :staff)
+    ORDER BY ST_Distance(f.geom::geography, p.g), f.id
+    LIMIT :limit
+""")
+
+
+def _login_first():
+    return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")), code=303)
+
+
+@bp.get("/field")
+def field_page():
+    """外勤: where am I, today's visits, log a visit, report a case (for a phone)."""
+    if current_viewer().is_public:
+        return _login_first()
+    return render_template("field/index.html")
+
+
+@bp.get("/visits/supervision")
+def supervision_page():
+    """走访考核: completion charts, overdue map and recent visits, for supervisors."""
+    viewer = current_viewer()
+    if viewer.is_public:
+        return _login_first()
+    default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
+    return render_template("visits/supervision.html", default_area=default,
+                           may_see_homes=viewer.may_see_personal_data(),
+                           is_supervisor=viewer.role in SUPERVISORS + ("grid_leader", "wall_viewer"))
+
+
+@bp.get("/api/field/nearby")
+def nearby_facilities():
+    """Service facilities within walking reach (1 km straight line) of a point."""
+    lng, lat, _ = _position(request.args)
+    if lng is None:
+        raise BadInput("lng and lat are required", field="lng")
+    limit = parse_int(request.args.get("limit"), "limit", 10, 1, 50)
+    staff = not current_viewer().is_public
+    with db.read() as conn:
+        rows = conn.execute(_NEARBY, {"lng": lng, "lat": lat, "metres": NEARBY_METRES,
+                                      "staff": staff, "limit": limit}).mappings().all()
+    return jsonify({"within_m": NEARBY_METRES, "facilities": [dict(r) for r in rows]})

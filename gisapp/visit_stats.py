@@ -1,0 +1,110 @@
+"""Supervision figures for five-colour visits: completion and overdue counts per colour,
+per worker, grid or community, over a period; the map of overdue households."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from .access import SUPERVISORS, Viewer
+from .errors import BadInput, Forbidden
+from .households import COLOURS
+from .queries import sql
+from .workhours import CHINA
+
+GROUPS = {"total": 0, "community": 12, "grid": 15, "microgrid": 18, "worker": None}
+STATS_ROLES = SUPERVISORS + ("grid_leader", "wall_viewer")
+MAX_DAYS = 366
+
+
+def require_supervision(viewer: Viewer) -> None:
+    """Completion figures are for supervisors, grid leaders and the command centre."""
+    viewer.require_login()
+    if viewer.role not in STATS_ROLES:
+        raise Forbidden("只有主管、网格长和指挥中心可以查看走访考核 (visit figures are for supervisors)")
+
+
+def parse_period(raw_from: str | None, raw_to: str | None, today: date) -> tuple[date, date]:
+    """An inclusive [from, to] of days; default the last 30 days up to today."""
+    def day(raw, name, default):
+        if not raw:
+            return default
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise BadInput(f"{name} must be a date YYYY-MM-DD", field=name) from None
+    to = day(raw_to, "to", today)
+    start = day(raw_from, "from", to - timedelta(days=29))
+    if start > to:
+        raise BadInput("from must not be after to", field="from")
+    if (to - start).days + 1 > MAX_DAYS:
+        raise BadInput(f"the period is at most {MAX_DAYS} days", field="from")
+    return start, to
+
+
+def _bounds(start: date, end: date, today: date) -> dict:
+    # The period ends at the end of `end` (China time), or now if that is in the future.
+    from_ts = datetime.combine(start, time(), CHINA)
+    to_ts = datetime.combine(end + timedelta(days=1), time(), CHINA)
+    return {"from_ts": from_ts, "to_ts": to_ts, "from_day": start, "days": (end - start).days + 1,
+            "end_day": min(end, today)}
+
+
+def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: date, end: date,
+                today: date) -> dict:
+    """Completion rows per group and colour, and totals per colour, within the viewer's areas."""
+    if group not in GROUPS:
+        raise BadInput(f"group must be one of {', '.join(GROUPS)}", field="group")
+    params = {"prefix": area, "patterns": viewer.like_patterns(), **_bounds(start, end, today)}
+    if group == "worker":
+        rows = conn.execute(sql("visits_stats_worker"), params).mappings().all()
+    else:
+        rows = conn.execute(sql("visits_stats"), {**params, "code_length": GROUPS[group]}).mappings().all()
+    names = _area_names(conn, {r["key"] for r in rows}) if group not in ("worker", "total") else {}
+    out = [_finish({**r, "key": str(r["key"]), "name": r.get("name") or names.get(r["key"], "")})
+           for r in rows]
+    return {"area": area, "group": group, "from": start.isoformat(), "to": end.isoformat(),
+            "days": params["days"], "rows": out, "by_colour": _by_colour(out)}
+
+
+def _finish(r: dict) -> dict:
+    r["colour"] = COLOURS.get(r["colour"], r["colour"])
+    r["completion_rate"] = round(r["done"] / r["expected"], 4) if r["expected"] else None
+    return r
+
+
+def _by_colour(rows: list[dict]) -> dict:
+    """Totals per colour (each household once, even when counted for several workers)."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        t = out.setdefault(r["colour"], {"households": 0, "expected": 0.0, "done": 0.0,
+                                         "overdue": 0, "visits": 0})
+        for k in t:
+            t[k] += r[k]
+    for t in out.values():
+        t["expected"], t["done"] = round(t["expected"], 2), round(t["done"], 2)
+        t["completion_rate"] = round(t["done"] / t["expected"], 4) if t["expected"] else None
+    return out
+
+
+def _area_names(conn: Connection, codes: set[str]) -> dict:
+    rows = conn.execute(text("SELECT code, name FROM area WHERE code = ANY(CAST(:c AS text[]))"),
+                        {"c": sorted(codes)})
+    return dict(rows.all())
+
+
+def overdue_map(conn: Connection, viewer: Viewer, area: str, day: date, limit: int = 5000) -> dict:
+    """Overdue households as GeoJSON points, for those who may see households in person."""
+    if not viewer.may_see_personal_data():
+        raise Forbidden("只有负有住户职责的人员可以查看逾期住户地图 (personal data)")
+    rows = conn.execute(sql("visits_overdue_map"), {"prefix": area, "patterns": viewer.like_patterns(),
+                                                    "day": day, "limit": limit}).mappings().all()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": r["id"],
+         "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
+         "properties": {"id": r["id"], "colour": r["colour"], "area_code": r["area_code"],
+                        "area_name": r["area_name"], "due_on": r["due_on"].isoformat(),
+                        "overdue_days": (day - r["due_on"]).days,
+                        "last_visit_at": r["last_visit_at"].isoformat() if r["last_visit_at"] else None}}
+        for r in rows]}
