@@ -37,6 +37,10 @@ def _register_blueprints(app: Flask) -> None:
     from .views import events, tiles, wall
     for module in (tiles, events, wall):
         app.register_blueprint(module.bp)
+    # Five-colour visits and the field page for phones.
+    from .views import field, visits
+    for module in (visits, field):
+        app.register_blueprint(module.bp)
     # Facilities, coverage and staffing analysis.
     from .views import coverage, facilities, staffing
     for module in (facilities, coverage, staffing):
