@@ -173,10 +173,17 @@ def token_user(conn: Connection, secret: str) -> int | None:
     """The user id behind a live (unexpired, unrevoked) token, else None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    row = conn.execute(text("""UPDATE api_token SET last_used_at = now()
-        WHERE token_hash = :h AND revoked_at IS NULL AND expires_at > now()
-        RETURNING user_id"""), {"h": _sha256(secret)}).first()
-    return row.user_id if row else None
+    row = conn.execute(text("""SELECT id, user_id, last_used_at < now() - interval '1 minute'
+                                      OR last_used_at IS NULL AS stale
+        FROM api_token WHERE token_hash = :h AND revoked_at IS NULL AND expires_at > now()"""),
+                       {"h": _sha256(secret)}).first()
+    if row is None:
+        return None
+    if row.stale:
+        # At most once a minute: a device's every request must not queue on one row lock.
+        conn.execute(text("UPDATE api_token SET last_used_at = now() WHERE id = :id"),
+                     {"id": row.id})
+    return row.user_id
 
 
 # --- rate limits -----------------------------------------------------------------------
