@@ -101,6 +101,23 @@ def test_a_reported_case_appears_on_the_wall_live(live_server, browser_page, cli
 
 
 @pytest.mark.browser
+def test_two_roles_see_two_different_walls(live_server, chromium):
+    """The command centre sees every community; a community supervisor only their own."""
+    seen = {}
+    for who in ("wall", "community_sup"):
+        context = chromium.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        login(page, live_server, who)
+        wait_for_summary(page, "() => document.getElementById('wall').dataset.choroplethAreas",
+                         lambda v: v is not None)
+        seen[who] = page.evaluate("() => document.getElementById('wall').dataset.choroplethAreas")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"wall-{who}.png"))
+        context.close()
+    assert seen == {"wall": "4", "community_sup": "1"}
+
+
+@pytest.mark.browser
 def test_kiosk_mode_cycles_through_districts(live_server, browser_page):
     page = browser_page
     login(page, live_server, "wall", "/wall?kiosk=1&interval=5")

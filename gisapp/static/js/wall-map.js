@@ -166,6 +166,7 @@
   async function loadChoropleth() {
     const data = await api("/api/wall/choropleth?level=community&days=30");
     choroValues = Object.fromEntries(data.areas.map((a) => [a.code, a.per_1000]));
+    root.dataset.choroplethAreas = String(data.areas.length);   // what this viewer may see
     choropleth.redraw();
   }
 
