@@ -128,17 +128,18 @@ def parse_edit(body: object) -> ChildrenEdit:
         dup = next(c for c in codes if codes.count(c) > 1)
         raise BadInput(f"编码 {dup} 重复出现 (code {dup} appears twice)", field="children", code=dup)
     return ChildrenEdit(parse_reason(body.get("reason")), parsed,
-                        _known_versions(body.get("known_versions")))
+                        parse_versions(body.get("known_versions")))
 
 
-def _known_versions(value: object) -> dict[str, int]:
+def parse_versions(value: object, field_name: str = "known_versions") -> dict[str, int]:
+    """A map of area codes to the versions the client saw ({} when absent)."""
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) and CODE_RE.match(k)
                                               for k in value):
-        raise BadInput("known_versions 必须是 {编码: 版本} (known_versions must map codes to "
-                       "versions)", field="known_versions")
-    return {k: parse_version(v, f"known_versions.{k}") for k, v in value.items()}
+        raise BadInput(f"{field_name} 必须是 {{编码: 版本}} ({field_name} must map codes to "
+                       "versions)", field=field_name)
+    return {k: parse_version(v, f"{field_name}.{k}") for k, v in value.items()}
 
 
 def parse_child(value: object, index: int) -> Child:

@@ -1,6 +1,6 @@
 """Editing operations that build a new set of children and save it like any edit:
-split an area with a line, merge two neighbours, delete an area into a neighbour,
-revert to an earlier version. Also what the editor reads: one parent with its children
+draw a new child, split an area with a line, merge two neighbours, delete an area into
+a neighbour, revert to an earlier version. Also what the editor reads: one parent with its children
 and neighbours, an area's history, and a search for areas to edit.
 """
 from __future__ import annotations
@@ -118,6 +118,38 @@ def revert_area(conn: Connection, viewer: Viewer, code: str, version: int,
                      for i, r in enumerate(rows))
     edit = ChildrenEdit(reason or f"恢复 {code} 第 {version} 版", children)
     return save_children(conn, viewer, parent.code, edit)
+
+
+def carve_area(conn: Connection, viewer: Viewer, parent_code: str, polygon: dict, name: str,
+               versions: dict[str, int], reason: str | None = None) -> dict:
+    """Draw a new child: it takes the drawn polygon, inside the parent, from the children there.
+
+    `versions` are the children's versions the editor saw; a child left with nothing is
+    retired. In a parent with no children yet, the rest of the parent becomes a second child.
+    """
+    require_editor(viewer, parent_code)
+    parent = lock_parent(conn, parent_code)
+    row = conn.execute(sql("boundary_carve"), {"parent": parent_code, "polygon": json.dumps(polygon),
+                                               "tol_m": TOLERANCE_M}).mappings().first()
+    if not row["valid"]:
+        raise BoundaryRejected("invalid_geometry", f"几何无效：{row['reason']} (invalid geometry: "
+                               f"{row['reason']})", reason=row["reason"], geometry=polygon)
+    if row["piece"] is None:
+        raise BoundaryRejected("outside_parent", "新区域不在上级区域内 (the drawn area lies outside "
+                               "the parent)", geometry=polygon)
+    children = current_children(conn, parent_code)
+    kept, gone = [], {}
+    for c in children:
+        version = versions.get(c["code"], c["version"])
+        if row["rest"][c["code"]] is None:
+            gone[c["code"]] = version
+        else:
+            kept.append(Child(len(kept), c["code"], None, version, row["rest"][c["code"]]))
+    added = [Child(len(kept), None, name, None, row["piece"])]
+    if not children and row["remainder"] is not None:
+        added.append(Child(len(kept) + 1, None, f"{parent.name}其余部分"[:60], None, row["remainder"]))
+    edit = ChildrenEdit(reason or f"在 {parent_code} 内新建 {name}", tuple(kept + added), gone)
+    return save_children(conn, viewer, parent_code, edit)
 
 
 def editor_view(conn: Connection, viewer: Viewer, code: str) -> dict:

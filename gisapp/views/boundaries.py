@@ -7,11 +7,13 @@ from .. import db, index
 from ..access import SUPERVISORS
 from ..areas import parse_code
 from ..boundaries import save_children
-from ..boundary_input import parse_edit, parse_line, parse_name, parse_reason, parse_version, read_body
-from ..boundary_ops import (area_history, editor_view, merge_areas, revert_area, search_areas,
-                            split_area)
+from ..boundary_input import (parse_edit, parse_geometry, parse_line, parse_name, parse_reason,
+                              parse_version, parse_versions, read_body)
+from ..boundary_ops import (area_history, carve_area, editor_view, merge_areas, revert_area,
+                            search_areas, split_area)
 from ..errors import BadInput
 from ..web_auth import current_viewer
+from .wall import _basemap as wall_basemap
 
 bp = Blueprint("boundaries", __name__)
 
@@ -84,6 +86,19 @@ def area_split(code: str):
                   dry_run=_dry_run(body))
 
 
+@bp.post("/api/areas/<code>/carve")
+def area_carve(code: str):
+    """Draw a new child of `code`: it takes the drawn polygon from the children there."""
+    body = _body()
+    name = parse_name(body.get("name"), "body")
+    if name is None:
+        raise BadInput("新区域必须有名称 (a new area needs a name)", field="name")
+    return _saved(carve_area, parse_code(code), parse_geometry(body.get("polygon"), "polygon"),
+                  name, parse_versions(body.get("versions"), "versions"),
+                  reason=parse_reason(body.get("reason"), default=f"在 {code} 内新建 {name}"),
+                  dry_run=_dry_run(body))
+
+
 @bp.post("/api/areas/<code>/merge")
 def area_merge(code: str):
     body = _body()
@@ -131,4 +146,6 @@ def editor_page():
         return render_template("editor/editor.html", allowed=False), 403
     # Citywide viewers start from the search box (the page opens the first district).
     start = request.args.get("area") or (viewer.prefixes[0] if viewer.prefixes else "")
-    return render_template("editor/editor.html", allowed=True, start=start)
+    # The same base map as the map wall (an offline MBTiles file or GISAPP_BASEMAP_URL).
+    return render_template("editor/editor.html", allowed=True, start=start,
+                           basemap=wall_basemap(current_app.config))

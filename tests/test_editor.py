@@ -1,0 +1,298 @@
+"""The boundary editor (/editor) in headless Chromium, and the carve API it draws new areas with.
+
+The tiny city (tests/tiny_city.py): community 210204001001 is the box 121.50..121.55 E,
+38.95..39.00 N, split into the west grid ...001 (121.50..121.525) and the east grid ...002.
+Each test works in its own community so the expected answers stay obvious from the boxes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import text
+
+from .browser import csp_violations, foreign_requests, wait_for_summary
+from .tiny_city import PASSWORD
+
+pytest_plugins = ["tests.browser"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+COMMUNITY = "210204001001"                       # community_sup's community
+WEST, EAST, NEW_GRID = COMMUNITY + "001", COMMUNITY + "002", COMMUNITY + "003"
+
+
+def box(x0, y0, x1, y1) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def scalar(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def current_children(engine, parent: str) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(
+            "SELECT code FROM area_current WHERE parent_id = (SELECT id FROM area WHERE code = :p) "
+            "ORDER BY code"), {"p": parent}).scalars())
+
+
+# --- the page in the browser --------------------------------------------------------------
+
+def open_editor(page, base, username, area=None):
+    target = "/editor" + (f"?area={area}" if area else "")
+    page.goto(f"{base}/login?next={quote(target)}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/editor*")
+    if area:
+        wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == area)
+
+
+def map_point(page, lng: float, lat: float) -> tuple[float, float]:
+    """The page coordinates of a place on the editor's map."""
+    x, y = page.evaluate("([lat, lng]) => { const p = gisappEditor.map.latLngToContainerPoint([lat, lng]);"
+                         " return [p.x, p.y]; }", [lat, lng])
+    frame = page.locator("#editor-map").bounding_box()
+    return frame["x"] + x, frame["y"] + y
+
+
+def click_map(page, lng: float, lat: float) -> None:
+    page.mouse.click(*map_point(page, lng, lat))
+    page.wait_for_timeout(150)
+
+
+def child_paths(page) -> list[str]:
+    """The codes of the children drawn on the map (one path per polygon)."""
+    return page.evaluate("() => [...document.querySelectorAll('#editor-map path.editor-child')]"
+                         ".map(p => p.dataset.code).sort()")
+
+
+def listed_children(page) -> list[str]:
+    return page.evaluate("() => [...document.querySelectorAll('#children-list li.child')]"
+                         ".map(li => li.dataset.code)")
+
+
+def assert_clean(page, base) -> None:
+    assert foreign_requests(page, base) == []
+    assert csp_violations(page) == []
+    assert page.errors_seen == []
+
+
+@pytest.mark.browser
+def test_supervisor_splits_a_grid_with_a_line(live_server, browser_page, engine):
+    page = browser_page
+    open_editor(page, live_server, "community_sup")
+    wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == COMMUNITY)
+    assert listed_children(page) == [WEST, EAST]
+    assert child_paths(page) == [WEST, EAST]
+    assert [n for n in page.evaluate("() => [...document.querySelectorAll('#neighbour-list li')]"
+                                     ".map(li => li.dataset.code)")] == ["210204001002"]
+    # Pick the west grid on the map, then cut it along 121.51 from beyond its north edge
+    # to beyond its south edge; the last click on the last point ends the line.
+    click_map(page, 121.515, 38.975)
+    assert page.get_attribute("#children-list li.selected", "data-code") == WEST
+    page.click("button[data-tool=split]")
+    click_map(page, 121.51, 39.004)
+    click_map(page, 121.51, 38.946)
+    click_map(page, 121.51, 38.946)
+    # The dry run is drawn first, nothing saved yet.
+    page.wait_for_selector("#preview-box:not([hidden])")
+    assert NEW_GRID in page.inner_text("#preview-summary")
+    assert page.locator(f"#editor-map path.editor-preview.action-create[data-code='{NEW_GRID}']").count() == 1
+    assert current_children(engine, COMMUNITY) == [WEST, EAST]
+    page.fill("#preview-name", "西二网格")
+    page.click("#preview-confirm")
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 3)
+    # The map now shows the new grid, and so does the database.
+    assert listed_children(page) == [WEST, EAST, NEW_GRID]
+    assert child_paths(page) == [WEST, EAST, NEW_GRID]
+    assert "已保存" in page.inner_text("#editor-message")
+    assert current_children(engine, COMMUNITY) == [WEST, EAST, NEW_GRID]
+    assert scalar(engine, "SELECT name FROM area WHERE code = :c", c=NEW_GRID) == "西二网格"
+    # The cut follows the drawn line; the larger piece (the east one) keeps the old code.
+    assert scalar(engine, "SELECT ST_XMin(geom) FROM area_current WHERE code = :c", c=WEST) == \
+        pytest.approx(121.51, abs=1e-4)
+    assert scalar(engine, "SELECT ST_XMax(geom) FROM area_current WHERE code = :c", c=NEW_GRID) == \
+        pytest.approx(121.51, abs=1e-4)
+    assert scalar(engine, "SELECT count(*) FROM area_current WHERE parent_id = "
+                          "(SELECT id FROM area WHERE code = :c)", c=NEW_GRID) == 2
+    page.wait_for_timeout(300)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor.png"))
+    assert_clean(page, live_server)
+
+
+@pytest.mark.browser
+def test_non_supervisor_gets_a_403_page(live_server, browser_page):
+    page = browser_page
+    page.goto(f"{live_server}/login?next=/cases")
+    page.fill("input[name=username]", "grid_worker")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/cases")
+    resp = page.goto(f"{live_server}/editor")
+    assert resp.status == 403
+    assert "无权编辑边界" in page.inner_text("#editor-forbidden")
+    assert page.locator("#editor-map").count() == 0
+    assert_clean(page, live_server)
+
+
+@pytest.mark.browser
+def test_a_rejected_edit_is_highlighted_with_its_message(live_server, browser_page, engine):
+    """Dragging the west grid's corner into the east grid overlaps it: the server refuses,
+    and the page draws the overlap in red with the Chinese message."""
+    community = "210204001002"                      # 121.50..121.55 E, 38.90..38.95 N
+    west = community + "001"
+    page = browser_page
+    open_editor(page, live_server, "street_sup", community)
+    before = scalar(engine, "SELECT count(*) FROM area_version")
+    click_map(page, 121.51, 38.925)
+    page.click("button[data-tool=edit]")
+    page.wait_for_selector("#editor-map .marker-icon")
+    start, end = map_point(page, 121.525, 38.95), map_point(page, 121.537, 38.937)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=5)
+    page.mouse.move(*end, steps=5)
+    page.mouse.up()
+    page.click("#mode-save")
+    page.wait_for_selector("#editor-map path.editor-problem")
+    assert page.get_attribute("#editor-message", "data-error") == "overlap"
+    message = page.inner_text("#editor-message")
+    assert "重叠" in message and "overlap" not in message
+    assert page.get_attribute("#children-list li.problem", "data-code") == west
+    assert page.locator("#preview-box").is_hidden()
+    assert scalar(engine, "SELECT count(*) FROM area_version") == before
+    assert_clean(page, live_server)
+
+
+@pytest.mark.browser
+def test_history_lists_versions_and_reverts(live_server, browser_page, client, as_user, engine):
+    community, grid = "210204002001", "210204002001001"        # 121.55..121.60 E, 38.95..39.00 N
+    resp = client.post(f"/api/areas/{grid}/split", headers=as_user("district_sup"), json={
+        "line": {"type": "LineString", "coordinates": [[121.56, 39.001], [121.56, 38.949]]},
+        "version": 1, "reason": "按户数拆分网格"})
+    assert resp.status_code == 200, resp.get_json()
+    new_grid = resp.get_json()["created"][0]
+    page = browser_page
+    open_editor(page, live_server, "district_sup", community)
+    assert listed_children(page) == [grid, community + "002", new_grid]
+    page.click(f"#children-list li[data-code='{grid}']")
+    page.click("button[data-tool=history]")
+    page.wait_for_selector("#history-list li[data-version='1']")
+    items = page.locator("#history-list li")
+    assert items.count() == 2
+    newest = items.nth(0).inner_text()
+    assert "第 2 版" in newest and "district_sup" in newest and "按户数拆分网格" in newest
+    assert "test" in items.nth(1).inner_text() and "tiny city" in items.nth(1).inner_text()
+    # The newest version is shown against the one before it.
+    assert page.locator("#editor-map path.editor-history.after").count() == 1
+    assert page.locator("#editor-map path.editor-history.before").count() == 1
+    page.click("#history-list li[data-version='1']")
+    assert page.locator("#editor-map path.editor-history.before").count() == 0
+    page.click("#history-list li[data-version='1'] button.revert")
+    page.wait_for_selector("#preview-box:not([hidden])")
+    assert new_grid in page.inner_text("#preview-summary")
+    page.click("#preview-confirm")
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 2)
+    assert current_children(engine, community) == [grid, community + "002"]
+    assert scalar(engine, "SELECT ST_Equals(geom, ST_MakeEnvelope(121.55, 38.95, 121.575, 39.00, 4326)) "
+                          "FROM area_current WHERE code = :c", c=grid)
+    # The history stays open and now lists the revert as the third version.
+    wait_for_summary(page, "() => document.querySelectorAll('#history-list li').length", lambda n: n == 3)
+    assert "恢复" in page.inner_text("#history-list li[data-version='3']")
+    assert_clean(page, live_server)
+
+
+@pytest.mark.browser
+def test_a_conflict_shows_the_other_edit(live_server, browser_page, client, as_user, engine):
+    community = "210204002002"                                  # 121.55..121.60 E, 38.90..38.95 N
+    west, east = community + "001", community + "002"
+    page = browser_page
+    open_editor(page, live_server, "admin", community)
+    # Someone else splits the east grid after the page loaded it.
+    resp = client.post(f"/api/areas/{east}/split", headers=as_user("district_sup"), json={
+        "line": {"type": "LineString", "coordinates": [[121.59, 38.951], [121.59, 38.899]]},
+        "version": 1, "reason": "东网格按楼栋拆分"})
+    assert resp.status_code == 200, resp.get_json()
+    page.click(f"#children-list li[data-code='{east}']")
+    page.click("button[data-tool=split]")
+    click_map(page, 121.58, 38.953)
+    click_map(page, 121.58, 38.897)
+    click_map(page, 121.58, 38.897)
+    page.wait_for_selector("#conflict-box:not([hidden])")
+    conflict = page.inner_text("#conflict-list")
+    assert "第 2 版" in conflict and "district_sup" in conflict and "东网格按楼栋拆分" in conflict
+    assert "你基于第 1 版" in conflict
+    assert page.locator("#editor-map path.editor-problem.conflict").count() >= 1
+    assert page.get_attribute("#editor-message", "data-error") == "conflict"
+    assert page.locator("#preview-box").is_hidden()
+    page.click("#conflict-reload")
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 3)
+    assert current_children(engine, community) == [west, east, community + "003"]
+    assert_clean(page, live_server)
+
+
+# --- the carve API (a new child drawn inside a parent) --------------------------------------
+
+def test_carve_takes_the_new_area_from_the_children_there(client, as_user, engine):
+    grid = "210204001002002"                    # 121.525..121.55 E, 38.90..38.95 N; two micro-grids
+    north, south = grid + "001", grid + "002"   # split at 38.925
+    body = {"polygon": box(121.53, 38.92, 121.54, 38.93), "name": "新微网格",
+            "versions": {north: 1, south: 1}, "reason": "新楼盘入住"}
+    dry = client.post(f"/api/areas/{grid}/carve", headers=as_user("street_sup"), json={**body, "dry_run": True})
+    assert dry.status_code == 200, dry.get_json()
+    assert current_children(engine, grid) == [north, south]
+    resp = client.post(f"/api/areas/{grid}/carve", headers=as_user("street_sup"), json=body)
+    assert resp.status_code == 200, resp.get_json()
+    created = resp.get_json()["created"]
+    assert created == [grid + "003"] and sorted(resp.get_json()["versions"]) == [north, south]
+    assert current_children(engine, grid) == [north, south, grid + "003"]
+    assert scalar(engine, "SELECT ST_Equals(geom, ST_Multi(ST_MakeEnvelope(121.53, 38.92, 121.54, 38.93, 4326)))"
+                          " FROM area_current WHERE code = :c", c=grid + "003")
+    # The others gave up exactly that square, and the parent is still covered exactly once.
+    assert scalar(engine, """
+        SELECT ST_Area(ST_SymDifference(p.geom, ST_Union(c.geom))::geography)
+        FROM area_current p JOIN area_current c ON c.parent_id = p.id WHERE p.code = :p GROUP BY p.geom""",
+        p=grid) < 1e-3
+    assert scalar(engine, "SELECT name FROM area WHERE code = :c", c=grid + "003") == "新微网格"
+
+
+def test_carve_over_a_whole_child_retires_it(client, as_user, engine):
+    grid = "210204001002001"                    # 121.50..121.525 E; north micro-grid 38.925..38.95
+    resp = client.post(f"/api/areas/{grid}/carve", headers=as_user("street_sup"), json={
+        "polygon": box(121.49, 38.925, 121.53, 38.96), "name": "北区"})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["retired"] == [grid + "001"]
+    assert current_children(engine, grid) == [grid + "002", grid + "003"]
+
+
+@pytest.mark.parametrize("body, status, error", [
+    ({"polygon": box(121.30, 38.20, 121.31, 38.21), "name": "外面"}, 400, "outside_parent"),
+    ({"polygon": {"type": "Polygon", "coordinates": [[[121.58, 38.91], [121.59, 38.92], [121.59, 38.91],
+                                                      [121.58, 38.92], [121.58, 38.91]]]}, "name": "蝴蝶"},
+     400, "invalid_geometry"),
+    ({"polygon": box(121.58, 38.91, 121.59, 38.92)}, 400, "bad_input"),
+    ({"polygon": {"type": "Point", "coordinates": [121.58, 38.91]}, "name": "点"}, 400, "bad_geojson"),
+    ({"polygon": box(121.58, 38.91, 121.59, 38.92), "name": "旧版本",
+      "versions": {"210204002002": 9}}, 409, "conflict"),
+])
+def test_carve_rejections_carry_the_geometry(client, as_user, engine, body, status, error):
+    before = scalar(engine, "SELECT count(*) FROM area_version")
+    resp = client.post("/api/areas/210204002/carve", headers=as_user("admin"), json=body)
+    assert resp.status_code == status, resp.get_json()
+    assert resp.get_json()["error"] == error
+    if status == 400 and error != "bad_input":
+        assert resp.get_json()["geometry"]["type"] in ("Polygon", "Point")
+    assert scalar(engine, "SELECT count(*) FROM area_version") == before
+
+
+def test_carve_needs_a_supervisor_of_the_area(client, as_user):
+    body = {"polygon": box(121.53, 38.92, 121.54, 38.93), "name": "x"}
+    assert client.post("/api/areas/210204001002002/carve", headers=as_user("grid_leader"), json=body).status_code == 403
+    assert client.post("/api/areas/210204001002002/carve", headers=as_user("community_sup"),
+                       json=body).status_code == 403
+    assert client.post("/api/areas/210204001002002/carve", json=body).status_code == 401
