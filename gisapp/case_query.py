@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from .access import Viewer
-from .areas import parse_bbox, parse_code, parse_int
+from .areas import parse_code, parse_int
+from .ogc_crs import bbox_param
 from .case_flow import clock_flags
 from .cases import KINDS, STATES, mask_for, visibility_sql
 from .errors import BadInput
@@ -50,7 +51,7 @@ def parse_filters(args, viewer: Viewer) -> dict:
         "area": parse_code(args["area"], "area") if args.get("area") else None,
         "states": states or None, "kind": kind, "category": category,
         "since": _time(args.get("from"), "from"), "until": _time(args.get("to"), "to"),
-        "bbox": parse_bbox(args.get("bbox")), "mine": mine, "format": fmt,
+        "bbox": bbox_param(args), "mine": mine, "format": fmt,
         "unassigned": args.get("unassigned") in ("1", "true"),
         "limit": parse_int(args.get("limit"), "limit", 100, 1, 5000),
         "offset": parse_int(args.get("offset"), "offset", 0, 0, 10**9),

@@ -97,12 +97,21 @@ def to_wgs84(lng, lat, crs: str):
     raise BadInput(f"unknown crs {crs!r}; use one of {', '.join(CRS_NAMES)}", field="crs")
 
 
+# The OGC names of the two geodetic CRSs, as the OGC API and its clients write them.
+_URIS = {"http://www.opengis.net/def/crs/OGC/1.3/CRS84": "wgs84",
+         "http://www.opengis.net/def/crs/EPSG/0/4326": "wgs84",
+         "http://www.opengis.net/def/crs/EPSG/0/4490": "cgcs2000"}
+
+
 def parse_crs(value: str | None) -> str:
     """Normalise a crs parameter (default wgs84), rejecting unknown names."""
     if value is None or value == "":
         return "wgs84"
-    name = value.strip().lower().replace("-", "").replace("_", "")
-    aliases = {"wgs84": "wgs84", "epsg4326": "wgs84", "gcj02": "gcj02", "bd09": "bd09",
+    if value.strip() in _URIS:
+        return _URIS[value.strip()]
+    name = value.strip().lower().replace("-", "").replace("_", "").replace(":", "")
+    aliases = {"wgs84": "wgs84", "epsg4326": "wgs84", "crs84": "wgs84", "ogccrs84": "wgs84",
+               "gcj02": "gcj02", "bd09": "bd09",
                "cgcs2000": "cgcs2000", "epsg4490": "cgcs2000"}
     if name not in aliases:
         raise BadInput(f"unknown crs {value!r}; use one of {', '.join(CRS_NAMES)}", field="crs")

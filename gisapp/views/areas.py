@@ -5,7 +5,8 @@ from flask import Blueprint, jsonify, request
 
 from .. import db
 from ..web_auth import current_viewer
-from ..areas import (DEFAULT_PAGE, MAX_PAGE, get_area, list_areas, parse_bbox, parse_code,
+from ..ogc_crs import bbox_param
+from ..areas import (DEFAULT_PAGE, MAX_PAGE, get_area, list_areas, parse_code,
                      parse_int, parse_level)
 
 bp = Blueprint("areas", __name__)
@@ -26,7 +27,7 @@ def area_list():
     args = request.args
     level = parse_level(args.get("level"))
     parent = parse_code(args["parent"], "parent") if args.get("parent") else None
-    bbox = parse_bbox(args.get("bbox"))
+    bbox = bbox_param(args)
     zoom = parse_int(args.get("zoom"), "zoom", None, 0, 22) if args.get("zoom") else None
     limit = parse_int(args.get("limit"), "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     offset = parse_int(args.get("offset"), "offset", 0, 0, 10**9)
