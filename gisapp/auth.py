@@ -129,12 +129,12 @@ def create_session(conn: Connection, user_id: int, hours: int, ip: str | None,
     return value, csrf
 
 
-def session_user(conn: Connection, cookie_value: str) -> tuple[int, str] | None:
-    """(user id, csrf token) for a live session cookie, else None."""
-    row = conn.execute(text("""SELECT s.user_id, s.csrf_token FROM web_session s
+def session_user(conn: Connection, cookie_value: str) -> tuple[int, str, datetime] | None:
+    """(user id, csrf token, expiry) for a live session cookie, else None."""
+    row = conn.execute(text("""SELECT s.user_id, s.csrf_token, s.expires_at FROM web_session s
                                WHERE s.id_hash = :h AND s.expires_at > now()"""),
                        {"h": _sha256(cookie_value)}).first()
-    return (row.user_id, row.csrf_token) if row else None
+    return (row.user_id, row.csrf_token, row.expires_at) if row else None
 
 
 def end_session(conn: Connection, cookie_value: str) -> None:
@@ -169,11 +169,12 @@ def revoke_token(conn: Connection, prefix_or_id: str) -> int:
         {"v": prefix_or_id}).rowcount
 
 
-def token_user(conn: Connection, secret: str) -> int | None:
-    """The user id behind a live (unexpired, unrevoked) token, else None."""
+def token_user(conn: Connection, secret: str) -> tuple[int, datetime] | None:
+    """(user id, expiry) behind a live (unexpired, unrevoked) token, else None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    row = conn.execute(text("""SELECT id, user_id, last_used_at < now() - interval '1 minute'
+    row = conn.execute(text("""SELECT id, user_id, expires_at,
+                                      last_used_at < now() - interval '1 minute'
                                       OR last_used_at IS NULL AS stale
         FROM api_token WHERE token_hash = :h AND revoked_at IS NULL AND expires_at > now()"""),
                        {"h": _sha256(secret)}).first()
@@ -183,7 +184,7 @@ def token_user(conn: Connection, secret: str) -> int | None:
         # At most once a minute: a device's every request must not queue on one row lock.
         conn.execute(text("UPDATE api_token SET last_used_at = now() WHERE id = :id"),
                      {"id": row.id})
-    return row.user_id
+    return row.user_id, row.expires_at
 
 
 # --- rate limits -----------------------------------------------------------------------

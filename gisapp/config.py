@@ -27,6 +27,8 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_REPORTS_PER_MINUTE": 5,
     # Photos live outside the web root and are served only through access checks.
     "PHOTO_DIR": str(ROOT / "var" / "photos"),
+    # How often a worker checks whether cached tokens and sessions were revoked.
+    "AUTH_CACHE_SECONDS": 1.0,
     "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
     "MAX_PHOTOS": 6,
     # Vector tiles (tiles/layers.toml): disk cache (empty = memory only), memory LRU size,
@@ -44,7 +46,7 @@ DEFAULTS: dict[str, object] = {
 _INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SESSION_HOURS",
              "LOGIN_ATTEMPTS_PER_MINUTE", "PUBLIC_REPORTS_PER_MINUTE", "MAX_PHOTO_BYTES",
              "MAX_PHOTOS", "TILE_MEMORY_ENTRIES", "SSE_RETRY_MS", "SSE_RING_SIZE", "SSE_QUEUE_SIZE"}
-_FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "TILE_SYNC_SECONDS", "SSE_HEARTBEAT_SECONDS"}
+_FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "AUTH_CACHE_SECONDS", "TILE_SYNC_SECONDS", "SSE_HEARTBEAT_SECONDS"}
 _BOOL_KEYS = {"COOKIE_SECURE"}
 
 

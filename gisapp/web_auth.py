@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, g, request
 
 from . import auth, db
 from .access import Viewer
+from .credential_cache import CredentialCache, credential_key
 from .errors import Forbidden, Unauthenticated
 
 SESSION_COOKIE = "gisapp_session"
@@ -32,24 +33,52 @@ def _resolve() -> tuple[Viewer, str | None]:
         return _from_token(header), None
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        with db.read() as conn:
-            found = auth.session_user(conn, cookie)
-            viewer = auth.viewer_for_user(conn, found[0]) if found else None
-        if viewer is not None:
-            return viewer, found[1]
+        found = _cached("session", cookie, _session_from_db)
+        if found is not None:
+            return found
     return Viewer.public(), None
+
+
+def _session_from_db(cookie: str):
+    with db.read() as conn:
+        found = auth.session_user(conn, cookie)
+        viewer = auth.viewer_for_user(conn, found[0]) if found else None
+    return ((viewer, found[1]), found[2]) if viewer is not None else None
 
 
 def _from_token(header: str) -> Viewer:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret:
         raise Unauthenticated("Authorization must be 'Bearer <token>'")
-    with db.write() as conn:
-        user_id = auth.token_user(conn, secret.strip())
-        viewer = auth.viewer_for_user(conn, user_id, via_token=True) if user_id else None
+    viewer = _cached("token", secret.strip(), _token_from_db)
     if viewer is None:
         raise Unauthenticated("API token is invalid, expired or revoked")
     return viewer
+
+
+def _token_from_db(secret: str):
+    with db.write() as conn:
+        found = auth.token_user(conn, secret)
+        viewer = auth.viewer_for_user(conn, found[0], via_token=True) if found else None
+    return (viewer, found[1]) if viewer is not None else None
+
+
+def _cached(kind: str, secret: str, resolve):
+    """What a credential resolves to, from this process's cache or else the database."""
+    cache = credential_cache()
+    key = credential_key(kind, secret)
+    value, stamp = cache.get(key)
+    if value is None:
+        found = resolve(secret)
+        if found is None:
+            return None
+        value, expires_at = found
+        cache.put(key, value, expires_at, stamp)
+    return value
+
+
+def credential_cache(app: Flask | None = None) -> CredentialCache:
+    return (app or current_app).extensions["gisapp_credentials"]
 
 
 def csrf_token() -> str:
@@ -85,6 +114,8 @@ def _set_anon_cookie(resp: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["gisapp_credentials"] = CredentialCache(
+        app.extensions["gisapp_engine"], app.config["AUTH_CACHE_SECONDS"])
     app.before_request(_check_csrf)
     app.after_request(_set_anon_cookie)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -83,6 +83,7 @@ def db_url(cluster, template_db):
 @pytest.fixture(scope="module")
 def app(db_url):
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "INDEX_REFRESH_SECONDS": 0.0,
+                      "AUTH_CACHE_SECONDS": 0.0,
                       # Every test client shares 127.0.0.1; test_accounts checks the limit itself.
                       "LOGIN_ATTEMPTS_PER_MINUTE": 10_000,
                       "PHOTO_DIR": str(Path(tempfile.mkdtemp(prefix="gisapp-photos-")))})

@@ -132,3 +132,41 @@ def test_login_attempts_are_rate_limited_per_address(db_url):
     codes = [login(client, "nobody-here", "whatever-pass").status_code for _ in range(4)]
     app.extensions["gisapp_engine"].dispose()
     assert codes[:3] == [401, 401, 401] and codes[3] == 429
+
+
+def test_cached_credentials_follow_revocation_in_other_processes(db_url, runner, engine):
+    """Each worker caches resolved tokens; a revocation, a disabled user or a changed duty
+    made elsewhere reaches it at its next generation check (here: every request)."""
+    from gisapp import create_app
+    other = create_app({"TESTING": True, "DATABASE_URL": db_url, "AUTH_CACHE_SECONDS": 0.0})
+    try:
+        client = other.test_client()
+        token = runner.invoke(args=["tokens", "issue", "grid_leader", "--days", "2"]).output.split()[0]
+        me = lambda: client.get("/api/me", headers={"Authorization": f"Bearer {token}"})  # noqa: E731
+        assert me().status_code == 200 and me().status_code == 200      # now cached there
+        with engine.begin() as conn:                                      # a duty moves
+            conn.execute(text("""UPDATE duty SET area_id = (SELECT id FROM area WHERE code = '210204002')
+                WHERE person_id = (SELECT person_id FROM app_user WHERE username = 'grid_leader')"""))
+        assert me().get_json()["jurisdiction"] == ["210204002"]
+        assert runner.invoke(args=["tokens", "revoke", token[:10]]).exit_code == 0
+        assert me().status_code == 401
+    finally:
+        other.extensions["gisapp_engine"].dispose()
+
+
+def test_a_slow_check_interval_keeps_a_token_without_asking_the_database(db_url, runner):
+    """With a long interval, a revocation in another process is not seen until it passes:
+    the cache really answers (this is the documented bound, AUTH_CACHE_SECONDS)."""
+    from gisapp import create_app
+    other = create_app({"TESTING": True, "DATABASE_URL": db_url, "AUTH_CACHE_SECONDS": 3600.0})
+    try:
+        client = other.test_client()
+        token = runner.invoke(args=["tokens", "issue", "grid_leader", "--days", "2"]).output.split()[0]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/me", headers=headers).status_code == 200
+        assert runner.invoke(args=["tokens", "revoke", token[:10]]).exit_code == 0
+        assert client.get("/api/me", headers=headers).status_code == 200     # still cached
+        other.extensions["gisapp_credentials"].clear()
+        assert client.get("/api/me", headers=headers).status_code == 401
+    finally:
+        other.extensions["gisapp_engine"].dispose()

@@ -19,6 +19,7 @@ def make_app(db_url: str, **extra):
     """The conftest app's settings, plus a tile cache of its own and exact syncing."""
     return create_app({
         "TESTING": True, "DATABASE_URL": db_url, "INDEX_REFRESH_SECONDS": 0.0,
+        "AUTH_CACHE_SECONDS": 0.0,
         "LOGIN_ATTEMPTS_PER_MINUTE": 10_000,
         "PHOTO_DIR": tempfile.mkdtemp(prefix="gisapp-photos-"),
         "TILE_CACHE_DIR": tempfile.mkdtemp(prefix="gisapp-tiles-"),

@@ -8,7 +8,7 @@ from .. import audit, auth, db
 from ..access import Viewer
 from ..areas import parse_int
 from ..errors import RateLimited
-from ..web_auth import SESSION_COOKIE, current_viewer
+from ..web_auth import credential_cache, SESSION_COOKIE, current_viewer
 
 bp = Blueprint("auth", __name__)
 
@@ -68,6 +68,7 @@ def logout():
             auth.end_session(conn, cookie)
             if not viewer.is_public:
                 audit.record(conn, viewer, "logout")
+        credential_cache().clear()          # other workers follow within AUTH_CACHE_SECONDS
     resp = make_response(redirect("/login", code=303))
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
