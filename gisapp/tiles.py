@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -92,12 +93,24 @@ class Registry:
         return self.layers[name]
 
 
+REGISTRY_CHECK_SECONDS = 1.0
+_checked: dict[Path, tuple[float, tuple]] = {}
+
+
 def load_registry(tiles_dir: str | Path) -> Registry:
-    """Read tiles/layers.toml and the SQL files it names (re-read when a file changes)."""
+    """Read tiles/layers.toml and the SQL files it names (re-read when a file changes).
+
+    The files are looked at no more than once a second: a cached tile is served in well
+    under a millisecond, and listing a directory on every one would double that.
+    """
     directory = Path(tiles_dir)
-    files = sorted(directory.glob("*.sql")) + [directory / "layers.toml"]
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in files if p.exists())
-    return _load_registry(directory, stamp)
+    checked = _checked.get(directory)
+    now = time.monotonic()
+    if checked is None or now - checked[0] > REGISTRY_CHECK_SECONDS:
+        files = sorted(directory.glob("*.sql")) + [directory / "layers.toml"]
+        stamp = tuple((p.name, p.stat().st_mtime_ns) for p in files if p.exists())
+        _checked[directory] = checked = (now, stamp)
+    return _load_registry(directory, checked[1])
 
 
 @lru_cache(maxsize=4)
