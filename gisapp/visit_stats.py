@@ -47,7 +47,8 @@ def _bounds(start: date, end: date, today: date) -> dict:
     # The period ends at the end of `end` (China time), or now if that is in the future.
     from_ts = datetime.combine(start, time(), CHINA)
     to_ts = datetime.combine(end + timedelta(days=1), time(), CHINA)
-    return {"from_ts": from_ts, "to_ts": to_ts, "from_day": start, "days": (end - start).days + 1,
+    return {"from_ts": from_ts, "to_ts": to_ts, "from_day": start, "to_day": end,
+            "days": (end - start).days + 1,
             "end_day": min(end, today)}
 
 
@@ -75,7 +76,8 @@ def _finish(r: dict) -> dict:
 
 
 def _by_colour(rows: list[dict]) -> dict:
-    """Totals per colour (each household once, even when counted for several workers)."""
+    """Totals per colour over the rows (grouped by worker, a household owned by two
+    workers counts for each)."""
     out: dict[str, dict] = {}
     for r in rows:
         t = out.setdefault(r["colour"], {"households": 0, "expected": 0.0, "done": 0.0,

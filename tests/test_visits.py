@@ -223,6 +223,11 @@ def test_stats_count_completion_and_overdue(client, as_user, engine, homes):
     assert red["households"] == reds and red["done"] == visited >= 1
     assert red["expected"] == reds and red["completion_rate"] == round(visited / reds, 4)
     assert body["by_colour"]["yellow"]["done"] == pytest.approx(1 / 15, abs=0.01)
+    # Over a month, only the days since each household got its colour (today) count.
+    month = client.get(f"/api/visits/stats?area={NW_COMMUNITY}&from="
+                       f"{(china_today() - timedelta(days=29)).isoformat()}&to={today}",
+                       headers=as_user("community_sup")).get_json()
+    assert month["days"] == 30 and month["by_colour"]["red"]["expected"] == reds
     assert {row["key"] for row in body["rows"]} <= {NW_GRID, "210204001001002"}
     csv_body = client.get(f"/api/visits/stats?area={NW_COMMUNITY}&group=worker&format=csv",
                           headers=as_user("community_sup"))

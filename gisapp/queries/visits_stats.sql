@@ -1,14 +1,18 @@
 -- Visit completion per colour over [:from_ts, :to_ts), grouped by the area-code prefix
 -- of :code_length digits (0 = one group for the whole scope), for coloured households
 -- inside :prefix and the viewer's :patterns.
---   expected: visits the cadence asks for in the period, fractional (a quarterly
---             household in a 30-day month is expected 1/3 of a visit);
+--   expected: visits the cadence asks for in the days of the period since the
+--             household got its current colour, fractional (a quarterly household
+--             in a 30-day month is expected 1/3 of a visit);
 --   done:     days with a completing visit, capped per household at its expectation;
 --   overdue:  households whose next visit was past due at the end of the period,
 --             judged from their last completing visit before that end.
 WITH hh AS (
     SELECT h.id, h.colour, a.code, h.colour_since, h.last_visit_at,
-           extract(epoch FROM f.cadence) / 86400.0 AS cadence_days
+           extract(epoch FROM f.cadence) / 86400.0 AS cadence_days,
+           -- Days of the period the household has had its current colour.
+           greatest(0, CAST(:to_day AS date) + 1 - greatest(CAST(:from_day AS date),
+                       (h.colour_since AT TIME ZONE 'Asia/Shanghai')::date)) AS days
     FROM household h
     JOIN area a ON a.id = h.area_id
     JOIN five_colour f ON f.colour = h.colour
@@ -24,8 +28,8 @@ done AS (
 ),
 per_home AS (
     SELECT hh.code, hh.colour,
-           CAST(:days AS float8) / hh.cadence_days AS expected,
-           least(coalesce(d.days, 0), CAST(:days AS float8) / hh.cadence_days) AS done,
+           hh.days / hh.cadence_days AS expected,
+           least(coalesce(d.days, 0), hh.days / hh.cadence_days) AS done,
            coalesce(d.visits, 0) AS visits, coalesce(d.flagged, 0) AS flagged,
            household_due_on(hh.colour,
                CASE WHEN hh.last_visit_at IS NULL OR hh.last_visit_at < CAST(:to_ts AS timestamptz)

@@ -4,7 +4,10 @@
 -- the prefixes of its code, so duties are joined on equal codes (a hash join), not LIKE.
 WITH hh AS (
     SELECT h.id, h.colour, a.code, h.last_visit_at, h.colour_since, f.owner_roles,
-           extract(epoch FROM f.cadence) / 86400.0 AS cadence_days
+           extract(epoch FROM f.cadence) / 86400.0 AS cadence_days,
+           -- Days of the period the household has had its current colour.
+           greatest(0, CAST(:to_day AS date) + 1 - greatest(CAST(:from_day AS date),
+                       (h.colour_since AT TIME ZONE 'Asia/Shanghai')::date)) AS days
     FROM household h
     JOIN area a ON a.id = h.area_id
     JOIN five_colour f ON f.colour = h.colour
@@ -18,7 +21,7 @@ done AS (
     GROUP BY v.household_id
 ),
 owned AS (
-    SELECT DISTINCT d.person_id, hh.id, hh.colour, hh.cadence_days, hh.last_visit_at, hh.colour_since
+    SELECT DISTINCT d.person_id, hh.id, hh.colour, hh.cadence_days, hh.days, hh.last_visit_at, hh.colour_since
     FROM hh
     CROSS JOIN LATERAL unnest(ARRAY[6, 9, 12, 15, 18]) AS n
     JOIN area da ON da.code = left(hh.code, n) AND n <= length(hh.code)
@@ -27,8 +30,8 @@ owned AS (
                AND (d.ends_on IS NULL OR d.ends_on >= CAST(:from_day AS date))
 )
 SELECT o.person_id AS key, p.name, o.colour, count(*)::int AS households,
-       round(sum(CAST(:days AS float8) / o.cadence_days)::numeric, 2)::float8 AS expected,
-       round(sum(least(coalesce(d.days, 0), CAST(:days AS float8) / o.cadence_days))::numeric, 2)::float8 AS done,
+       round(sum(o.days / o.cadence_days)::numeric, 2)::float8 AS expected,
+       round(sum(least(coalesce(d.days, 0), o.days / o.cadence_days))::numeric, 2)::float8 AS done,
        sum(coalesce(d.visits, 0))::int AS visits, sum(coalesce(d.flagged, 0))::int AS flagged,
        (count(*) FILTER (WHERE household_due_on(o.colour,
             CASE WHEN o.last_visit_at IS NULL OR o.last_visit_at < CAST(:to_ts AS timestamptz)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from .. import audit, db, photos
 from ..areas import parse_code, parse_int
-from ..crs import parse_crs, to_wgs84
+from ..crs import parse_crs, to_wgs84, wgs84_to_gcj02
 from ..errors import BadInput, Forbidden, TooLarge
 from ..jsonbody import parse_json_body
 from ..locate import check_range, parse_accuracy, parse_coordinate
@@ -61,6 +61,9 @@ def visits_due():
     with db.write() as conn:
         rows = due_visits(conn, viewer.person_id, day, lng, lat)
         audit.record(conn, viewer, "read.visits_due", day.isoformat(), count=len(rows))
+    for r in rows:
+        # For handing the destination to a phone's map app, which expects GCJ-02.
+        r["gcj02"] = [round(float(v), 7) for v in wgs84_to_gcj02(r["lng"], r["lat"])]
     return jsonify({"day": day.isoformat(), "from": [lng, lat] if lng is not None else None,
                     "distance": "geodesic straight line (no walking network)",
                     "count": len(rows), "overdue": sum(r["overdue"] for r in rows), "visits": rows})

@@ -1,0 +1,303 @@
+// The field page (外勤): where am I, today's visits (list + map), log a visit (kept in
+// the outbox until sent, see field-queue.js), report a case from where I stand.
+(function () {
+  "use strict";
+  const { api, el, KINDS } = window.gisapp;
+  const queue = window.fieldQueue;
+  const COLOURS = { red: "#d92d20", orange: "#f79009", yellow: "#eaaa08", blue: "#1570ef", green: "#12b76a" };
+  const LEVELS = { microgrid: "微网格", grid: "网格", community: "社区" };
+  const DUE_CACHE = "gisapp.field.due.v1";
+  const $ = (id) => document.getElementById(id);
+
+  const state = { pos: null, me: null, due: [], outcomes: [], categories: [], target: null };
+  const map = L.map("field-map", { zoomControl: true }).setView([38.95, 121.55], 13);
+  const areaLayer = L.layerGroup().addTo(map);
+  const homesLayer = L.layerGroup().addTo(map);
+  const routeLayer = L.layerGroup().addTo(map);
+  const markers = {};
+  let meMarker = null;
+
+  const crs = () => $("crs").value;
+  const metres = (m) => (m === null || m === undefined ? "" : m < 1000 ? `${Math.round(m)} 米` : `${(m / 1000).toFixed(1)} 公里`);
+  const posQuery = () => new URLSearchParams(state.pos ? {
+    lng: state.pos.lng, lat: state.pos.lat, crs: crs(), accuracy: Math.min(state.pos.accuracy || 0, 5000) } : {});
+
+  // --- where am I ---------------------------------------------------------------------
+  function locate() {
+    $("where-status").textContent = "正在获取位置…";
+    if (!navigator.geolocation) { $("where-status").textContent = "浏览器不支持定位"; loadDue(); return; }
+    navigator.geolocation.getCurrentPosition((p) => {
+      state.pos = { lng: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy };
+      refresh();
+    }, (err) => {
+      $("where-status").textContent = "无法获取位置（" + err.message + "），走访列表按到期时间排序";
+      loadDue();
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+  }
+
+  function refresh() {
+    return Promise.all([whereAmI(), loadDue(), nearby()]);
+  }
+
+  async function whereAmI() {
+    if (!state.pos) return;
+    try {
+      const r = await api("/api/locate?" + posQuery());
+      const [lng, lat] = r.query.wgs84;
+      state.me = [lat, lng];
+      if (meMarker) meMarker.setLatLng(state.me);
+      else meMarker = L.circleMarker(state.me, { radius: 8, color: "#fff", weight: 3, fillColor: "#1f6feb", fillOpacity: 1 })
+        .bindTooltip("我的位置").addTo(map);
+      Object.entries(LEVELS).forEach(([key]) => {
+        const a = r.areas[key];
+        $("w-" + key).textContent = a ? `${a.name}（${a.code}）` : "—";
+      });
+      $("where-areas").hidden = false;
+      $("where-status").textContent = `定位精度约 ${Math.round(state.pos.accuracy || 0)} 米` +
+        (r.ambiguous ? "，位于网格边界附近" : "");
+      showPeople(r.areas);
+      drawArea(r.areas.grid || r.areas.microgrid);
+    } catch (err) {
+      $("where-status").textContent = err.status === 404 ? "当前位置不在任何网格内" : "定位查询失败：" + err.message;
+      $("where-areas").hidden = true;
+    }
+  }
+
+  function showPeople(areas) {
+    const rows = [];
+    ["microgrid", "grid", "community"].forEach((key) => {
+      const a = areas[key];
+      if (!a) return;
+      (a.on_duty || []).forEach((p) => rows.push(el("li", {}, `${LEVELS[key]} · ${p.role_zh || p.role}：${p.name} `,
+        p.phone ? el("a", { href: "tel:" + p.phone }, p.phone) : "")));
+      if (a.office) rows.push(el("li", { class: "muted" }, `${a.name}办公电话 `, el("a", { href: "tel:" + a.office.phone }, a.office.phone)));
+    });
+    const grid = areas.grid || areas.microgrid || {};
+    const workers = (grid.on_duty || []).map((p) => `${p.role_zh || p.role} ${p.name}`).join("、");
+    $("where-people").replaceChildren(el("details", {}, el("summary", {}, "负责人：" + (workers || "未登记")),
+      el("ul", { class: "plain", id: "people" }, rows)));
+  }
+
+  async function drawArea(area) {
+    if (!area) return;
+    try {
+      const f = await api(`/api/areas/${area.code}`);
+      areaLayer.clearLayers();
+      const layer = L.geoJSON(f, { style: { color: "#16324f", weight: 2, fillOpacity: 0.04, dashArray: "4 4" } }).addTo(areaLayer);
+      if (!state.due.length) map.fitBounds(layer.getBounds());
+    } catch (e) { /* the boundary is a nicety; the list still works */ }
+  }
+
+  async function nearby() {
+    if (!state.pos) return;
+    try {
+      const r = await api("/api/field/nearby?" + posQuery());
+      $("nearby-count").textContent = `（${r.facilities.length}）`;
+      $("nearby").replaceChildren(...(r.facilities.length ? r.facilities.map((f) => el("li", {},
+        el("strong", {}, f.name), ` ${f.kind_zh} · ${metres(f.distance_m)}`,
+        f.opening_hours ? el("span", { class: "muted" }, ` · ${f.opening_hours}`) : "")) : [el("li", { class: "muted" }, "附近没有登记的服务设施")]));
+    } catch (e) { $("nearby").replaceChildren(el("li", { class: "muted" }, "暂时无法查询附近设施")); }
+  }
+
+  // --- today's visits ---------------------------------------------------------------
+  async function loadDue() {
+    try {
+      const r = await api("/api/visits/due?" + posQuery());
+      state.due = r.visits;
+      localStorage.setItem(DUE_CACHE, JSON.stringify(r.visits));
+      $("due-status").textContent = r.count ? `共 ${r.count} 户，其中逾期 ${r.overdue} 户；距离为直线距离` : "今天没有需要走访的住户";
+    } catch (err) {
+      state.due = JSON.parse(localStorage.getItem(DUE_CACHE) || "[]");
+      $("due-status").textContent = err.status ? "加载失败：" + err.message : "网络不可用，显示上次加载的名单";
+    }
+    renderDue();
+  }
+
+  function label(h) {
+    return [h.building, h.unit ? h.unit + "单元" : "", h.room ? h.room + "室" : ""].filter(Boolean).join(" ") || `住户 ${h.id}`;
+  }
+
+  function dueText(h) {
+    if (h.overdue_days > 0) return el("span", { class: "badge overdue" }, `逾期 ${h.overdue_days} 天`);
+    return el("span", { class: "badge" }, "今日到期");
+  }
+
+  function renderDue() {
+    const pending = new Set(queue.pending().map((q) => q.fields.household_id));
+    const list = state.due.filter((h) => !pending.has(h.id) && !h.done);
+    $("due-count").textContent = list.length;
+    homesLayer.clearLayers();
+    $("due-list").replaceChildren(...list.map((h) => {
+      const colour = COLOURS[h.colour_key] || "#777";
+      markers[h.id] = L.circleMarker([h.lat, h.lng], { radius: 9, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.95 })
+        .bindPopup(() => el("div", { class: "popup" }, el("strong", {}, label(h)), el("br"), h.head_name || "",
+          el("br"), el("button", { type: "button", onclick: () => openVisit(h) }, "记录走访"),
+          el("button", { type: "button", onclick: () => navigate(h) }, "导航")))
+        .addTo(homesLayer);
+      return el("li", { class: "due-item", "data-household-id": h.id, "data-colour": h.colour_key },
+        el("span", { class: "stripe", style: `background:${colour}` }),
+        el("div", { class: "due-body" },
+          el("div", { class: "due-title" }, el("span", { class: "colour-name" }, h.colour_zh + "色"), " ", label(h)),
+          el("div", { class: "muted" }, (h.head_name || "") + (h.tags.length ? " · " + h.tags.join("、") : "")),
+          el("div", {}, dueText(h), " ", h.distance_m !== null ? el("span", { class: "distance" }, "约 " + metres(h.distance_m)) : ""),
+          el("div", { class: "due-actions" },
+            el("button", { type: "button", class: "primary", onclick: () => openVisit(h) }, "记录走访"),
+            el("button", { type: "button", onclick: () => navigate(h) }, "导航"),
+            el("button", { type: "button", onclick: () => showOnMap(h) }, "地图"))));
+    }));
+    const pts = list.map((h) => [h.lat, h.lng]).concat(state.me ? [state.me] : []);
+    if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.2), { maxZoom: 17 });
+  }
+
+  function showOnMap(h) {
+    map.setView([h.lat, h.lng], 17);
+    markers[h.id] && markers[h.id].openPopup();
+    $("field-map").scrollIntoView({ behavior: "smooth", block: "center" });
+  }
+
+  // No walking network is available offline: show the straight line, its length and
+  // direction on our map, and offer the phone's map app for the walking route.
+  function navigate(h) {
+    routeLayer.clearLayers();
+    const dest = [h.lat, h.lng];
+    if (state.me) {
+      L.polyline([state.me, dest], { color: "#1f6feb", weight: 3, dashArray: "6 6" }).addTo(routeLayer);
+      map.fitBounds(L.latLngBounds([state.me, dest]).pad(0.3));
+    } else map.setView(dest, 17);
+    const dist = state.me ? map.distance(state.me, dest) : null;
+    const link = el("a", { href: `https://uri.amap.com/navigation?to=${h.gcj02[0]},${h.gcj02[1]},${encodeURIComponent(label(h))}&mode=walk&callnative=1`,
+                           target: "_blank", rel: "noopener noreferrer" }, "用高德地图步行导航");
+    L.popup().setLatLng(dest).setContent(el("div", {}, el("strong", {}, label(h)), el("br"),
+      dist !== null ? `直线 ${metres(dist)}，方向${bearing(state.me, dest)}` : "未获取到我的位置", el("br"), link)).openOn(map);
+    $("field-map").scrollIntoView({ behavior: "smooth", block: "center" });
+  }
+
+  function bearing(a, b) {
+    const dy = b[0] - a[0], dx = (b[1] - a[1]) * Math.cos(a[0] * Math.PI / 180);
+    const names = ["东", "东北", "北", "西北", "西", "西南", "南", "东南"];
+    return names[Math.round(((Math.atan2(dy, dx) * 180 / Math.PI) + 360) % 360 / 45) % 8];
+  }
+
+  // --- logging a visit --------------------------------------------------------------
+  function openVisit(h) {
+    state.target = h;
+    const form = $("visit-form");
+    form.reset();
+    form.household_id.value = h.id;
+    $("visit-target").textContent = `${h.colour_zh}色 · ${label(h)} ${h.head_name || ""}`;
+    $("visit-result").textContent = "";
+    $("visit-distance").textContent = h.distance_m !== null ? `您距离该户约 ${metres(h.distance_m)}（超过 100 米将提交复核）` : "未获取到位置，提交后将提交复核";
+    updateCaseOffer();
+    $("visit-box").hidden = false;
+    $("visit-box").scrollIntoView({ behavior: "smooth" });
+  }
+
+  function updateCaseOffer() {
+    const o = state.outcomes.find((x) => x.key === $("visit-form").outcome.value);
+    $("case-offer").hidden = !(o && o.suggests_case);
+    if (!o || !o.suggests_case) $("visit-form").open_case.checked = false;
+  }
+
+  async function shrinkPhoto(file) {
+    // A phone photo is several MB; 1280 px JPEG keeps it small enough to wait offline.
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, 1280 / Math.max(bitmap.width, bitmap.height));
+    const canvas = el("canvas", { width: Math.round(bitmap.width * scale), height: Math.round(bitmap.height * scale) });
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return canvas.toDataURL("image/jpeg", 0.8);
+  }
+
+  async function submitVisit(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    const fields = { household_id: Number(form.household_id.value), outcome: form.outcome.value,
+                     note: form.note.value.trim(), visited_at: new Date().toISOString() };
+    if (state.pos) fields.location = { lng: state.pos.lng, lat: state.pos.lat, crs: crs(),
+                                       accuracy: Math.min(state.pos.accuracy || 0, 5000) };
+    if (form.open_case.checked) fields.open_case = { category: form.case_category.value, description: fields.note || null };
+    let photo = null;
+    try {
+      if (form.photo.files[0]) photo = await shrinkPhoto(form.photo.files[0]);
+      queue.add(fields, photo);
+    } catch (err) {
+      $("visit-result").textContent = "无法保存走访记录：" + (err.name === "QuotaExceededError" ? "手机存储已满" : err.message);
+      return;
+    }
+    $("visit-box").hidden = true;
+    renderDue();
+    flash(navigator.onLine ? "正在提交走访…" : "网络不可用：走访已保存在本机，联网后自动发送");
+    queue.flush();
+  }
+
+  function flash(text) {
+    $("visit-result").textContent = text;
+    const box = $("net-status");
+    box.textContent = text; box.hidden = false;
+  }
+
+  queue.onChange((items, event) => {
+    const n = items.length;
+    $("queue-count").hidden = !n;
+    $("queue-count").textContent = `待发送 ${n} 条`;
+    if (event.type === "sent") {
+      const v = event.body.visit;
+      flash(`走访已记录（编号 ${v.id}）` + (v.flagged_far ? `，距离该户 ${metres(v.distance_m)}，已提交复核` : "") +
+            (v.case_id ? `，已上报案件 ${v.case_id}` : ""));
+      const h = state.due.find((x) => x.id === v.household_id);
+      if (h && v.completes) h.done = true;
+      renderDue();
+    } else if (event.type === "rejected") {
+      flash("走访未被接受：" + ((event.body && event.body.message) || event.status));
+      renderDue();
+    }
+  });
+
+  // --- report from where I stand ------------------------------------------------------
+  let reportClientId = queue.newClientId().replace("visit-", "case-");
+  async function submitReport(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    if (!state.pos) { $("report-result").textContent = "尚未获取到位置"; return; }
+    if (!form.description.value.trim()) { $("report-result").textContent = "请填写情况描述"; return; }
+    const cat = state.categories.find((c) => c.key === form.category.value);
+    try {
+      const r = await api("/api/cases", { method: "POST", json: {
+        kind: cat.kind, category: cat.key, description: form.description.value.trim(), client_id: reportClientId,
+        location: { lng: state.pos.lng, lat: state.pos.lat, crs: crs(), accuracy: Math.min(state.pos.accuracy || 0, 5000) } } });
+      $("report-result").replaceChildren(el("strong", {}, `已上报，案件编号 ${r.case.id}`),
+        r.case.area_name ? `，由 ${r.case.area_name} 负责` : "");
+      reportClientId = queue.newClientId().replace("visit-", "case-");
+      form.reset();
+    } catch (err) {
+      $("report-result").textContent = "上报失败：" + err.message + (err.status ? "" : "（网络异常，可直接重试，不会重复上报）");
+    }
+  }
+
+  function online() {
+    const box = $("net-status");
+    box.hidden = navigator.onLine;
+    box.textContent = navigator.onLine ? "" : "网络已断开：走访记录会保存在本机，联网后自动发送";
+    if (navigator.onLine) queue.flush().then((sent) => { if (sent.length) loadDue(); });
+  }
+
+  async function init() {
+    const [outs, cats] = await Promise.all([api("/api/visits/outcomes"), api("/api/case-categories")]);
+    state.outcomes = outs.outcomes;
+    state.categories = cats.categories;
+    $("visit-form").outcome.replaceChildren(...state.outcomes.map((o) => el("option", { value: o.key }, o.name_zh)));
+    const options = () => state.categories.map((c) => el("option", { value: c.key }, `${c.name_zh}（${KINDS[c.kind]}）`));
+    $("visit-form").case_category.replaceChildren(...options());
+    $("report-here").category.replaceChildren(...options());
+  }
+
+  $("visit-form").outcome.addEventListener("change", updateCaseOffer);
+  $("visit-form").addEventListener("submit", submitVisit);
+  $("visit-cancel").addEventListener("click", () => { $("visit-box").hidden = true; });
+  $("report-here").addEventListener("submit", submitReport);
+  $("relocate").addEventListener("click", locate);
+  $("crs").addEventListener("change", refresh);
+  window.addEventListener("online", online);
+  window.addEventListener("offline", online);
+  init().catch((err) => { $("due-status").textContent = "加载失败：" + err.message; })
+    .finally(() => { locate(); online(); });
+})();

@@ -1,0 +1,69 @@
+// Five-colour visit supervision: completion per colour, overdue per group, the map of
+// overdue households and the latest visits (the last two only for those who may see homes).
+(function () {
+  "use strict";
+  const { api, el, pct, fmtTime } = window.gisapp;
+  const COLOURS = { red: "#d92d20", orange: "#f79009", yellow: "#eaaa08", blue: "#1570ef", green: "#12b76a" };
+  const NAMES = { red: "红", orange: "橙", yellow: "黄", blue: "蓝", green: "绿" };
+  const box = document.getElementById("v-filters");
+  const mayHomes = box.dataset.maySeeHomes === "true", supervisor = box.dataset.supervisor === "true";
+  const $ = (id) => document.getElementById(id);
+  const iso = (d) => d.toISOString().slice(0, 10);
+  $("v-from").value = iso(new Date(Date.now() - 29 * 86400000));
+  $("v-to").value = iso(new Date());
+  let colourChart = null, overdueChart = null, map = null, layer = null;
+
+  function params() {
+    const p = new URLSearchParams({ group: $("v-group").value, from: $("v-from").value, to: $("v-to").value });
+    const area = $("v-area").value.trim();
+    if (area) p.set("area", area);
+    return p;
+  }
+  const draw = (old, id, config) => { if (old) old.destroy(); return new Chart($(id), config); };
+
+  async function loadStats() {
+    if (!supervisor) { $("v-charts").hidden = true; $("v-table").hidden = true; return; }
+    const r = await api("/api/visits/stats?" + params());
+    $("v-csv").href = "/api/visits/stats?format=csv&" + params();
+    $("v-status").textContent = `${r.from} 至 ${r.to}，共 ${r.days} 天；应访按走访周期折算（季度户一个月应访 1/3 次）`;
+    const colours = Object.keys(COLOURS).filter((c) => r.by_colour[c]);
+    colourChart = draw(colourChart, "colour-chart", { type: "bar",
+      data: { labels: colours.map((c) => NAMES[c] + "色"), datasets: [{ label: "完成率 %",
+        data: colours.map((c) => ((r.by_colour[c].completion_rate || 0) * 100).toFixed(1)),
+        backgroundColor: colours.map((c) => COLOURS[c]) }] },
+      options: { animation: false, scales: { y: { max: 100, beginAtZero: true } } } });
+    const groups = [...new Set(r.rows.map((x) => x.key))];
+    const label = (k) => { const row = r.rows.find((x) => x.key === k); return (row && row.name) || k || "合计"; };
+    overdueChart = draw(overdueChart, "overdue-chart", { type: "bar",
+      data: { labels: groups.map(label), datasets: colours.map((c) => ({ label: NAMES[c] + "色", backgroundColor: COLOURS[c],
+        data: groups.map((g) => (r.rows.find((x) => x.key === g && x.colour === c) || { overdue: 0 }).overdue) })) },
+      options: { animation: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } });
+    $("v-table").querySelector("tbody").replaceChildren(...r.rows.map((x) => el("tr", { "data-key": x.key, "data-colour": x.colour },
+      el("td", {}, label(x.key)), el("td", {}, NAMES[x.colour] + "色"), el("td", {}, x.households), el("td", {}, x.expected),
+      el("td", {}, x.done), el("td", {}, pct(x.completion_rate)), el("td", {}, x.overdue), el("td", {}, x.visits),
+      el("td", {}, x.flagged))));
+  }
+
+  async function loadHomes() {
+    if (!mayHomes) return;
+    const area = $("v-area").value.trim();
+    const q = area ? "?area=" + area : "";
+    const [fc, recent] = await Promise.all([api("/api/visits/overdue" + q),
+      area ? api(`/api/visits?area=${area}&limit=50`) : Promise.resolve({ visits: [] })]);
+    if (!map) { map = L.map("overdue-map").setView([38.95, 121.55], 12); layer = L.layerGroup().addTo(map); }
+    layer.clearLayers();
+    const g = L.geoJSON(fc, { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#fff", weight: 1,
+      fillColor: COLOURS[f.properties.colour], fillOpacity: 0.9 })
+      .bindPopup(`${NAMES[f.properties.colour]}色 · 住户 ${f.properties.id}<br>逾期 ${f.properties.overdue_days} 天`) }).addTo(layer);
+    if (fc.features.length) map.fitBounds(g.getBounds().pad(0.2), { maxZoom: 16 });
+    $("recent-visits").querySelector("tbody").replaceChildren(...recent.visits.map((v) => el("tr", { "data-visit-id": v.id },
+      el("td", {}, fmtTime(v.visited_at)), el("td", {}, "住户 " + v.household_id), el("td", {}, v.colour ? NAMES[v.colour] + "色" : "—"),
+      el("td", {}, v.person || v.username || "—"), el("td", {}, v.outcome_zh),
+      el("td", { class: v.flagged_far ? "badge overdue" : "" }, v.distance_m === null ? "无定位" : Math.round(v.distance_m) + " 米"),
+      el("td", { class: "desc" }, v.note))));
+  }
+
+  const load = () => Promise.all([loadStats(), loadHomes()]).catch((err) => { $("v-status").textContent = "加载失败：" + err.message; });
+  $("v-go").addEventListener("click", load);
+  load();
+})();
