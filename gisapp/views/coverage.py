@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from .. import db
 from ..coverage import as_geojson, coverage, parse_query
@@ -12,6 +12,7 @@ from ..errors import BadInput
 from ..facilities import kinds
 from ..households import COLOURS
 from ..web_auth import current_viewer
+from .wall import _basemap as basemap_config     # the same base map as the wall, if any
 
 bp = Blueprint("coverage", __name__)
 FORMATS = ("json", "csv", "geojson")
@@ -46,4 +47,5 @@ def coverage_page():
     with db.read() as conn:
         kind_names = kinds(conn)
     return render_template("coverage/index.html", kinds=kind_names, colours=COLOURS,
-                           staff=not current_viewer().is_public)
+                           staff=not current_viewer().is_public,
+                           basemap=basemap_config(current_app.config))

@@ -12,6 +12,7 @@ from ..facilities import (MAX_NEAREST, create_facility, delete_facility, get_fac
 from ..households import get_household
 from ..jsonbody import parse_json_body
 from ..web_auth import current_viewer
+from .wall import _basemap as basemap_config     # the same base map as the wall, if any
 
 bp = Blueprint("facilities", __name__)
 
@@ -106,4 +107,5 @@ def facilities_page():
     with db.read() as conn:
         kind_names = kinds(conn)
     can_edit = viewer.role in SUPERVISORS      # the API still checks each place
-    return render_template("facilities/index.html", kinds=kind_names, can_edit=can_edit)
+    return render_template("facilities/index.html", kinds=kind_names, can_edit=can_edit,
+                           basemap=basemap_config(current_app.config))
