@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from . import audit
 from .access import Viewer
 from .crs import parse_crs, to_wgs84
-from .errors import BadInput, Forbidden, NotFound
+from .errors import BadInput, Forbidden
 from .households import COLOUR_KEYS, COLOURS, get_household
 from .locate import check_range, parse_coordinate
 
@@ -165,12 +165,14 @@ _BUILDING = text("""SELECT b.id, b.name, ST_X(ST_PointOnSurface(b.geom)) AS lng,
 
 def _place(conn: Connection, viewer: Viewer, fields: dict) -> tuple[float, float, int, str]:
     """Where a household is (its own point, else its building's), and its leaf area."""
-    if fields.get("location"):
-        lng, lat = fields["location"]
-    elif fields.get("building_id"):
+    b = None
+    if fields.get("building_id"):
         b = conn.execute(_BUILDING, {"id": fields["building_id"]}).first()
         if b is None:
             raise BadInput(f"no building with id {fields['building_id']}", field="building_id")
+    if fields.get("location"):
+        lng, lat = fields["location"]
+    elif b is not None:
         lng, lat = b.lng, b.lat
     else:
         raise BadInput("a household needs a location {lng, lat, crs} or a building_id",
