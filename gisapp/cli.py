@@ -162,6 +162,8 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     from .export_cli import export_command
     app.cli.add_command(export_command)
+    from .facilities_import import facilities_group
+    app.cli.add_command(facilities_group)
 
 
 def main() -> None:

@@ -148,7 +148,8 @@ def _require_edit(conn: Connection, viewer: Viewer, lng: float, lat: float) -> N
         raise Forbidden(f"无权在{where}登记或修改设施 (outside your jurisdiction)")
 
 
-def _write(conn: Connection, facility_id: int | None, data: dict) -> int:
+def save_facility(conn: Connection, facility_id: int | None, data: dict) -> int:
+    """Insert (facility_id None) or update validated fields; no access check here."""
     params = {k: data[k] for k in FIELDS} | {"lng": data["lng"], "lat": data["lat"], "id": facility_id}
     return conn.execute(sql("facility_write"), params).scalar_one()
 
@@ -158,7 +159,7 @@ def create_facility(conn: Connection, viewer: Viewer, body) -> dict:
     viewer.require_login()
     data = parse_facility(conn, body)
     _require_edit(conn, viewer, data["lng"], data["lat"])
-    new_id = _write(conn, None, data)
+    new_id = save_facility(conn, None, data)
     audit.record(conn, viewer, "facility.create", str(new_id), **_audit_fields(data))
     return get_facility(conn, viewer, new_id)
 
@@ -170,7 +171,7 @@ def update_facility(conn: Connection, viewer: Viewer, facility_id: int, body) ->
     _require_edit(conn, viewer, current["lng"], current["lat"])
     data = parse_facility(conn, body, current)
     _require_edit(conn, viewer, data["lng"], data["lat"])
-    _write(conn, facility_id, data)
+    save_facility(conn, facility_id, data)
     changed = {k: data[k] for k in (*FIELDS, "lng", "lat") if data[k] != current.get(k)}
     audit.record(conn, viewer, "facility.update", str(facility_id), **changed)
     return get_facility(conn, viewer, facility_id)

@@ -189,3 +189,66 @@ def test_nearest_from_a_gcj02_point_and_from_a_household(client, as_user, made, 
 def test_nearest_bad_input(client, as_user, query):
     r = client.get("/api/facilities/nearest?" + query, headers=as_user("admin"))
     assert r.status_code == 400 and r.get_json()["error"] == "bad_input", (query, r.get_json())
+
+
+# --- CSV import (gisapp facilities import FILE [--commit]) ---------------------------------
+
+GOOD_CSV = """kind,name,address,phone,capacity,opening_hours,is_public,lng,lat,crs
+老年食堂,导入测试食堂,测试路1号,0411-8000001,50,10:30-13:00,是,121.531,38.981,
+clinic,导入测试卫生站,,,,,否,121.541,38.971,wgs84
+mediation_room,导入测试调解室,,,8,,,121.5512,38.9612,gcj02
+"""
+
+
+def count_named(engine, prefix="导入测试") -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM facility WHERE name LIKE :p || '%'"),
+                            {"p": prefix}).scalar()
+
+
+def test_import_is_a_dry_run_unless_commit(runner, engine, tmp_path):
+    path = tmp_path / "facilities.csv"
+    path.write_text("\ufeff" + GOOD_CSV, encoding="utf-8")
+    result = runner.invoke(args=["facilities", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert '"valid": 3' in result.output and "dry run" in result.output
+    assert count_named(engine) == 0
+    result = runner.invoke(args=["facilities", "import", str(path), "--commit"])
+    assert result.exit_code == 0, result.output
+    try:
+        with engine.connect() as conn:
+            rows = {r.name: r for r in conn.execute(text(
+                "SELECT f.name, f.kind, f.is_public, f.capacity, a.code FROM facility f "
+                "LEFT JOIN area a ON a.id = f.area_id WHERE f.name LIKE '导入测试%'"))}
+            audited = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'facility.import'")).scalar()
+        assert rows["导入测试食堂"].kind == "elderly_canteen" and rows["导入测试食堂"].capacity == 50
+        assert rows["导入测试卫生站"].is_public is False
+        # Given in GCJ-02 just east of the streets' boundary (121.55); in WGS 84 it lies ~0.5 km west.
+        assert rows["导入测试调解室"].code.startswith("210204001")
+        assert audited == 1
+        # The same file again: every row is already registered, so nothing is written.
+        again = runner.invoke(args=["facilities", "import", str(path), "--commit"])
+        assert again.exit_code != 0 and "already registered" in again.output
+        assert count_named(engine) == 3
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM facility WHERE name LIKE '导入测试%'"))
+
+
+def test_import_reports_every_bad_row_and_writes_nothing(runner, engine, tmp_path):
+    bad = GOOD_CSV + "spaceport,坏行一,,,,,,121.5,38.9,\nclinic,坏行二,,,-3,,,121.5,91,\nclinic,坏行三,,,,,也许,121.5,38.95,\n"
+    path = tmp_path / "bad.csv"
+    path.write_bytes(bad.encode("gb18030"))
+    result = runner.invoke(args=["facilities", "import", str(path), "--commit"])
+    assert result.exit_code != 0
+    assert '"row": 5' in result.output and '"row": 6' in result.output and '"row": 7' in result.output
+    assert '"row": 2' not in result.output
+    assert "nothing was written" in result.output
+    assert count_named(engine) == 0 and count_named(engine, "坏行") == 0
+
+
+def test_import_refuses_a_file_without_the_needed_columns(runner, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("name,lng\n食堂,121.5\n", encoding="utf-8")
+    result = runner.invoke(args=["facilities", "import", str(path)])
+    assert result.exit_code != 0 and "kind" in result.output and "lat" in result.output
