@@ -46,7 +46,7 @@ _PATH_COLL = {"name": "collection_id", "in": "path", "required": True,
               "schema": {"type": "string", "enum": list(COLLECTIONS)}}
 _FEATURE_BODY = {"required": True, "content": {"application/geo+json": {"schema": {
     "type": "object", "required": ["type", "geometry", "properties"],
-    "properties": {"type": {"const": "Feature"}, "geometry": {"type": "object"},
+    "properties": {"type": {"type": "string", "enum": ["Feature"]}, "geometry": {"type": "object"},
                    "properties": {"type": "object"}}}}}}
 
 DESCRIBED: dict[tuple[str, str], dict] = {

@@ -299,13 +299,13 @@ def test_queryables(client):
 
 # --- GDAL's OGC API client ---------------------------------------------------------------------
 
-def _gdal(args: list[str], tmp_path) -> subprocess.CompletedProcess:
+def _gdal(args: list[str], tmp_path, **env_extra) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GDAL_HTTP_TIMEOUT": "30",
-           "CPL_VSIL_CURL_CACHE_SIZE": "0", "GDAL_HTTP_USE_CAPI_STORE": "NO"}
+           "CPL_VSIL_CURL_CACHE_SIZE": "0", "GDAL_HTTP_USE_CAPI_STORE": "NO", **env_extra}
     return subprocess.run(args, capture_output=True, text=True, timeout=120, env=env)
 
 
-def test_gdal_lists_collections_and_copies_a_layer(live_server, tmp_path):
+def test_gdal_lists_collections_and_copies_a_layer(live_server, tmp_path, as_user):
     if shutil.which("ogrinfo") is None or shutil.which("ogr2ogr") is None:
         pytest.skip("GDAL's ogrinfo/ogr2ogr are not installed (apt-get install gdal-bin)")
     url = f"OAPIF:{live_server}/ogc"
@@ -328,3 +328,35 @@ def test_gdal_lists_collections_and_copies_a_layer(live_server, tmp_path):
     assert len(json.loads(out.read_text(encoding="utf-8"))["features"]) == COUNTS["microgrids"]
     summary = _gdal(["ogrinfo", "-ro", "-so", url, "grids"], tmp_path)
     assert summary.returncode == 0 and "Feature Count: 8" in summary.stdout, summary.stdout
+    assert "public_cases" not in listed.stdout
+    # With a token, as the README tells QGIS and GDAL users: staff collections appear.
+    token = {"GDAL_HTTP_HEADERS": "Authorization: " + as_user("admin")["Authorization"]}
+    out = tmp_path / "cases.geojson"
+    copied = _gdal(["ogr2ogr", "-f", "GeoJSON", str(out), url, "public_cases"], tmp_path, **token)
+    assert copied.returncode == 0, copied.stderr
+    cases = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert len(cases) == 2 and all("contact" not in f["properties"] for f in cases)
+
+
+# --- OpenAPI ------------------------------------------------------------------------------------
+
+def test_openapi_describes_every_route(client, app):
+    from openapi_spec_validator import validate
+    from gisapp.openapi import SKIPPED_PREFIXES, openapi_path
+    resp = client.get("/openapi.json")
+    assert resp.status_code == 200 and "openapi" in resp.headers["Content-Type"]
+    doc = resp.get_json()
+    validate(doc)                                   # a valid OpenAPI 3.0 document
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.rule.startswith(SKIPPED_PREFIXES):
+            continue
+        path = openapi_path(rule.rule.rstrip("/") or "/")[0]
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in doc["paths"][path], (path, method)
+    items = doc["paths"]["/ogc/collections/{collection_id}/items"]
+    assert {"get", "post"} <= set(items)
+    assert {p["name"] for p in items["get"]["parameters"]} >= {"limit", "bbox", "datetime", "crs",
+                                                                "filter", "filter-lang"}
+    assert "/api/locate" in doc["paths"] and "/api/export/{layer}" in doc["paths"]
+    assert client.get("/ogc/api").get_json()["paths"].keys() == doc["paths"].keys()
+    assert client.get("/ogc/api?f=html").mimetype == "text/html"
