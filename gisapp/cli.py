@@ -160,8 +160,9 @@ def register_commands(app: Flask) -> None:
     for command in (demo_command, demo_cases_command, users_group, tokens_group, boundaries_group,
                     households_group):
         app.cli.add_command(command)
-    from .export_cli import export_command
+    from .export_cli import export_command, import_command
     app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
     from .facilities_import import facilities_group
     app.cli.add_command(facilities_group)
 

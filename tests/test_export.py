@@ -136,3 +136,50 @@ def test_cli_export(runner, tmp_path):
     assert pyogrio.read_info(str(out))["features"] == 4
     result = runner.invoke(args=["export", "households", str(tmp_path / "h.csv")])
     assert result.exit_code != 0 and "duty" in result.output
+
+
+def test_import_facilities_from_a_geopackage_in_web_mercator(runner, engine, tmp_path):
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+    x, y = Transformer.from_crs("OGC:CRS84", "EPSG:3857", always_xy=True).transform(121.52, 38.98)
+    path = tmp_path / "new.gpkg"
+    pyogrio.raw.write(str(path), np.array([shapely.to_wkb(shapely.Point(x, y))], dtype=object),
+                      [np.array(["clinic"], dtype=object), np.array(["新卫生站"], dtype=object),
+                       np.array([12], dtype=np.int64), np.array(["ignored"], dtype=object)],
+                      ["kind", "name", "capacity", "note"], driver="GPKG", geometry_type="Point",
+                      crs="EPSG:3857", layer="facilities")
+    count = lambda: engine.connect().execute(text("SELECT count(*) FROM facility")).scalar()  # noqa: E731
+    before = count()
+    result = runner.invoke(args=["import", "facilities", str(path)])
+    assert result.exit_code == 0, result.output
+    assert '"valid": 1' in result.output and "note" in result.output and "dry run" in result.output
+    assert count() == before
+    result = runner.invoke(args=["import", "facilities", str(path), "--commit"])
+    assert result.exit_code == 0 and "committed" in result.output, result.output
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT ST_X(geom), ST_Y(geom), capacity FROM facility "
+                                "WHERE name = '新卫生站'")).one()
+    assert row[0] == pytest.approx(121.52, abs=1e-7) and row[1] == pytest.approx(38.98, abs=1e-7)
+    assert row[2] == 12 and count() == before + 1
+
+
+def test_import_households_from_an_exported_shapefile_is_a_dry_run(client, as_user, runner,
+                                                                    engine, tmp_path):
+    resp = client.get("/api/export/households?format=shp", headers=as_user("community_sup"))
+    path = tmp_path / "households.zip"
+    path.write_bytes(resp.data)
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT count(*) FROM household")).scalar()
+    result = runner.invoke(args=["import", "households", str(path)])
+    assert result.exit_code == 0, result.output
+    assert '"valid": 4' in result.output and "dry run" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM household")).scalar() == before
+
+
+def test_import_refuses_polygons_row_by_row(client, runner, tmp_path):
+    path = tmp_path / "grids.geojson"
+    path.write_bytes(client.get("/api/export/grids?format=geojson").data)
+    result = runner.invoke(args=["import", "facilities", str(path)])
+    assert result.exit_code != 0 and "must be a point" in result.output
