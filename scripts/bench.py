@@ -27,6 +27,7 @@ from gisapp.db import apply_schema, make_engine  # noqa: E402
 from gisapp.pgcluster import Cluster  # noqa: E402
 
 import bench_wall  # noqa: E402  (scripts/ is on sys.path when run as a script)
+import bench_coverage  # noqa: E402
 
 PG_PORT = int(os.environ.get("GISAPP_BENCH_PG_PORT", "54339"))
 HTTP_PORT = int(os.environ.get("GISAPP_BENCH_PORT", "5055"))
@@ -271,7 +272,7 @@ def print_table(name: str, rows: list[dict]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "coverage", "all"])
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
@@ -286,6 +287,8 @@ def main() -> int:
             results["tiles"] = bench_wall.bench_tiles(sys.modules[__name__], url)
         if args.what in ("live", "all"):
             results["live"] = bench_wall.bench_live(sys.modules[__name__], url)
+        if args.what in ("coverage", "all"):
+            results["coverage"] = bench_coverage.bench_coverage(sys.modules[__name__], url)
     finally:
         cluster.stop()
     for name, rows in results.items():
