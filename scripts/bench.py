@@ -28,6 +28,7 @@ from gisapp.pgcluster import Cluster  # noqa: E402
 
 import bench_wall  # noqa: E402  (scripts/ is on sys.path when run as a script)
 import bench_coverage  # noqa: E402
+import bench_boundaries  # noqa: E402
 
 PG_PORT = int(os.environ.get("GISAPP_BENCH_PG_PORT", "54339"))
 HTTP_PORT = int(os.environ.get("GISAPP_BENCH_PORT", "5055"))
@@ -272,10 +273,12 @@ def print_table(name: str, rows: list[dict]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "coverage", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "boundaries", "coverage", "all"])
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
+    # Leave a cluster that something else (scripts/soak) started running when done.
+    ours = not (cluster.initialised() and cluster.running())
     url = ensure_city(cluster)
     results = {}
     try:
@@ -287,10 +290,13 @@ def main() -> int:
             results["tiles"] = bench_wall.bench_tiles(sys.modules[__name__], url)
         if args.what in ("live", "all"):
             results["live"] = bench_wall.bench_live(sys.modules[__name__], url)
+        if args.what in ("boundaries", "all"):
+            results["boundaries"] = bench_boundaries.bench_boundaries(sys.modules[__name__], url)
         if args.what in ("coverage", "all"):
             results["coverage"] = bench_coverage.bench_coverage(sys.modules[__name__], url)
     finally:
-        cluster.stop()
+        if ours:
+            cluster.stop()
     for name, rows in results.items():
         print_table(name, rows)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
