@@ -47,7 +47,7 @@ def write_features(fc: dict, path: Path, fmt: str) -> None:
 
 
 def read_features(path: Path) -> list[dict]:
-    """The features of a GeoJSON, GeoPackage or Shapefile, reprojected to WGS 84."""
+    """The features of a GeoJSON, GeoPackage, Shapefile or WKT CSV, reprojected to WGS 84."""
     if path.suffix.lower() in (".geojson", ".json"):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -57,7 +57,11 @@ def read_features(path: Path) -> list[dict]:
     else:
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / "read.geojson"
-            _ogr2ogr(["-f", "GeoJSON", str(target), str(path), "-t_srs", "EPSG:4326",
+            # A CSV (with a WKT column, as `gisapp export` writes it) carries no CRS (it is
+            # WGS 84) and no types (versions are read as numbers, quoted codes as text).
+            csv = ["-s_srs", "EPSG:4326", "-oo", "AUTODETECT_TYPE=YES",
+                   "-oo", "QUOTED_FIELDS_AS_STRING=YES"] if path.suffix.lower() == ".csv" else []
+            _ogr2ogr(["-f", "GeoJSON", str(target), str(path), "-t_srs", "EPSG:4326", *csv,
                       "-lco", "COORDINATE_PRECISION=15"])
             data = json.loads(target.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
