@@ -160,3 +160,12 @@ def test_bad_input(client, as_user, query, status):
     r = client.get("/api/coverage?" + query, headers=as_user("admin"))
     assert r.status_code == status, (query, r.get_json())
     assert r.get_json()["error"] in ("bad_input", "not_found")
+
+
+def test_pages_for_the_public(client):
+    page = client.get("/coverage")
+    assert page.status_code == 200 and "服务覆盖分析" in page.get_data(as_text=True)
+    assert 'name="tag"' not in page.get_data(as_text=True)          # counts by tag are for staff
+    facilities_page = client.get("/facilities").get_data(as_text=True)
+    assert "服务设施" in facilities_page and 'id="fac-form"' not in facilities_page
+    assert client.get("/staffing").status_code == 303               # staff only: log in first
