@@ -36,7 +36,7 @@ from .ogc_crs import CRS84, geometry_to_lnglat
 MAX_VERTICES = 10_000
 
 MAX_FILTER = 4000
-MAX_DEPTH = 20
+MAX_DEPTH = 100
 GEOMETRY_NAMES = ("geom", "geometry")
 _COMPARISONS = {
     ast.Equal: lambda c, v: c == v, ast.NotEqual: lambda c, v: c != v,

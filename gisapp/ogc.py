@@ -47,6 +47,9 @@ class ItemsQuery:
 
 def parse_items_query(args, coll: Collection) -> ItemsQuery:
     """Read and check the query parameters of /collections/{id}/items."""
+    if any("\x00" in k or "\x00" in v for k, v in args.items(multi=True)):
+        # PostgreSQL text cannot hold NUL; say so rather than fail in the driver.
+        raise BadInput("query parameters must not contain NUL characters")
     unknown = sorted(set(args) - COMMON_PARAMS - set(coll.queryables))
     if unknown:
         raise BadInput(f"unknown parameter {unknown[0][:40]!r}; this collection takes "

@@ -111,7 +111,9 @@ def test_paging_links_and_counts(client):
 @pytest.mark.parametrize("query", ["limit=0", "limit=5001", "limit=abc", "offset=-1",
                                    "bbox=1,2,3", "bbox=121.6,38.9,121.5,39", "bbox=a,b,c,d",
                                    "datetime=yesterday", "datetime=../..", "crs=EPSG:9999",
-                                   "bbox-crs=EPSG:1", "f=xml", "colour=red", "households=many"])
+                                   "bbox-crs=EPSG:1", "f=xml", "colour=red", "households=many",
+                                   "code=%00", "filter=code%3D%27a%00%27", "datetime=2024-01-01%00",
+                                   "bbox=-91,0,1,1&bbox-crs=EPSG:4326", "households=1e400"])
 def test_bad_parameters_are_400(client, query):
     resp = items(client, "grids", query)
     assert resp.status_code == 400, query
@@ -282,6 +284,16 @@ def test_cql2_bad_or_hostile_filters_are_400_and_change_nothing(client, engine, 
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM area_version")).scalar() == before
         assert conn.execute(text("SELECT count(*) FROM app_user")).scalar() == 10
+
+
+def test_cql2_long_chains_and_deep_parentheses(client):
+    flat = " AND ".join(["households >= 0"] * 50)
+    assert cql(client, "grids", flat).get_json()["numberMatched"] == 8
+    deep = "(" * 1900 + "households >= 0" + ")" * 1900
+    assert cql(client, "grids", deep).get_json()["numberMatched"] == 8
+    too_deep = " AND ".join(["households >= 0"] * 150)
+    resp = cql(client, "grids", too_deep)
+    assert resp.status_code == 400 and "nested deeper" in resp.get_json()["message"]
 
 
 def test_cql2_on_cases_cannot_reach_hidden_fields(client, as_user):
