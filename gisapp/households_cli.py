@@ -43,3 +43,22 @@ def households_import(file: Path, commit: bool):
         click.echo(f"imported {report['imported']} households")
     else:
         click.echo("dry run: nothing written (add --commit to import)")
+
+
+@households_group.command("demo-visits")
+@click.option("--days", type=int, default=30, show_default=True, help="days of history")
+@click.option("--kept", type=float, default=0.85, show_default=True,
+              help="share of the visits the cadence asks for that took place")
+@click.option("--seed", type=int, default=2022, show_default=True)
+def households_demo_visits(days: int, kept: float, seed: int):
+    """Add synthetic visit history for the demo city's coloured households."""
+    import time
+    from sqlalchemy import text
+    from .queries import sql
+    if not 1 <= days <= 366 or not 0 <= kept <= 1:
+        raise click.ClickException("--days must be 1..366 and --kept 0..1")
+    started = time.monotonic()
+    with db.engine().begin() as conn:
+        conn.execute(text("SELECT setseed(:s)"), {"s": (seed % 1000) / 1000})
+        n = conn.execute(sql("demo_visits"), {"days": days, "kept": kept}).rowcount
+    click.echo(f"demo-visits: {n} visits over {days} days in {time.monotonic() - started:.1f}s")

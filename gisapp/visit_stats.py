@@ -47,7 +47,10 @@ def _bounds(start: date, end: date, today: date) -> dict:
     # The period ends at the end of `end` (China time), or now if that is in the future.
     from_ts = datetime.combine(start, time(), CHINA)
     to_ts = datetime.combine(end + timedelta(days=1), time(), CHINA)
-    return {"from_ts": from_ts, "to_ts": to_ts, "from_day": start, "to_day": end,
+    # Visits are read back to one longest cadence (3 months) before the end, for the
+    # colours whose cadence is longer than the period.
+    window_ts = min(from_ts, to_ts - timedelta(days=92))
+    return {"from_ts": from_ts, "to_ts": to_ts, "window_ts": window_ts, "from_day": start, "to_day": end,
             "days": (end - start).days + 1,
             "end_day": min(end, today)}
 
@@ -58,6 +61,9 @@ def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: 
     if group not in GROUPS:
         raise BadInput(f"group must be one of {', '.join(GROUPS)}", field="group")
     params = {"prefix": area, "patterns": viewer.like_patterns(), **_bounds(start, end, today)}
+    # The planner's cost for a city's worth of households triggers JIT compilation,
+    # which costs seconds and saves nothing on these scans.
+    conn.execute(text("SET LOCAL jit = off"))
     if group == "worker":
         rows = conn.execute(sql("visits_stats_worker"), params).mappings().all()
     else:

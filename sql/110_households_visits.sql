@@ -119,32 +119,41 @@ DROP TRIGGER IF EXISTS visit_fill_trg ON visit;
 CREATE TRIGGER visit_fill_trg BEFORE INSERT OR UPDATE OF household_id, geom ON visit
     FOR EACH ROW EXECUTE FUNCTION visit_fill();
 
--- A completing visit moves the household's last visit forward (never back).
-CREATE OR REPLACE FUNCTION visit_touch_household() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Completing visits move their households' last visit forward (never back). Once per
+-- statement over the inserted rows, so a bulk insert updates each household once.
+DROP TRIGGER IF EXISTS visit_touch_household_trg ON visit;
+DROP FUNCTION IF EXISTS visit_touch_household();
+CREATE OR REPLACE FUNCTION visit_touch_households() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF (SELECT completes FROM visit_outcome WHERE key = NEW.outcome) THEN
-        UPDATE household SET last_visit_at = greatest(last_visit_at, NEW.visited_at)
-        WHERE id = NEW.household_id
-          AND (last_visit_at IS NULL OR last_visit_at < NEW.visited_at);
-    END IF;
+    UPDATE household h SET last_visit_at = n.last
+    FROM (SELECT v.household_id, max(v.visited_at) AS last
+          FROM new_visits v JOIN visit_outcome o ON o.key = v.outcome AND o.completes
+          GROUP BY v.household_id) n
+    WHERE h.id = n.household_id AND (h.last_visit_at IS NULL OR h.last_visit_at < n.last);
     RETURN NULL;
 END $$;
-DROP TRIGGER IF EXISTS visit_touch_household_trg ON visit;
-CREATE TRIGGER visit_touch_household_trg AFTER INSERT ON visit
-    FOR EACH ROW EXECUTE FUNCTION visit_touch_household();
+DROP TRIGGER IF EXISTS visit_touch_households_trg ON visit;
+CREATE TRIGGER visit_touch_households_trg AFTER INSERT ON visit
+    REFERENCING NEW TABLE AS new_visits
+    FOR EACH STATEMENT EXECUTE FUNCTION visit_touch_households();
 
 -- The cadence rule, in one place: a visited household is next due one cadence after
 -- the day of its last visit (China time); one never visited is due from the day its
--- colour was set. A household without a colour is never due.
-CREATE OR REPLACE FUNCTION household_due_on(colour smallint, last_visit_at timestamptz,
+-- colour was set. Callers pass the colour's cadence (five_colour.cadence); the body is
+-- a single expression so the planner inlines it into city-wide scans.
+CREATE OR REPLACE FUNCTION household_due_on(cadence interval, last_visit_at timestamptz,
                                             colour_since timestamptz)
 RETURNS date LANGUAGE sql STABLE AS $$
     SELECT CASE
-        WHEN colour IS NULL THEN NULL
         WHEN last_visit_at IS NULL THEN (colour_since AT TIME ZONE 'Asia/Shanghai')::date
-        ELSE ((last_visit_at AT TIME ZONE 'Asia/Shanghai')::date
-              + (SELECT cadence FROM five_colour f WHERE f.colour = household_due_on.colour))::date
+        ELSE ((last_visit_at AT TIME ZONE 'Asia/Shanghai')::date + cadence)::date
     END
+$$;
+-- The same by colour (NULL for a household without one), for ad-hoc queries.
+CREATE OR REPLACE FUNCTION household_due_on(colour smallint, last_visit_at timestamptz,
+                                            colour_since timestamptz)
+RETURNS date LANGUAGE sql STABLE AS $$
+    SELECT household_due_on((SELECT f.cadence FROM five_colour f WHERE f.colour = $1), $2, $3)
 $$;
 
 -- Adjust the cached counts of a leaf area and all its ancestors for one household

@@ -250,3 +250,21 @@ def test_overdue_map_and_wall_counter(client, as_user, engine, homes):
             WHERE h.colour = 1 AND (v.visited_at AT TIME ZONE 'Asia/Shanghai')::date
                                    = (now() AT TIME ZONE 'Asia/Shanghai')::date""")).scalar()
     assert done >= 1 and summary["red_visits"]["done"] == done
+
+
+def test_demo_visit_history_keeps_last_visits_consistent(runner, engine):
+    """Runs last: the demo history bulk-inserts visits; each household's last visit
+    (kept by a statement-level trigger) must equal its latest completing visit."""
+    out = runner.invoke(args=["households", "demo-visits", "--days", "20"])
+    assert out.exit_code == 0, out.output
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM visit WHERE client_id IS NULL")).scalar()
+        wrong = conn.execute(text("""
+            SELECT count(*) FROM household h
+            WHERE h.last_visit_at IS DISTINCT FROM (
+                SELECT max(v.visited_at) FROM visit v JOIN visit_outcome o ON o.key = v.outcome
+                WHERE o.completes AND v.household_id = h.id)""")).scalar()
+        reds_unvisited = conn.execute(text("SELECT count(*) FROM household WHERE colour = 1 "
+                                           "AND last_visit_at IS NULL")).scalar()
+    assert n > 16 and wrong == 0 and reds_unvisited == 0
+    assert "visits over 20 days" in out.output

@@ -4,23 +4,31 @@
 -- :day. Sorted by straight-line (geodesic) distance from :lng/:lat when given.
 -- The code range test (code >= prefix AND code < prefix || '~') uses the code index;
 -- a LIKE with a non-constant pattern would not.
-WITH mine AS (
-    SELECT DISTINCT a.code, d.role
-    FROM duty d JOIN area a ON a.id = d.area_id
+WITH mine AS MATERIALIZED (
+    -- The person's duties and the colours each duty's role owns.
+    SELECT a.code, array_agg(DISTINCT f.colour) AS colours
+    FROM duty d
+    JOIN area a ON a.id = d.area_id
+    JOIN five_colour f ON d.role = ANY(f.owner_roles)
     WHERE d.person_id = :person AND a.retired_at IS NULL
       AND d.starts_on <= CAST(:day AS date) AND (d.ends_on IS NULL OR d.ends_on >= CAST(:day AS date))
+    GROUP BY a.code
 ),
-homes AS (
-    SELECT DISTINCT h.id
+homes AS MATERIALIZED (
+    -- Written as laterals so the plan walks duty -> areas (code index) -> households
+    -- (area and colour index) instead of scanning every household of a colour.
+    SELECT DISTINCT hh.id
     FROM mine m
-    JOIN area la ON la.code ~>=~ m.code AND la.code ~<~ (m.code || '~') AND la.retired_at IS NULL
-    JOIN household h ON h.area_id = la.id
-    JOIN five_colour f ON f.colour = h.colour AND m.role = ANY(f.owner_roles)
+    CROSS JOIN LATERAL (SELECT la.id FROM area la
+                        WHERE la.code ~>=~ m.code AND la.code ~<~ (m.code || '~')
+                          AND la.retired_at IS NULL) la
+    CROSS JOIN LATERAL (SELECT h.id FROM household h
+                        WHERE h.area_id = la.id AND h.colour = ANY(m.colours)) hh
 )
 SELECT h.id, h.colour, f.key AS colour_key, f.name_zh AS colour_zh, b.name AS building,
        h.unit, h.room, h.head_name, h.phone, h.tags, ST_X(h.geom) AS lng, ST_Y(h.geom) AS lat,
        a.code AS area_code, a.name AS area_name, h.last_visit_at,
-       household_due_on(h.colour, h.last_visit_at, h.colour_since) AS due_on,
+       household_due_on(f.cadence, h.last_visit_at, h.colour_since) AS due_on,
        CASE WHEN CAST(:lng AS float8) IS NULL THEN NULL
             ELSE ST_Distance(h.geom::geography,
                              ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography) END AS distance_m
@@ -29,6 +37,6 @@ JOIN household h ON h.id = x.id
 JOIN five_colour f ON f.colour = h.colour
 JOIN area a ON a.id = h.area_id
 LEFT JOIN building b ON b.id = h.building_id
-WHERE household_due_on(h.colour, h.last_visit_at, h.colour_since) <= CAST(:day AS date)
+WHERE household_due_on(f.cadence, h.last_visit_at, h.colour_since) <= CAST(:day AS date)
 ORDER BY distance_m NULLS LAST, due_on, h.colour, h.id
 LIMIT :limit

@@ -4,7 +4,7 @@
 -- duty areas are exactly the prefixes of the household's leaf code.
 SELECT h.id, h.colour, f.key AS colour_key, f.name_zh AS colour_zh, f.owner_roles,
        a.code AS area_code, a.name AS area_name, ST_X(h.geom) AS lng, ST_Y(h.geom) AS lat,
-       household_due_on(h.colour, h.last_visit_at, h.colour_since) AS due_on
+       household_due_on(f.cadence, h.last_visit_at, h.colour_since) AS due_on
 FROM household h
 JOIN area a ON a.id = h.area_id
 JOIN five_colour f ON f.colour = h.colour
