@@ -1,7 +1,7 @@
 """The field page (/field) for a phone, the supervision page, and nearby facilities."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import text
 
 from .. import db
@@ -10,6 +10,7 @@ from ..areas import parse_int
 from ..errors import BadInput
 from ..web_auth import current_viewer
 from .visits import _position
+from .wall import _basemap as basemap_config     # the same base map as the wall, if any
 
 bp = Blueprint("field", __name__)
 NEARBY_METRES = 1000
@@ -36,7 +37,7 @@ def field_page():
     """外勤: where am I, today's visits, log a visit, report a case (for a phone)."""
     if current_viewer().is_public:
         return _login_first()
-    return render_template("field/index.html")
+    return render_template("field/index.html", basemap=basemap_config(current_app.config))
 
 
 @bp.get("/visits/supervision")
@@ -47,6 +48,7 @@ def supervision_page():
         return _login_first()
     default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
     return render_template("visits/supervision.html", default_area=default,
+                           basemap=basemap_config(current_app.config),
                            may_see_homes=viewer.may_see_personal_data(),
                            is_supervisor=viewer.role in SUPERVISORS + ("grid_leader", "wall_viewer"))
 

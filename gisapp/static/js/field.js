@@ -11,6 +11,9 @@
 
   const state = { pos: null, me: null, due: [], outcomes: [], categories: [], target: null };
   const map = L.map("field-map", { zoomControl: true }).setView([38.95, 121.55], 13);
+  const basemap = JSON.parse($("field-map").dataset.basemap || "null");
+  if (basemap) L.tileLayer(basemap.url, { attribution: basemap.attribution || "",
+                                          maxNativeZoom: basemap.maxNativeZoom || 18 }).addTo(map);
   const areaLayer = L.layerGroup().addTo(map);
   const homesLayer = L.layerGroup().addTo(map);
   const routeLayer = L.layerGroup().addTo(map);

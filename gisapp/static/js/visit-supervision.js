@@ -50,7 +50,13 @@
     const q = area ? "?area=" + area : "";
     const [fc, recent] = await Promise.all([api("/api/visits/overdue" + q),
       area ? api(`/api/visits?area=${area}&limit=50`) : Promise.resolve({ visits: [] })]);
-    if (!map) { map = L.map("overdue-map").setView([38.95, 121.55], 12); layer = L.layerGroup().addTo(map); }
+    if (!map) {
+      map = L.map("overdue-map").setView([38.95, 121.55], 12);
+      const basemap = JSON.parse($("overdue-map").dataset.basemap || "null");
+      if (basemap) L.tileLayer(basemap.url, { attribution: basemap.attribution || "",
+                                              maxNativeZoom: basemap.maxNativeZoom || 18 }).addTo(map);
+      layer = L.layerGroup().addTo(map);
+    }
     layer.clearLayers();
     const g = L.geoJSON(fc, { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#fff", weight: 1,
       fillColor: COLOURS[f.properties.colour], fillOpacity: 0.9 })
