@@ -2,9 +2,10 @@
 
 Holds 1,000 SSE clients on /api/events while a steady ~200 requests/s of lookups, tile
 requests, case reports and (when the app has them) visit logs run for N minutes against
-the production server (gunicorn as scripts/serve starts it). It uses the city-scale
-demo of scripts/bench (var/bench-pg) when that has been built, else the district demo in
-its own cluster under var/soak-pg, built on first use.
+the production server (gunicorn as scripts/serve starts it), on the city-scale demo
+(`--scale district` for a quick run) in a cluster of its own under var/soak-pg-<scale>,
+loaded on first use and reused. (Not scripts/bench's cluster: a bench run stops its
+cluster when it ends, which would be an outage in the middle of the soak.)
 
 It reports, and fails (exit 1) unless:
 - no request failed (every answer 2xx or 304, no timeout, no dropped stream);
@@ -46,38 +47,31 @@ from gisapp.pgcluster import Cluster  # noqa: E402
 BENCH_DIR = ROOT / "var" / "bench"
 HTTP_PORT = int(os.environ.get("GISAPP_SOAK_PORT", "5065"))
 SOAK_PG_PORT = int(os.environ.get("GISAPP_SOAK_PG_PORT", "54349"))
-BENCH_PG_PORT = int(os.environ.get("GISAPP_BENCH_PG_PORT", "54339"))
 DRAIN_SECONDS = 8.0
 MAX_IN_FLIGHT = 64
 
 
 # --- the database and the server ----------------------------------------------------------
 
-def open_database(district: bool = False) -> tuple[Cluster, bool, str]:
-    """(cluster, whether we started it, scale): the bench city if built, else the district."""
-    bench = Cluster(ROOT / "var" / "bench-pg", BENCH_PG_PORT)
-    if bench.initialised() and not district:
-        started = not bench.running()
-        bench.start()
-        eng = make_engine(bench.url)
-        apply_schema(eng, ROOT / "sql")             # as scripts/bench does; re-runnable
-        with eng.connect() as conn:
-            microgrids = conn.execute(text("SELECT count(*) FROM area WHERE level = 5")).scalar()
-        eng.dispose()
-        if microgrids >= 30_000:
-            return bench, started, "city"
-        if started:
-            bench.stop()
-    own = Cluster(ROOT / "var" / "soak-pg", SOAK_PG_PORT)
-    started = not own.running()
-    own.start()
-    eng = make_engine(own.url)
+def open_database(scale: str) -> tuple[Cluster, bool]:
+    """The soak's own cluster (var/soak-pg-<scale>), with the demo loaded once; and whether
+    we started it. Never scripts/bench's cluster: a bench run stops it when it ends."""
+    cluster = Cluster(ROOT / "var" / f"soak-pg-{scale}", SOAK_PG_PORT + (scale == "city"))
+    started = not cluster.running()
+    cluster.start()
+    eng = make_engine(cluster.url)
     apply_schema(eng, ROOT / "sql")
+    with eng.connect() as conn:
+        microgrids = conn.execute(text("SELECT count(*) FROM area WHERE level = 5")).scalar()
     eng.dispose()
-    env = dict(os.environ, GISAPP_DATABASE_URL=own.url)
-    subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo", "--scale", "district", "--if-empty"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
-    return own, started, "district"
+    if scale == "city" and 0 < microgrids < 30_000:
+        sys.exit(f"{cluster.datadir} holds a partial city ({microgrids} micro-grids): remove it")
+    if microgrids == 0:
+        print(f"loading the {scale}-scale demo (once; reused by later runs)...", file=sys.stderr)
+        env = dict(os.environ, GISAPP_DATABASE_URL=cluster.url)
+        subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo", "--scale", scale], env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+    return cluster, started
 
 
 class Server:
@@ -416,8 +410,9 @@ def per_minute(records, seconds: float) -> list[dict]:
     rows = []
     groups = defaultdict(list)
     for at, kind, ms, ok in records:
-        groups[(int(at // 60), kind)].append((ms, ok))
-        groups[(int(at // 60), "all")].append((ms, ok))
+        minute = int(min(at, seconds - 0.001) // 60)
+        groups[(minute, kind)].append((ms, ok))
+        groups[(minute, "all")].append((ms, ok))
     for (minute, kind), items in sorted(groups.items()):
         ms = [m for m, _ in items]
         rows.append({"minute": minute + 1, "kind": kind, "requests": len(items),
@@ -480,13 +475,14 @@ def main() -> int:
     parser.add_argument("--cases-per-s", type=float, default=4.0,
                         help="case reports per second (and as many visits)")
     parser.add_argument("--keep", action="store_true", help="keep the cases and visits created")
-    parser.add_argument("--district", action="store_true",
-                        help="use the district demo (var/soak-pg) even when the bench city exists")
+    parser.add_argument("--scale", choices=["city", "district"], default="city",
+                        help="the demo to load (city: ~5 min the first time)")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))   # and the server's
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    cluster, started, scale = open_database(args.district)
+    cluster, started = open_database(args.scale)
+    scale = args.scale
     run = uuid.uuid4().hex[:8]
     try:
         app = create_app({"DATABASE_URL": cluster.url})
