@@ -72,6 +72,15 @@ def unowned(conn: Connection, viewer: Viewer, area_code: str, day: date,
     return [{**r, "owner_roles": list(r["owner_roles"])} for r in rows]
 
 
+def unowned_counts(conn: Connection, viewer: Viewer, area_code: str, day: date) -> list[dict]:
+    """Unowned coloured households counted per community and colour: no person, no point."""
+    counts: dict[tuple[str, str], int] = {}
+    for r in unowned(conn, viewer, area_code, day, limit=1_000_000):
+        key = (r["area_code"][:12], r["colour_key"])
+        counts[key] = counts.get(key, 0) + 1
+    return [{"community": c, "colour": k, "households": n} for (c, k), n in sorted(counts.items())]
+
+
 _EXISTING = text("SELECT id FROM visit WHERE client_id = :c")
 _INSERT = text("""
     INSERT INTO visit (client_id, household_id, person_id, user_id, visited_at, outcome, note,

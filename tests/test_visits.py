@@ -110,6 +110,11 @@ def test_unowned_households_are_flagged(client, as_user, homes):
     assert homes["orange_unowned"] in ids
     assert homes["blue"] in ids
     assert homes["orange"] not in ids and homes["yellow"] not in ids
+    # The district supervisor, who sees aggregates only, gets counts, never a household.
+    r = client.get("/api/households/unowned?area=210204", headers=as_user("district_sup")).get_json()
+    assert "households" not in r and r["count"] == len(rows)
+    assert {(c["community"], c["colour"]) for c in r["counts"]} >= {("210204002002", "orange"),
+                                                                   ("210204001001", "blue")}
     r = client.get(f"/api/households/{homes['orange']}/owners", headers=as_user("grid_leader"))
     assert r.get_json()["unowned"] is False
     assert [o["role"] for o in r.get_json()["owners"]] == ["grid_leader"]

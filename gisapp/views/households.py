@@ -14,7 +14,8 @@ from ..households_edit import (clean_fields, colour_history, parse_colour, parse
                                parse_tags, register_household, suggest_colour, update_household)
 from ..households_import import import_households, read_table
 from ..jsonbody import parse_json_body
-from ..visits import china_today, owners, unowned
+from ..access import SUPERVISORS
+from ..visits import china_today, owners, unowned, unowned_counts
 from ..web_auth import current_viewer
 
 bp = Blueprint("households", __name__)
@@ -158,10 +159,17 @@ def household_suggest_colour():
 
 @bp.get("/api/households/unowned")
 def households_unowned():
-    """Coloured households nobody is responsible for visiting (for supervisors)."""
+    """Coloured households nobody is responsible for visiting (for supervisors).
+
+    District and street supervisors, who see aggregates only, get counts per community.
+    """
     viewer = current_viewer()
-    _require_household_duty(viewer)
     area = parse_code(request.args.get("area"), "area")
+    if viewer.role in SUPERVISORS and not viewer.may_see_personal_data():
+        with db.read() as conn:
+            counts = unowned_counts(conn, viewer, area, china_today())
+        return jsonify({"area": area, "count": sum(c["households"] for c in counts), "counts": counts})
+    _require_household_duty(viewer)
     with db.write() as conn:
         rows = unowned(conn, viewer, area, china_today())
         audit.record(conn, viewer, "read.households_unowned", area, count=len(rows))
