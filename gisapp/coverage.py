@@ -16,7 +16,7 @@ from .access import Viewer
 from .areas import LEVELS, parse_code
 from .errors import BadInput, Forbidden, NotFound
 from .facilities import check_kind
-from .households import COLOUR_KEYS
+from .households import COLOUR_KEYS, COLOURS, personal_patterns
 from .queries import sql
 
 COVERAGE_LEVELS = ("street", "community", "grid")
@@ -122,3 +122,22 @@ def as_geojson(conn: Connection, result: dict) -> dict:
                  "properties": r} for r in result["rows"]]
     meta = {k: v for k, v in result.items() if k != "rows"}
     return {"type": "FeatureCollection", **meta, "features": features}
+
+
+def gap_households(conn: Connection, viewer: Viewer, q: CoverageQuery, limit: int = 5000) -> dict:
+    """The gap households as points, for those with a duty toward them (and only those)."""
+    patterns = personal_patterns(viewer)
+    if not patterns:
+        raise Forbidden("只有对住户负有职责的人员可查看住户位置 (household points need a duty)")
+    check_kind(conn, q.kind)
+    rows = conn.execute(sql("coverage_households"), {
+        "kind": q.kind, "d": q.distance_m, "prefix": q.area or "", "patterns": patterns,
+        "colour": q.colour, "tag": q.tag, "limit": limit}).mappings().all()
+    features = [{"type": "Feature", "id": r["id"],
+                 "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
+                 "properties": {"area_code": r["area_code"], "area_name": r["area_name"],
+                                "colour": COLOURS.get(r["colour"]), "tags": list(r["tags"] or []),
+                                "nearest_m": r["nearest_m"]}}
+                for r in rows]
+    return {"type": "FeatureCollection", "kind": q.kind, "distance_m": q.distance_m,
+            "numberReturned": len(features), "limit": limit, "features": features}

@@ -169,3 +169,28 @@ def test_pages_for_the_public(client):
     facilities_page = client.get("/facilities").get_data(as_text=True)
     assert "服务设施" in facilities_page and 'id="fac-form"' not in facilities_page
     assert client.get("/staffing").status_code == 303               # staff only: log in first
+
+
+def test_gap_households_only_for_those_with_a_duty_toward_them(client, as_user, facilities, engine):
+    facilities([NW_HOME])
+    query = "/api/coverage/households?kind=elderly_canteen&distance=1000"
+    # grid_worker's grid (210204001001001) has two households; the one at the canteen is covered.
+    r = client.get(query, headers=as_user("grid_worker"))
+    assert r.status_code == 200, r.get_json()
+    fc = r.get_json()
+    assert len(fc["features"]) == 1
+    assert fc["features"][0]["geometry"]["coordinates"] == pytest.approx([121.5125, 38.9625])
+    props = fc["features"][0]["properties"]
+    assert props["area_code"] == "210204001001001002" and props["colour"] == "red"
+    assert props["nearest_m"] == pytest.approx(metres(NW_HOME, (121.5125, 38.9625)), abs=0.1)
+    other = client.get(query, headers=as_user("other_worker")).get_json()
+    assert all(f["properties"]["area_code"].startswith("210204002002002") for f in other["features"])
+    assert len(other["features"]) == 2
+    # Aggregate-only roles and the public get no points at all.
+    assert client.get(query, headers=as_user("street_sup")).status_code == 403
+    assert client.get(query, headers=as_user("wall")).status_code == 403
+    assert client.get(query).status_code == 401
+    with engine.connect() as conn:
+        audited = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read.households' "
+                                    "AND detail->>'via' = 'coverage'")).scalar()
+    assert audited == 2

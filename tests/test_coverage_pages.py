@@ -62,3 +62,21 @@ def test_coverage_staffing_and_facilities_pages(live_server, browser_page, cante
     assert page.locator("#fac-form").count() == 1                # a supervisor may register facilities
     assert foreign_requests(page, live_server) == [] and csp_violations(page) == []
     assert page.errors_seen == []
+
+
+@pytest.mark.browser
+def test_a_grid_worker_sees_the_far_homes_of_their_grid(live_server, browser_page, canteen):
+    page = browser_page
+    login(page, live_server, "grid_worker", "/coverage")
+    page.wait_for_selector("body[data-coverage-ready]")
+    assert page.locator("input[name=tag]").count() == 1
+    page.check("input[name=points]")
+    page.click("#cov-form button[type=submit]")
+    page.wait_for_selector("body[data-coverage-ready='2']")
+    # The canteen (blue) and the one far household of the worker's grid (red), nothing else.
+    fills = page.evaluate("() => [...document.querySelectorAll('#cov-map path.leaflet-interactive')]"
+                          ".map((p) => p.getAttribute('fill')).filter((c) => c === '#ef4444' || c === '#1f6feb')")
+    assert sorted(fills) == ["#1f6feb", "#ef4444"]
+    page.screenshot(path=str(ARTIFACTS / "coverage-homes.png"), full_page=True)
+    assert foreign_requests(page, live_server) == [] and csp_violations(page) == []
+    assert page.errors_seen == []

@@ -6,8 +6,9 @@ import io
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from .. import db
-from ..coverage import as_geojson, coverage, parse_query
+from .. import audit, db
+from ..areas import parse_int
+from ..coverage import as_geojson, coverage, gap_households, parse_query
 from ..errors import BadInput
 from ..facilities import kinds
 from ..households import COLOURS
@@ -41,11 +42,28 @@ def coverage_api():
     return jsonify(result)
 
 
+@bp.get("/api/coverage/households")
+def coverage_households():
+    """The gap households as GeoJSON points, only inside the viewer's household duties (audited)."""
+    viewer = current_viewer()
+    viewer.require_login()
+    q = parse_query(request.args, viewer)
+    limit = parse_int(request.args.get("limit"), "limit", 5000, 1, 5000)
+    with db.write() as conn:
+        fc = gap_households(conn, viewer, q, limit)
+        if fc["features"]:
+            audit.record(conn, viewer, "read.households", q.area, count=len(fc["features"]),
+                         via="coverage", kind=q.kind, distance=q.distance_m)
+    return jsonify(fc)
+
+
 @bp.get("/coverage")
 def coverage_page():
     """服务覆盖分析: the gaps on a map and the areas ranked."""
     with db.read() as conn:
         kind_names = kinds(conn)
+    viewer = current_viewer()
     return render_template("coverage/index.html", kinds=kind_names, colours=COLOURS,
-                           staff=not current_viewer().is_public,
+                           staff=viewer.may_count_special_groups(),
+                           household_points=viewer.may_see_personal_data(),
                            basemap=basemap_config(current_app.config))

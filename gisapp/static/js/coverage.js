@@ -14,7 +14,8 @@
   const basemap = JSON.parse(form.dataset.basemap || "null");
   if (basemap) L.tileLayer(basemap.url, { attribution: basemap.attribution || "",
                                           maxNativeZoom: basemap.maxNativeZoom || 18 }).addTo(map);
-  let areas = null, sites = null, fitted = false, loads = 0;
+  let areas = null, sites = null, homes = null, fitted = false, loads = 0;
+  const FIVE = { red: "#ef4444", orange: "#f97316", yellow: "#eab308", blue: "#3b82f6", green: "#22c55e" };
 
   const colourFor = (share) => (share === null ? "#f1f5f9" : COLOURS[BREAKS.filter((b) => share >= b).length]);
   const pctLabel = (x) => Math.round(x * 100) + "%";
@@ -29,7 +30,9 @@
 
   function params(format) {
     const p = new URLSearchParams();
-    for (const [k, v] of new FormData(form).entries()) if (String(v).trim()) p.set(k, String(v).trim());
+    for (const [k, v] of new FormData(form).entries()) {
+      if (k !== "points" && String(v).trim()) p.set(k, String(v).trim());
+    }
     if (format) p.set("format", format);
     return p;
   }
@@ -54,6 +57,20 @@
     }).bindTooltip(`${f.name}${f.capacity ? `（${f.capacity} 人）` : ""}`))).addTo(map);
   }
 
+  // Households in person: only for those with a duty toward them, inside their duties.
+  async function drawHomes() {
+    if (homes) { homes.remove(); homes = null; }
+    if (!form.points || !form.points.checked) return;
+    const p = params(); p.delete("level");
+    const fc = await api("/api/coverage/households?" + p);
+    homes = L.geoJSON(fc, {
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 4, weight: 1, color: "#111827",
+        fillColor: FIVE[f.properties.colour] || "#9ca3af", fillOpacity: 0.9 }),
+      onEachFeature: (f, layer) => layer.bindTooltip(
+        `${f.properties.area_name}：最近设施 ${f.properties.nearest_m === null ? "无" : Math.round(f.properties.nearest_m) + " 米"}`),
+    }).addTo(map);
+  }
+
   function drawTable(fc) {
     const rows = fc.features.map((f) => f.properties).filter((r) => r.households > 0);
     document.querySelector("#cov-table tbody").replaceChildren(...rows.slice(0, 200).map((r, i) =>
@@ -70,6 +87,7 @@
     drawAreas(fc);
     drawTable(fc);
     await drawSites(fc.kind);
+    await drawHomes();
     const t = fc.totals, secs = ((performance.now() - started) / 1000).toFixed(1);
     summary.replaceChildren(`${fc.kind_name}：${fc.distance_m} 米范围外的住户 `, el("strong", {}, t.gaps),
       ` 户，占 ${t.households} 户的 ${pct(t.gap_share)}；按${LEVEL_NAMES[fc.level]}统计 ${fc.features.length} 个区域（${secs} 秒）。`);
