@@ -55,8 +55,8 @@ def parse_query(args, viewer: Viewer) -> CoverageQuery:
     colour = _colour(args.get("colour"))
     tag = args.get("tag") or None
     if tag is not None:
-        if len(tag) > 40:
-            raise BadInput("tag is at most 40 characters", field="tag")
+        if len(tag) > 40 or "\x00" in tag:
+            raise BadInput("tag is at most 40 characters of text", field="tag")
         if not viewer.may_count_special_groups():
             raise Forbidden("按人群标签统计需要登录 (counts by tag are for staff)")
     return CoverageQuery(kind, distance, level, area, colour, tag)

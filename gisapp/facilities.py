@@ -86,7 +86,7 @@ def _text(value, field: str, required: bool) -> str | None:
         if required:
             raise BadInput(f"{field} must not be empty", field=field)
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:       # PostgreSQL text cannot hold NUL
         raise BadInput(f"{field} must be text", field=field)
     if len(value) > TEXT_LIMITS[field]:
         raise BadInput(f"{field} is at most {TEXT_LIMITS[field]} characters", field=field)

@@ -194,3 +194,11 @@ def test_gap_households_only_for_those_with_a_duty_toward_them(client, as_user, 
         audited = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read.households' "
                                     "AND detail->>'via' = 'coverage'")).scalar()
     assert audited == 2
+
+
+@pytest.mark.parametrize("query", ["kind=clinic&tag=%00", "kind=clinic&tag=a%00b", "kind=cli%00nic"])
+def test_nul_characters_are_bad_input(client, as_user, query):
+    r = client.get("/api/coverage?distance=1000&" + query, headers=as_user("admin"))
+    assert r.status_code == 400, r.get_json()
+    r = client.get("/api/coverage/households?distance=1000&" + query, headers=as_user("grid_worker"))
+    assert r.status_code == 400, r.get_json()

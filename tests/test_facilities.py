@@ -252,3 +252,9 @@ def test_import_refuses_a_file_without_the_needed_columns(runner, tmp_path):
     path.write_text("name,lng\n食堂,121.5\n", encoding="utf-8")
     result = runner.invoke(args=["facilities", "import", str(path)])
     assert result.exit_code != 0 and "kind" in result.output and "lat" in result.output
+
+
+@pytest.mark.parametrize("field", ["name", "address", "opening_hours"])
+def test_nul_characters_in_text_are_bad_input(client, as_user, field):
+    r = client.post("/api/facilities", json=facility(**{field: "食\u0000堂"}), headers=as_user("admin"))
+    assert r.status_code == 400 and r.get_json()["error"] == "bad_input", r.get_json()
