@@ -19,12 +19,14 @@ bp = Blueprint("facilities", __name__)
 
 @bp.get("/api/facility-kinds")
 def facility_kinds():
+    """Facility kinds (key and Chinese name)."""
     with db.read() as conn:
         return jsonify({"kinds": [{"kind": k, "name_zh": v} for k, v in kinds(conn).items()]})
 
 
 @bp.get("/api/facilities")
 def facilities_list():
+    """Facilities the viewer may see, by kind, area code and bbox (JSON or GeoJSON)."""
     args = request.args
     kind = args.get("kind") or None
     area = parse_code(args["area"], "area") if args.get("area") else None
@@ -47,6 +49,7 @@ def facilities_list():
 
 @bp.post("/api/facilities")
 def facilities_create():
+    """Register a facility (supervisors, inside their jurisdiction)."""
     body = parse_json_body(request, current_app.config["MAX_CONTENT_LENGTH"])
     with db.write() as conn:
         row = create_facility(conn, current_viewer(), body)
@@ -55,12 +58,14 @@ def facilities_create():
 
 @bp.get("/api/facilities/<int:facility_id>")
 def facilities_read(facility_id: int):
+    """One facility."""
     with db.read() as conn:
         return jsonify({"facility": get_facility(conn, current_viewer(), facility_id)})
 
 
 @bp.patch("/api/facilities/<int:facility_id>")
 def facilities_update(facility_id: int):
+    """Change fields of a facility (supervisors, old and new place inside their jurisdiction)."""
     body = parse_json_body(request, current_app.config["MAX_CONTENT_LENGTH"])
     with db.write() as conn:
         row = update_facility(conn, current_viewer(), facility_id, body)
@@ -69,6 +74,7 @@ def facilities_update(facility_id: int):
 
 @bp.delete("/api/facilities/<int:facility_id>")
 def facilities_delete(facility_id: int):
+    """Remove a facility (supervisors, inside their jurisdiction)."""
     with db.write() as conn:
         delete_facility(conn, current_viewer(), facility_id)
     return "", 204
