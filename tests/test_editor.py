@@ -164,6 +164,8 @@ def test_a_rejected_edit_is_highlighted_with_its_message(live_server, browser_pa
     message = page.inner_text("#editor-message")
     assert "重叠" in message and "overlap" not in message
     assert page.get_attribute("#children-list li.problem", "data-code") == west
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor-problem.png"))
     assert page.locator("#preview-box").is_hidden()
     assert scalar(engine, "SELECT count(*) FROM area_version") == before
     assert_clean(page, live_server)
@@ -191,6 +193,8 @@ def test_history_lists_versions_and_reverts(live_server, browser_page, client, a
     # The newest version is shown against the one before it.
     assert page.locator("#editor-map path.editor-history.after").count() == 1
     assert page.locator("#editor-map path.editor-history.before").count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor-history.png"))
     page.click("#history-list li[data-version='1']")
     assert page.locator("#editor-map path.editor-history.before").count() == 0
     page.click("#history-list li[data-version='1'] button.revert")
@@ -228,12 +232,105 @@ def test_a_conflict_shows_the_other_edit(live_server, browser_page, client, as_u
     assert "第 2 版" in conflict and "district_sup" in conflict and "东网格按楼栋拆分" in conflict
     assert "你基于第 1 版" in conflict
     assert page.locator("#editor-map path.editor-problem.conflict").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor-conflict.png"))
     assert page.get_attribute("#editor-message", "data-error") == "conflict"
     assert page.locator("#preview-box").is_hidden()
     page.click("#conflict-reload")
     wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 3)
     assert current_children(engine, community) == [west, east, community + "003"]
     assert_clean(page, live_server)
+
+
+@pytest.mark.browser
+def test_merge_delete_and_draw_a_new_area(live_server, browser_page, engine):
+    """Micro-grids of the east grid 210204001001002 (121.525..121.55 E, 38.95..39.00 N):
+    merge its two halves; then draw a new micro-grid over the north-west corner."""
+    grid = EAST
+    north, south = grid + "001", grid + "002"                 # split at 38.975
+    page = browser_page
+    open_editor(page, live_server, "community_sup")
+    # The search box finds the grid by name; a click opens it.
+    page.fill("#area-search", "测试网格01002")
+    page.click(f"#search-results li[data-code='{grid}']")
+    wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == grid)
+    assert listed_children(page) == [north, south]
+    assert page.evaluate("() => [...document.querySelectorAll('#area-crumbs a')].map(a => a.textContent)") == \
+        ["沙河口区", "测试街道04001", "测试社区01001"]
+
+    page.click(f"#children-list li[data-code='{north}']")
+    page.click("button[data-tool=merge]")
+    click_map(page, 121.54, 38.96)                            # the south half
+    page.wait_for_selector("#preview-box:not([hidden])")
+    assert f"撤销：{south}" in page.inner_text("#preview-summary")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor-preview.png"))
+    page.click("#preview-confirm")
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 1)
+    assert current_children(engine, grid) == [north]
+
+    # A new micro-grid drawn over the north-west corner (clicks on the first point close it).
+    page.click("button[data-tool=draw]")
+    corners = [(121.5235, 39.0015), (121.535, 39.0015), (121.535, 38.985), (121.5235, 38.985)]
+    for lng, lat in corners + corners[:1]:
+        click_map(page, lng, lat)
+    page.wait_for_selector("#preview-box:not([hidden])")
+    page.fill("#preview-name", "新建微网格")
+    page.click("#preview-confirm")
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 2)
+    new = grid + "003"
+    assert current_children(engine, grid) == [north, new]
+    assert child_paths(page) == [north, new]
+    # Clipped to the parent: it starts at the grid's own west and north edges.
+    bounds = page.evaluate("() => { const b = gisappEditor.layers.childLayers['%s'].getBounds();"
+                           " return [b.getWest(), b.getNorth()]; }" % new)
+    assert bounds == [pytest.approx(121.525, abs=1e-6), pytest.approx(39.0, abs=1e-6)]
+    assert scalar(engine, "SELECT name FROM area WHERE code = :c", c=new) == "新建微网格"
+
+    # Delete: the new micro-grid hands its territory back to the other.
+    page.click(f"#children-list li[data-code='{new}']")
+    page.click("button[data-tool=delete]")
+    page.click(f"#children-list li[data-code='{north}']")
+    page.wait_for_selector("#preview-box:not([hidden])")
+    page.click("#preview-confirm")
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 1)
+    assert current_children(engine, grid) == [north]
+    assert scalar(engine, "SELECT ST_Equals(a.geom, p.geom) FROM area_current a, area_current p "
+                          "WHERE a.code = :a AND p.code = :p", a=north, p=grid)
+    assert_clean(page, live_server)
+
+
+# --- re-linking after an edit -----------------------------------------------------------
+
+def test_relinked_points_agree_with_locate_leaf(client, as_user, engine):
+    """A save re-links by the locate rule applied to the leaves near the change; every
+    household, building and open case must then sit where locate_leaf() puts it — also
+    those exactly on the new edge, where the smaller code wins."""
+    grid = "210204002002001"            # 121.55..121.575 E, 38.90..38.95 N; homes at x = 121.5625
+    with engine.begin() as conn:
+        conn.execute(text("""
+            INSERT INTO building (name, geom, area_id)
+            SELECT '跨线楼', ST_MakeEnvelope(121.5620, 38.930, 121.5660, 38.931, 4326), id
+            FROM area WHERE code = :c"""), {"c": grid + "001"})
+        conn.execute(text("""
+            INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_id, area_code, state)
+            SELECT 'incident', 'rubbish', '线上的案件', 'staff', ST_SetSRID(ST_MakePoint(121.5625, 38.93), 4326),
+                   id, code, 'dispatched' FROM area WHERE code = :c"""), {"c": grid + "001"})
+    resp = client.post(f"/api/areas/{grid}/split", headers=as_user("admin"), json={
+        "line": {"type": "LineString", "coordinates": [[121.5625, 38.951], [121.5625, 38.899]]},
+        "version": 1})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["moved"]["buildings"] == 1          # its point on surface lies east
+    with engine.connect() as conn:
+        for table, point, extra in [("household", "geom", ""), ("building", "ST_PointOnSurface(geom)", ""),
+                                    ("case_file", "geom", "AND state = 'dispatched'")]:
+            wrong = conn.execute(text(f"SELECT count(*) FROM {table} WHERE area_id IS DISTINCT FROM "
+                                      f"locate_leaf({point}) {extra}")).scalar()
+            assert wrong == 0, table
+        # On the edge: the west piece (the smaller code, kept by the grid) takes the homes.
+        homes = conn.execute(text("""SELECT a.code FROM household h JOIN area a ON a.id = h.area_id
+                                     WHERE ST_X(h.geom) = 121.5625 AND ST_Y(h.geom) < 38.95 ORDER BY 1""")).scalars().all()
+    assert homes and all(code.startswith(grid) for code in homes)
 
 
 # --- the carve API (a new child drawn inside a parent) --------------------------------------

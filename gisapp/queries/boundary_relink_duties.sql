@@ -7,6 +7,7 @@ WITH gone AS (
     SELECT DISTINCT ON (g.area_id) g.area_id AS old_id, c.id AS new_id
     FROM gone g
     JOIN area_current c ON c.level IN (g.level, g.level - 1)
+                       AND c.geom && g.old_geom     -- (the index narrows what ST_Relate tests)
                        AND ST_Relate(c.geom, g.old_geom, '2********')
     ORDER BY g.area_id, c.level DESC, ST_Area(ST_Intersection(c.geom, g.old_geom)) DESC, c.code
 )

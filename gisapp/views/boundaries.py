@@ -43,7 +43,9 @@ def _saved(operation, *args, dry_run: bool = False, **kwargs):
             if dry_run:
                 tx.rollback()
     if not dry_run:
-        index().refresh(force=True)
+        # Not forced: the save moved the cache generations, so this rebuilds what changed
+        # (and reloads the staff only if duties moved).
+        index().refresh()
     return jsonify({**summary, "dry_run": dry_run})
 
 
