@@ -24,8 +24,8 @@ CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15, "microgr
 MAX_DISTANCE_M = 20_000
 # Sphere distances times this bound spheroid distances (they differ by < 0.6%): see coverage.sql.
 SPHERE_MARGIN = 1.01
-# Display-only simplification of the map layer, in degrees (about 10 m; grids are kept exact).
-MAP_TOLERANCE = {"street": 0.0001, "community": 0.0001, "grid": 0.0}
+# Display-only simplification of the map layer, in degrees (about 10 m; 2 m for grids).
+MAP_TOLERANCE = {"street": 0.0001, "community": 0.0001, "grid": 0.00002}
 
 
 @dataclass(frozen=True)

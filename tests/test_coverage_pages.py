@@ -60,6 +60,9 @@ def test_coverage_staffing_and_facilities_pages(live_server, browser_page, cante
     page.wait_for_selector("body[data-facilities-ready]")
     assert "测试老年食堂" in page.inner_text("#fac-table")
     assert page.locator("#fac-form").count() == 1                # a supervisor may register facilities
+    page.click("#fac-table tbody tr")                             # a row fills the form
+    assert page.input_value("#fac-form input[name=name]") == "测试老年食堂"
+    page.screenshot(path=str(ARTIFACTS / "facilities.png"), full_page=True)
     assert foreign_requests(page, live_server) == [] and csp_violations(page) == []
     assert page.errors_seen == []
 
