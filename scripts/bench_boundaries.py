@@ -1,5 +1,6 @@
 """Boundary-editor benchmark (scripts/bench boundaries): validating and saving the split of
-a grid, re-linking included, over HTTP.
+a grid, re-linking included, and proposing the split of a ~6,000-household community,
+over HTTP.
 
 Imported by scripts/bench.py, which owns the city database, the server and the table.
 
@@ -12,6 +13,9 @@ then rolls the transaction back instead of committing, so the bench city stays a
 and later runs measure the same thing. A few real (committed) splits of further grids are
 timed as well, each then reverted, to show what the commit and the locate index refresh
 add. Sequential GET /api/ping in the same run gives the floor of the web stack.
+
+Proposals: GET /api/areas/<community>/split-proposal for the five communities whose
+household counts are nearest 6,000 (default parts: under 3,000 households each).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from sqlalchemy import text
 
 SAMPLES = 40
 COMMITS = 3
+PROPOSALS = 5
 
 
 def pick_grids(engine, n: int) -> list[dict]:
@@ -64,6 +69,25 @@ def revert(base: str, token: str, code: str, version: int) -> None:
         resp.read()
 
 
+def pick_communities(engine, n: int) -> list[dict]:
+    """The n communities whose household count is nearest 6,000."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("""
+            SELECT code, households FROM area_current WHERE level = 3
+            ORDER BY abs(households - 6000), code LIMIT :n"""), {"n": n}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def propose(base: str, token: str, code: str) -> tuple[float, dict]:
+    """GET one split proposal (default number of parts); (milliseconds, answer)."""
+    req = urllib.request.Request(f"{base}/api/areas/{code}/split-proposal",
+                                 headers={"Authorization": f"Bearer {token}"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        answer = json.loads(resp.read())
+    return (time.perf_counter() - started) * 1000, answer
+
+
 def ping_ms(base: str, n: int = 200) -> list[float]:
     """Latencies of the trivial GET /api/ping, sent one at a time: the web stack's floor."""
     times = []
@@ -91,10 +115,11 @@ def bench_boundaries(bench, url: str) -> list[dict]:
 
     engine = make_engine(url)
     grids = pick_grids(engine, SAMPLES + COMMITS)
+    communities = pick_communities(engine, PROPOSALS)
     engine.dispose()
     token = bench.bench_token(url)
     base = f"http://127.0.0.1:{bench.HTTP_PORT}"
-    times, moved, refused, committed = [], [], {}, []
+    times, moved, refused, committed, proposals = [], [], {}, [], []
     with bench.Server(url):
         warm_index(base, token, grids)
         ping = ping_ms(base)
@@ -105,6 +130,9 @@ def bench_boundaries(bench, url: str) -> list[dict]:
                 continue
             times.append(ms)
             moved.append(answer["moved"]["households"])
+        for community in communities:
+            ms, answer = propose(base, token, community["code"])
+            proposals.append((ms, answer))
         for grid in grids[SAMPLES:]:
             ms, answer = split(base, token, grid, False)
             if "error" not in answer:
@@ -121,4 +149,11 @@ def bench_boundaries(bench, url: str) -> list[dict]:
              "households_moved_p50": percentile(moved, 50), "target_p95_ms": 300},
             {"operation": "the same, committed (+ index refresh)", "samples": len(committed),
              "p50_ms": percentile(committed, 50), "max_ms": percentile(committed, 100)}]
+    ms = [m for m, _ in proposals]
+    rows.append({"operation": "propose a split of a ~6,000-household community",
+                 "samples": len(ms), "households": ",".join(str(a["households"]) for _, a in proposals),
+                 "parts": ",".join(str(len(a["parts"])) for _, a in proposals),
+                 "balanced": sum(a["balanced"] for _, a in proposals),
+                 "max_spread": max(a["spread"] for _, a in proposals),
+                 "p50_ms": percentile(ms, 50), "max_ms": percentile(ms, 100), "target_ms": 2000})
     return rows

@@ -6,6 +6,7 @@ Each test works in its own community so the expected answers stay obvious from t
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -393,3 +394,82 @@ def test_carve_needs_a_supervisor_of_the_area(client, as_user):
     assert client.post("/api/areas/210204001002002/carve", headers=as_user("community_sup"),
                        json=body).status_code == 403
     assert client.post("/api/areas/210204001002002/carve", json=body).status_code == 401
+
+
+# --- split proposals (run last: the second one splits a community for good) --------------
+
+def test_bisection_balances_households():
+    import numpy as np
+    from gisapp.boundary_proposals import bisect
+    rng = np.random.default_rng(7)
+    xy, weights = rng.random((400, 2)), rng.integers(1, 80, 400).astype(float)
+    for parts in (2, 3, 5):
+        labels = bisect(xy, weights, parts)
+        sums = [weights[labels == k].sum() for k in range(parts)]
+        mean = weights.sum() / parts
+        assert sorted(set(labels.tolist())) == list(range(parts))
+        assert max(sums) - min(sums) <= 2 * 80            # at most a building or two apart
+        assert all(abs(s - mean) / mean < 0.15 for s in sums)
+
+
+def test_split_proposal_halves_a_community_and_saves(client, as_user, engine):
+    """Community 210204001002 (121.50..121.55 E, 38.90..38.95 N) has a household at the
+    centre of each micro-grid: the north-south extent is the longer, so the cut runs
+    east-west at 38.925, two households on either side."""
+    community, street = "210204001002", "210204001"
+    resp = client.get(f"/api/areas/{community}/split-proposal?parts=2", headers=as_user("street_sup"))
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["households"] == 4 and body["balanced"] and body["spread"] == 0
+    south, north = body["parts"]
+    assert (south["households"], north["households"]) == (2, 2)
+    with engine.connect() as conn:
+        south_box = conn.execute(text("SELECT ST_Envelope(ST_GeomFromGeoJSON(:g))::box2d::text"),
+                                 {"g": json.dumps(south["geometry"])}).scalar()
+    assert south_box == "BOX(121.5 38.9,121.55 38.925)"
+    # The supervisor saves it as the street's new set of communities.
+    view = client.get(f"/api/boundaries/{street}", headers=as_user("street_sup")).get_json()
+    children = [{"code": c["code"], "version": c["version"],
+                 "geometry": south["geometry"] if c["code"] == community else c["geometry"]}
+                for c in view["children"]]
+    children.append({"code": None, "name": "测试社区01002（北）", "geometry": north["geometry"]})
+    resp = client.put(f"/api/boundaries/{street}", headers=as_user("street_sup"),
+                      json={"reason": "3000 户以上社区拆分", "children": children})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["created"][0] == "210204001003"
+    assert scalar(engine, "SELECT households FROM area WHERE code = '210204001003'") == 2
+    assert scalar(engine, "SELECT households FROM area WHERE code = :c", c=community) == 2
+
+
+@pytest.mark.parametrize("path, user, status", [
+    ("/api/areas/210204001001/split-proposal?parts=13", "admin", 400),
+    ("/api/areas/210204001001/split-proposal?parts=x", "admin", 400),
+    ("/api/areas/210204001001/split-proposal?parts=9", "admin", 400),     # 4 homes, 9 parts
+    ("/api/areas/210204009009/split-proposal", "admin", 404),
+    ("/api/areas/210204002001/split-proposal", "community_sup", 403),
+    ("/api/areas/210204001001/split-proposal", "grid_worker", 403),
+])
+def test_split_proposal_refusals(client, as_user, path, user, status):
+    assert client.get(path, headers=as_user(user)).status_code == status
+
+
+@pytest.mark.browser
+def test_split_proposal_in_the_editor(live_server, browser_page, engine):
+    """Street 210204002: its west community is proposed in two by households, and saved."""
+    street, community = "210204002", "210204002001"
+    page = browser_page
+    open_editor(page, live_server, "admin", street)
+    before = current_children(engine, street)
+    page.click(f"#children-list li[data-code='{community}']")
+    page.click("button[data-tool=plan]")
+    page.wait_for_selector("#preview-box:not([hidden])")
+    summary = page.inner_text("#preview-summary")
+    assert "为 2 部分" in summary and "各 2 / 2 户" in summary
+    new = f"{street}{len(before) + 1:03d}"
+    assert page.locator(f"#editor-map path.editor-preview.action-create[data-code='{new}']").count() == 1
+    page.click("#preview-confirm")
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length",
+                     lambda n: n == len(before) + 1)
+    assert current_children(engine, street) == before + [new]
+    assert scalar(engine, "SELECT households FROM area WHERE code = :c", c=new) == 2
+    assert_clean(page, live_server)

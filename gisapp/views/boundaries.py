@@ -5,12 +5,13 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from .. import db, index
 from ..access import SUPERVISORS
-from ..areas import parse_code
+from ..areas import parse_code, parse_int
 from ..boundaries import save_children
 from ..boundary_input import (parse_edit, parse_geometry, parse_line, parse_name, parse_reason,
                               parse_version, parse_versions, read_body)
 from ..boundary_ops import (area_history, carve_area, editor_view, merge_areas, revert_area,
                             search_areas, split_area)
+from ..boundary_proposals import MAX_PARTS, propose_split
 from ..errors import BadInput
 from ..web_auth import current_viewer
 from .wall import _basemap as wall_basemap
@@ -129,6 +130,16 @@ def area_revert(code: str):
     return _saved(revert_area, parse_code(code), version,
                   reason=parse_reason(body.get("reason"), default=f"恢复 {code} 第 {version} 版"),
                   dry_run=_dry_run(body))
+
+
+@bp.get("/api/areas/<code>/split-proposal")
+def area_split_proposal(code: str):
+    """?parts=k: a proposed split into k parts of nearly equal households (nothing saved)."""
+    viewer = current_viewer()
+    viewer.require_role(*SUPERVISORS)
+    parts = parse_int(request.args.get("parts"), "parts", 0, 0, MAX_PARTS) or None
+    with db.read() as conn:
+        return jsonify(propose_split(conn, viewer, parse_code(code), parts))
 
 
 @bp.get("/api/areas/<code>/history")

@@ -144,7 +144,26 @@
     merge() { setMode("merge", `请在地图或列表中点击要并入 ${child(state.selected).name} 的相邻区域。`); },
     delete() { setMode("delete", `请点击接收 ${child(state.selected).name} 范围的相邻区域。`); },
     history() { openHistory(state.selected || state.view.parent.code); },
+    plan() { planSplit(child(state.selected)); },
   };
+
+  // A proposed split by households: the selected area becomes the first part, the others
+  // new areas; it is previewed and saved like any edit (and can be adjusted afterwards).
+  async function planSplit(sel) {
+    showMessage("正在计算拆分方案…");
+    let plan;
+    try {
+      plan = await api(`/api/areas/${sel.code}/split-proposal`);
+    } catch (err) { failed(err); return; }
+    const children = state.view.children.map((c) => ({
+      code: c.code, version: c.version, geometry: c.code === sel.code ? plan.parts[0].geometry : c.geometry }));
+    plan.parts.slice(1).forEach((part, i) =>
+      children.push({ code: null, name: `${sel.name}（拆分${i + 2}）`, geometry: part.geometry }));
+    const counts = plan.parts.map((part) => part.households).join(" / ");
+    propose({ url: `/api/boundaries/${state.view.parent.code}`, method: "PUT",
+              title: `按户数拆分 ${sel.name}（${plan.households} 户）为 ${plan.parts.length} 部分：各 ${counts} 户`
+                + (plan.balanced ? "" : "（户数偏差超过 15%）"), body: { children } });
+  }
 
   function setMode(mode, text) {
     state.mode = mode;
