@@ -87,6 +87,7 @@ def test_supervisor_splits_a_grid_with_a_line(live_server, browser_page, engine)
     page = browser_page
     open_editor(page, live_server, "community_sup")
     wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == COMMUNITY)
+    assert page.locator("header.topbar a[href='/editor']").inner_text() == "边界编辑"
     assert listed_children(page) == [WEST, EAST]
     assert child_paths(page) == [WEST, EAST]
     assert [n for n in page.evaluate("() => [...document.querySelectorAll('#neighbour-list li')]"
@@ -134,6 +135,7 @@ def test_non_supervisor_gets_a_403_page(live_server, browser_page):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/cases")
+    assert page.locator("header.topbar a[href='/editor']").count() == 0       # not offered
     resp = page.goto(f"{live_server}/editor")
     assert resp.status == 403
     assert "无权编辑边界" in page.inner_text("#editor-forbidden")

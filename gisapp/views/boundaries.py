@@ -149,6 +149,12 @@ def area_history_view(code: str):
         return jsonify(area_history(conn, parse_code(code)))
 
 
+@bp.app_context_processor
+def editor_link() -> dict:
+    """Lets the shared top bar offer 边界编辑 to those who may use it."""
+    return {"may_use_editor": lambda viewer: viewer.role in SUPERVISORS}
+
+
 @bp.get("/editor")
 def editor_page():
     """边界编辑: supervisors draw and correct the boundaries inside their jurisdiction."""
