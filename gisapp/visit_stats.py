@@ -16,6 +16,7 @@ from .workhours import CHINA
 GROUPS = {"total": 0, "community": 12, "grid": 15, "microgrid": 18, "worker": None}
 STATS_ROLES = SUPERVISORS + ("grid_leader", "wall_viewer")
 MAX_DAYS = 366
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def require_supervision(viewer: Viewer) -> None:
@@ -31,9 +32,12 @@ def parse_period(raw_from: str | None, raw_to: str | None, today: date) -> tuple
         if not raw:
             return default
         try:
-            return date.fromisoformat(raw)
+            value = date.fromisoformat(raw)
         except ValueError:
             raise BadInput(f"{name} must be a date YYYY-MM-DD", field=name) from None
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise BadInput(f"{name} must lie between {FIRST_DAY} and {LAST_DAY}", field=name)
+        return value
     to = day(raw_to, "to", today)
     start = day(raw_from, "from", to - timedelta(days=29))
     if start > to:

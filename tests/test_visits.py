@@ -158,7 +158,8 @@ def test_visit_rules(client, as_user, homes):
                 {k: v for k, v in ok.items() if k != "household_id"},
                 {**ok, "location": {"lng": 200, "lat": 38.9}}, {**ok, "client_id": "short"},
                 {**ok, "note": 5}, {**ok, "visited_at": "2001-01-01T00:00:00Z"},
-                {**ok, "open_case": {"category": "no_such_category"}}):
+                {**ok, "open_case": {"category": "no_such_category"}}, {**ok, "location": [1, 2]},
+                {**ok, "open_case": "yes"}, {**ok, "household_id": True}):
         r = client.post("/api/visits", headers=as_user("grid_worker"), json=bad)
         assert r.status_code == 400, (bad, r.get_json())
         assert r.get_json()["error"] == "bad_input"
@@ -240,6 +241,11 @@ def test_stats_count_completion_and_overdue(client, as_user, engine, homes):
     assert client.get("/api/visits/stats", headers=as_user("grid_worker")).status_code == 403
     assert client.get("/api/visits/stats?group=planet", headers=as_user("community_sup")).status_code == 400
     assert client.get("/api/visits/stats?from=2024-02-30", headers=as_user("community_sup")).status_code == 400
+    for bad in ("from=0001-01-01&to=0001-02-01", "to=9999-12-31", "from=2024-03-01&to=2024-01-01",
+                "from=2020-01-01&to=2024-01-01", "format=xml"):
+        r = client.get(f"/api/visits/stats?{bad}", headers=as_user("community_sup"))
+        assert r.status_code == 400 and r.get_json()["error"] == "bad_input", bad
+    assert client.get("/api/visits/due?day=0001-01-01", headers=as_user("grid_worker")).status_code == 400
 
 
 def test_overdue_map_and_wall_counter(client, as_user, engine, homes):

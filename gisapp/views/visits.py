@@ -17,7 +17,8 @@ from ..crs import parse_crs, to_wgs84, wgs84_to_gcj02
 from ..errors import BadInput, Forbidden, TooLarge
 from ..jsonbody import parse_json_body
 from ..locate import check_range, parse_accuracy, parse_coordinate
-from ..visit_stats import overdue_map, parse_period, require_supervision, visit_stats
+from ..visit_stats import (FIRST_DAY, LAST_DAY, overdue_map, parse_period, require_supervision,
+                           visit_stats)
 from ..visits import (china_today, due_visits, history, load_visit, log_visit, outcomes,
                       parse_visited_at, require_field_staff)
 from ..web_auth import current_viewer
@@ -32,9 +33,12 @@ def _parse_day(raw: str | None) -> date:
     if not raw:
         return china_today()
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise BadInput("day must be a date YYYY-MM-DD", field="day") from None
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise BadInput(f"day must lie between {FIRST_DAY} and {LAST_DAY}", field="day")
+    return value
 
 
 def _position(src) -> tuple[float | None, float | None, float | None]:
@@ -132,8 +136,10 @@ def _validate(f: dict) -> dict:
     client_id = f.get("client_id") or None
     if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.match(client_id)):
         raise BadInput("client_id must be 8-64 letters, digits or _.:-", field="client_id")
-    loc = f.get("location") if isinstance(f.get("location"), dict) else f
-    lng, lat, accuracy = _position(loc)
+    loc = f.get("location")
+    if loc is not None and not isinstance(loc, dict):
+        raise BadInput("location must be {lng, lat, crs, accuracy}", field="location")
+    lng, lat, accuracy = _position(loc if loc is not None else f)
     return {"household_id": hid, "outcome": outcome, "note": note.strip(), "client_id": client_id,
             "lng": lng, "lat": lat, "accuracy": accuracy,
             "visited_at": parse_visited_at(f.get("visited_at"), datetime.now(timezone.utc)),
