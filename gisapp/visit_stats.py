@@ -11,6 +11,7 @@ from .access import SUPERVISORS, Viewer
 from .errors import BadInput, Forbidden
 from .households import COLOURS
 from .queries import sql
+from .visits import no_jit
 from .workhours import CHINA
 
 GROUPS = {"total": 0, "community": 12, "grid": 15, "microgrid": 18, "worker": None}
@@ -65,9 +66,7 @@ def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: 
     if group not in GROUPS:
         raise BadInput(f"group must be one of {', '.join(GROUPS)}", field="group")
     params = {"prefix": area, "patterns": viewer.like_patterns(), **_bounds(start, end, today)}
-    # The planner's cost for a city's worth of households triggers JIT compilation,
-    # which costs seconds and saves nothing on these scans.
-    conn.execute(text("SET LOCAL jit = off"))
+    no_jit(conn)
     if group == "worker":
         rows = conn.execute(sql("visits_stats_worker"), params).mappings().all()
     else:
@@ -110,6 +109,7 @@ def overdue_map(conn: Connection, viewer: Viewer, area: str, day: date, limit: i
     """Overdue households as GeoJSON points, for those who may see households in person."""
     if not viewer.may_see_personal_data():
         raise Forbidden("只有负有住户职责的人员可以查看逾期住户地图 (personal data)")
+    no_jit(conn)
     rows = conn.execute(sql("visits_overdue_map"), {"prefix": area, "patterns": viewer.like_patterns(),
                                                     "day": day, "limit": limit}).mappings().all()
     return {"type": "FeatureCollection", "features": [

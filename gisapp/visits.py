@@ -39,9 +39,17 @@ def outcomes(conn: Connection) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+def no_jit(conn: Connection) -> None:
+    """Switch JIT off for this transaction: over a city's households the planner's cost
+    passes the JIT threshold, and compiling then costs a second where the query takes
+    milliseconds (measured in scripts/bench visits)."""
+    conn.execute(text("SET LOCAL jit = off"))
+
+
 def due_visits(conn: Connection, person_id: int, day: date, lng: float | None = None,
                lat: float | None = None, limit: int = MAX_DUE) -> list[dict]:
     """Households this person must visit on `day` (due or overdue), nearest first."""
+    no_jit(conn)
     rows = conn.execute(sql("visits_due"), {"person": person_id, "day": day, "lng": lng,
                                             "lat": lat, "limit": limit}).mappings().all()
     out = []
@@ -67,6 +75,7 @@ def unowned(conn: Connection, viewer: Viewer, area_code: str, day: date,
     patterns = viewer.like_patterns()
     if not patterns:
         return []
+    no_jit(conn)
     rows = conn.execute(sql("visits_unowned"), {"prefix": area_code, "patterns": patterns,
                                                 "day": day, "limit": limit}).mappings().all()
     return [{**r, "owner_roles": list(r["owner_roles"])} for r in rows]
