@@ -1,7 +1,11 @@
 """The boundary editor: its API (read, save, split, merge, delete, history, revert) and page."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
+                   url_for)
 
 from .. import db, index
 from ..access import SUPERVISORS
@@ -11,6 +15,7 @@ from ..boundary_input import (parse_edit, parse_geometry, parse_line, parse_name
                               parse_version, parse_versions, read_body)
 from ..boundary_ops import (area_history, carve_area, editor_view, merge_areas, revert_area,
                             search_areas, split_area)
+from ..boundary_city_plan import CSV_FIELDS, city_plan
 from ..boundary_proposals import MAX_PARTS, propose_split
 from ..errors import BadInput
 from ..web_auth import current_viewer
@@ -140,6 +145,43 @@ def area_split_proposal(code: str):
     parts = parse_int(request.args.get("parts"), "parts", 0, 0, MAX_PARTS) or None
     with db.read() as conn:
         return jsonify(propose_split(conn, viewer, parse_code(code), parts))
+
+
+@bp.get("/api/boundaries/plan")
+def boundary_plan():
+    """?format=json|csv&over=3000: the communities to split, after-split count, staff needed."""
+    viewer = current_viewer()
+    viewer.require_role(*SUPERVISORS)
+    over = parse_int(request.args.get("over"), "over", 3000, 1, 1_000_000)
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise BadInput("format 必须是 json 或 csv (format must be json or csv)", field="format")
+    with db.read() as conn:
+        plan = city_plan(conn, viewer, over)
+    if fmt == "json":
+        return jsonify(plan)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(plan["rows"])
+    writer.writerow({"code": "total", "name": f"合计：社区 {plan['communities']} → {plan['after_split']}",
+                     "households": plan["households"],
+                     "workers": plan["workers"], "workers_needed": plan["workers_needed"],
+                     "workers_shortfall": plan["workers_to_add"]})
+    # A byte-order mark, so spreadsheet programs read the Chinese as UTF-8.
+    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=community-split-plan.csv"})
+
+
+@bp.get("/editor/plan")
+def plan_page():
+    """拆分规划: the city plan report for the supervisor's jurisdiction."""
+    viewer = current_viewer()
+    if viewer.is_public:
+        return redirect(url_for("auth.login_form", next=request.path), code=303)
+    if viewer.role not in SUPERVISORS:
+        return render_template("editor/editor.html", allowed=False), 403
+    return render_template("editor/plan.html")
 
 
 @bp.get("/api/areas/<code>/history")
