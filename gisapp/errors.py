@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 
@@ -96,6 +97,14 @@ def register(app: Flask) -> None:
         app.logger.warning("database unavailable: %s", exc.orig)
         resp = jsonify(error_body("database_unavailable", "数据库暂时不可用，请稍后重试"))
         resp.headers["Retry-After"] = "5"
+        return resp, 503
+
+    @app.errorhandler(PoolTimeout)
+    def _pool_exhausted(exc: PoolTimeout):
+        # Every pooled connection stayed busy for pool_timeout: overload, not a fault.
+        app.logger.warning("database pool exhausted: %s", exc)
+        resp = jsonify(error_body("server_busy", "服务器繁忙，请稍后重试 (server busy, retry shortly)"))
+        resp.headers["Retry-After"] = "2"
         return resp, 503
 
     @app.errorhandler(DBAPIError)

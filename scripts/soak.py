@@ -295,46 +295,54 @@ class Load:
                                for kind, rate in self.rates.items() if rate > 0))
 
     async def _kind(self, kind: str, rate: float, seconds: float, t0: float) -> None:
+        """Send at a steady rate. A send waits for a free slot (at most MAX_IN_FLIGHT in
+        flight), and slots missed while the server was behind are skipped, not sent in a
+        burst later: the load never exceeds the target rate."""
         interval, pending = 1.0 / rate, set()
-        k = 0
-        while True:
-            due = t0 + k * interval
+        due = t0
+        while due - t0 < seconds:
             now = time.monotonic()
-            if due - t0 >= seconds:
-                break
             if due > now:
                 await asyncio.sleep(due - now)
-            if self._slots.locked():
-                self.late += 1
+            elif now - due > interval:
+                missed = int((now - due) / interval)
+                self.late += missed
+                due += missed * interval
+            await self._slots.acquire()
             task = asyncio.create_task(self._one(kind, t0))
             pending.add(task)
             task.add_done_callback(pending.discard)
-            k += 1
+            due += interval
         await asyncio.gather(*pending)
 
     async def _one(self, kind: str, t0: float) -> None:
-        async with self._slots:
-            method, path, body, token = self._request(kind)
-            started = time.monotonic()
-            ok, detail = False, ""
-            try:
-                async with self.session.request(method, f"http://127.0.0.1:{HTTP_PORT}{path}", json=body,
-                                                headers={"Authorization": f"Bearer {token}"}) as resp:
-                    payload = await resp.read()
-                    ok = resp.status in (200, 201, 304)
-                    detail = f"{resp.status} {payload[:120]!r}"
-                    if ok and kind == "case":
-                        self.created_cases[json.loads(payload)["case"]["id"]] = started
-                    if ok and kind == "visit":
-                        self.visits += 1
-            except Exception as exc:  # noqa: BLE001 - any failure is an error to report
-                detail = repr(exc)[:160]
-            ms = (time.monotonic() - started) * 1000
-            self.records.append((started - t0, kind, ms, ok))
-            if not ok:
-                self.errors[kind] += 1
-                if len(self.error_samples) < 10:
-                    self.error_samples.append(f"{kind} {method} {path}: {detail}")
+        try:
+            await self._send(kind, t0)
+        finally:
+            self._slots.release()
+
+    async def _send(self, kind: str, t0: float) -> None:
+        method, path, body, token = self._request(kind)
+        started = time.monotonic()
+        ok, detail = False, ""
+        try:
+            async with self.session.request(method, f"http://127.0.0.1:{HTTP_PORT}{path}", json=body,
+                                            headers={"Authorization": f"Bearer {token}"}) as resp:
+                payload = await resp.read()
+                ok = resp.status in (200, 201, 304)
+                detail = f"{resp.status} {payload[:120]!r}"
+                if ok and kind == "case":
+                    self.created_cases[json.loads(payload)["case"]["id"]] = started
+                if ok and kind == "visit":
+                    self.visits += 1
+        except Exception as exc:  # noqa: BLE001 - any failure is an error to report
+            detail = repr(exc)[:160]
+        ms = (time.monotonic() - started) * 1000
+        self.records.append((started - t0, kind, ms, ok))
+        if not ok:
+            self.errors[kind] += 1
+            if len(self.error_samples) < 10:
+                self.error_samples.append(f"{kind} {method} {path}: {detail}")
 
     def _request(self, kind: str) -> tuple[str, str, dict | None, str]:
         tokens, rng = self.prep["tokens"], self._rng
@@ -456,7 +464,8 @@ def print_report(result: dict) -> None:
         print(f"{r['minute']:>3} {r['kind']:<7} {r['requests']:>8} {r['per_s']:>6} {r['errors']:>6} "
               f"{r['p50_ms']:>7} {r['p95_ms']:>7} {r['p99_ms']:>7} {r['max_ms']:>7}")
     s, m = result["sse"], result["memory"]
-    print(f"errors: {result['errors']}  (late sends: {result['late_sends']})")
+    print(f"errors: {result['errors']}  (sends skipped while the server was behind: {result['late_sends']}; "
+          f"achieved {result['achieved_rps']}/s of {result['target_rps']}/s)")
     for line in result["error_samples"]:
         print(f"  e.g. {line}")
     print(f"SSE: {s['deliveries']}/{s['deliveries_expected']} case events delivered; lost {s['lost']}, "
@@ -520,7 +529,8 @@ def summarise(raw: dict, args, scale: str) -> dict:
               and memory["growth_pct"] < 10 and sse["cases"] > 0)
     return {"scale": scale, "minutes": args.minutes, "target_rps": args.rate, "rates": raw["rates"],
             "requests": len(load.records), "errors": errors, "error_samples": load.error_samples,
-            "late_sends": load.late, "visits_logged": load.visits, "per_minute": per_minute(load.records, raw["seconds"]),
+            "late_sends": load.late, "achieved_rps": round(len(load.records) / raw["seconds"], 1),
+            "visits_logged": load.visits, "per_minute": per_minute(load.records, raw["seconds"]),
             "sse": sse, "memory": memory, "passed": passed}
 
 

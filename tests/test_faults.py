@@ -206,6 +206,26 @@ def has_visits(stack: Stack) -> bool:
     return "POST /api/visits" in stack.routes
 
 
+# --- every pooled connection busy --------------------------------------------------------
+
+def test_exhausted_pool_is_503_not_500(cluster, template_db):
+    """Found by scripts/soak: a request that waits pool_timeout for a connection got 500."""
+    from .conftest import fresh_database
+    app = create_app({"TESTING": True, "DATABASE_URL": fresh_database(cluster, template_db),
+                      "DB_POOL_SIZE": 1})
+    engine = app.extensions["gisapp_engine"]
+    held = [engine.connect() for _ in range(3)]             # pool_size 1 + overflow 2
+    try:
+        resp = app.test_client().get("/api/areas?level=district")
+        assert resp.status_code == 503, resp.get_data(as_text=True)
+        assert resp.headers["Retry-After"] and resp.get_json()["error"] == "server_busy"
+    finally:
+        for conn in held:
+            conn.close()
+        engine.dispose()
+    assert app.test_client().get("/api/areas?level=district").status_code == 200
+
+
 # --- the database restarts under load ----------------------------------------------------
 
 class Submitters:
