@@ -515,3 +515,106 @@ def test_city_plan_page(live_server, browser_page, engine):
     assert "没有需要拆分的社区" in page.inner_text("#plan-table")
     assert "社区工作者" in page.inner_text("#plan-workers")
     assert_clean(page, live_server)
+
+
+# --- gridding an area that has no children yet (a fresh copy of the tiny city) ----------------
+
+@pytest.fixture()
+def bare_city(cluster, template_db):
+    """A fresh tiny city whose community 210204002002 has lost its grids and micro-grids and
+    gained 1,000 households on a regular lattice (so it needs gridding from scratch)."""
+    import tempfile
+    from gisapp import auth, create_app
+    from .conftest import fresh_database
+    from .tiny_city import TINY_USERS
+    app = create_app({"TESTING": True, "DATABASE_URL": fresh_database(cluster, template_db),
+                      "PHOTO_DIR": tempfile.mkdtemp(prefix="gisapp-photos-")})
+    engine = app.extensions["gisapp_engine"]
+    with engine.begin() as conn:
+        conn.execute(text("""
+            WITH gone AS (UPDATE area SET retired_at = now()
+                          WHERE code LIKE '210204002002_%' RETURNING id)
+            UPDATE area_version SET valid_to = now() WHERE area_id IN (SELECT id FROM gone)
+                                                       AND valid_to IS NULL"""))
+        conn.execute(text("""
+            INSERT INTO household (unit, room, head_name, phone, members, geom, area_id)
+            SELECT 1, '101', '住户', '13800000000', 2,
+                   ST_SetSRID(ST_MakePoint(121.55 + 0.05 * (i + 0.5) / 40, 38.90 + 0.05 * (j + 0.5) / 25), 4326),
+                   (SELECT id FROM area WHERE code = '210204002002')
+            FROM generate_series(0, 39) i, generate_series(0, 24) j"""))
+        conn.execute(text("""UPDATE household SET area_id = (SELECT id FROM area WHERE code = '210204002002')
+                             WHERE area_id IN (SELECT id FROM area WHERE code LIKE '210204002002_%')"""))
+        conn.execute(text("SELECT refresh_area_counts()"))
+        tokens = {u: auth.issue_token(conn, u, days=1) for u in TINY_USERS}
+    app.bare_headers = {u: {"Authorization": f"Bearer {t}"} for u, t in tokens.items()}
+    yield app
+    engine.dispose()
+
+
+def test_grid_proposal_and_save_for_a_bare_community(bare_city):
+    client, engine, headers = bare_city.test_client(), bare_city.extensions["gisapp_engine"], bare_city.bare_headers
+    community = "210204002002"
+    proposal = client.get(f"/api/areas/{community}/grid-proposal", headers=headers["district_sup"])
+    assert proposal.status_code == 200, proposal.get_json()
+    grids = proposal.get_json()["grids"]
+    assert proposal.get_json()["households"] == 1004
+    assert len(grids) == 4 and all(200 <= g["households"] <= 300 for g in grids)
+    assert all(50 <= m["households"] <= 100 for g in grids for m in g["microgrids"])
+    before = scalar(engine, "SELECT count(*) FROM area_version")
+    dry = client.post(f"/api/areas/{community}/grid", headers=headers["district_sup"], json={"dry_run": True})
+    assert dry.status_code == 200, dry.get_json()
+    assert scalar(engine, "SELECT count(*) FROM area_version") == before
+    resp = client.post(f"/api/areas/{community}/grid", headers=headers["district_sup"], json={})
+    assert resp.status_code == 200, resp.get_json()
+    micro_count = sum(len(g["microgrids"]) for g in grids)
+    assert len(resp.get_json()["created"]) == 4 + micro_count
+    assert current_children(engine, community) == [community + f"{i:03d}" for i in range(3, 7)]
+    with engine.connect() as conn:
+        counts = conn.execute(text("""
+            SELECT a.level, a.households FROM area_current a
+            WHERE a.code LIKE :c || '_%' ORDER BY a.code"""), {"c": community}).all()
+        # Every household sits in a new micro-grid, by the locate rule.
+        assert conn.execute(text("SELECT count(*) FROM household WHERE area_id IS DISTINCT FROM "
+                                 "locate_leaf(geom)")).scalar() == 0
+    assert all(200 <= n <= 300 for level, n in counts if level == 4)
+    assert all(50 <= n <= 100 for level, n in counts if level == 5)
+    assert sum(n for level, n in counts if level == 5) == 1004
+    for grid in current_children(engine, community):
+        with engine.connect() as conn:
+            mismatch = conn.execute(text("""
+                SELECT ST_Area(ST_SymDifference(p.geom, ST_Union(c.geom))::geography)
+                FROM area_current p JOIN area_current c ON c.parent_id = p.id
+                WHERE p.code = :p GROUP BY p.geom"""), {"p": grid}).scalar()
+        assert mismatch < 1e-3, grid
+    # Now it has children: gridding again is refused.
+    again = client.post(f"/api/areas/{community}/grid", headers=headers["district_sup"], json={})
+    assert again.status_code == 400
+    assert client.post(f"/api/areas/{community}/grid", headers=headers["community_sup"],
+                       json={}).status_code == 403
+
+
+@pytest.mark.browser
+def test_gridding_a_bare_community_in_the_editor(bare_city, browser_page):
+    import threading
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, bare_city, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base, community = f"http://127.0.0.1:{server.server_port}", "210204002002"
+    engine = bare_city.extensions["gisapp_engine"]
+    try:
+        page = browser_page
+        open_editor(page, base, "district_sup", community)
+        assert listed_children(page) == []
+        assert page.locator("button[data-tool=split]").is_disabled()
+        page.click("button[data-tool=grid]")
+        page.wait_for_selector("#preview-box:not([hidden])")
+        assert page.locator("#editor-map path.editor-preview.action-create").count() == 4
+        page.click("#preview-confirm")
+        wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length",
+                         lambda n: n == 4)
+        assert current_children(engine, community) == [community + f"{i:03d}" for i in range(3, 7)]
+        assert page.locator("button[data-tool=grid]").is_disabled()
+        assert_clean(page, base)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -16,7 +16,7 @@ from ..boundary_input import (parse_edit, parse_geometry, parse_line, parse_name
 from ..boundary_ops import (area_history, carve_area, editor_view, merge_areas, revert_area,
                             search_areas, split_area)
 from ..boundary_city_plan import CSV_FIELDS, city_plan
-from ..boundary_proposals import MAX_PARTS, propose_split
+from ..boundary_proposals import MAX_PARTS, grid_area, propose_grids, propose_split
 from ..errors import BadInput
 from ..web_auth import current_viewer
 from .wall import _basemap as wall_basemap
@@ -145,6 +145,24 @@ def area_split_proposal(code: str):
     parts = parse_int(request.args.get("parts"), "parts", 0, 0, MAX_PARTS) or None
     with db.read() as conn:
         return jsonify(propose_split(conn, viewer, parse_code(code), parts))
+
+
+@bp.get("/api/areas/<code>/grid-proposal")
+def area_grid_proposal(code: str):
+    """Proposed grids of ~250 households, each in micro-grids of ~75 (nothing saved)."""
+    viewer = current_viewer()
+    viewer.require_role(*SUPERVISORS)
+    with db.read() as conn:
+        return jsonify(propose_grids(conn, viewer, parse_code(code)))
+
+
+@bp.post("/api/areas/<code>/grid")
+def area_grid(code: str):
+    """Save the proposed grids and micro-grids of an area that has no children yet."""
+    body = _body()
+    return _saved(grid_area, parse_code(code),
+                  reason=parse_reason(body.get("reason"), default=f"按户数为 {code} 划分网格"),
+                  dry_run=_dry_run(body))
 
 
 @bp.get("/api/boundaries/plan")

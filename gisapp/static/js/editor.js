@@ -119,8 +119,10 @@
     document.querySelectorAll("#editor-tools button[data-tool]").forEach((b) => {
       const needsSel = b.dataset.needs === "selection";
       const readOnly = b.dataset.tool !== "history";
+      const bare = state.view && !state.view.children.length && ["community", "grid"].includes(state.view.parent.level);
       b.disabled = Boolean(state.mode) || (readOnly && !editable) || (needsSel && !state.selected)
-        || (b.dataset.tool === "edit" && !(state.view && state.view.children.length));
+        || (b.dataset.tool === "edit" && !(state.view && state.view.children.length))
+        || (b.dataset.needs === "empty" && !bare);
     });
   }
 
@@ -145,6 +147,10 @@
     delete() { setMode("delete", `请点击接收 ${child(state.selected).name} 范围的相邻区域。`); },
     history() { openHistory(state.selected || state.view.parent.code); },
     plan() { planSplit(child(state.selected)); },
+    grid() {
+      propose({ url: `/api/areas/${state.view.parent.code}/grid`, body: {},
+                title: `按户数为 ${state.view.parent.name} 划分网格（网格 200–300 户，微网格 50–100 户）` });
+    },
   };
 
   // A proposed split by households: the selected area becomes the first part, the others
