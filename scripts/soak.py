@@ -12,7 +12,9 @@ It reports, and fails (exit 1) unless:
 - every case the soak created reached every SSE client exactly once (correlated by case
   id and event id), and no client was told to resync;
 - the server's memory (RSS of gunicorn's master and workers) grew less than 10% after
-  warm-up.
+  warm-up;
+- the server kept up: at least 90% of the target rate was sent (a send waits while
+  MAX_IN_FLIGHT requests are outstanding, so a slow server lowers the achieved rate).
 Latency percentiles per minute and kind are printed as one table and written, with
 everything else, to var/bench/soak-<time>.json. All traffic goes to 127.0.0.1, and every
 loop is bounded in time; the cases and visits it created are deleted at the end.
@@ -24,6 +26,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -49,6 +52,7 @@ HTTP_PORT = int(os.environ.get("GISAPP_SOAK_PORT", "5065"))
 SOAK_PG_PORT = int(os.environ.get("GISAPP_SOAK_PG_PORT", "54349"))
 DRAIN_SECONDS = 8.0
 MAX_IN_FLIGHT = 64
+CASE_ID = re.compile(rb'"case": \{"id": (\d+)')
 
 
 # --- the database and the server ----------------------------------------------------------
@@ -268,9 +272,12 @@ class Stream:
         if kind == "resync":
             self.resyncs += 1
         elif kind == "case":
-            case = json.loads(payload).get("case") or {}
-            if "id" in case:
-                self.cases[int(case["id"])] += 1
+            # The case id is the first field of "case" (gisapp.live.CASE_FIELDS); a regex
+            # keeps 1,000 clients' parsing off the CPU the server needs.
+            found = CASE_ID.search(payload)
+            case_id = int(found[1]) if found else (json.loads(payload).get("case") or {}).get("id")
+            if case_id is not None:
+                self.cases[int(case_id)] += 1
 
 
 # --- the request mix ------------------------------------------------------------------------
@@ -481,8 +488,9 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=1000, help="SSE clients (default 1000)")
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second in all")
-    parser.add_argument("--cases-per-s", type=float, default=4.0,
-                        help="case reports per second (and as many visits)")
+    parser.add_argument("--cases-per-s", type=float, default=1.0,
+                        help="case reports per second, and as many visits (1/s is ~86,000 a "
+                             "day, far above a city's; each case is an event on every stream)")
     parser.add_argument("--keep", action="store_true", help="keep the cases and visits created")
     parser.add_argument("--scale", choices=["city", "district"], default="city",
                         help="the demo to load (city: ~5 min the first time)")
@@ -524,7 +532,8 @@ def summarise(raw: dict, args, scale: str) -> dict:
     sse = sse_check(raw["streams"], load.created_cases)
     memory = memory_check(raw["memory"], warmup)
     errors = dict(load.errors)
-    passed = (not errors and sse["lost"] == 0 and sse["doubled"] == 0 and sse["resyncs"] == 0
+    achieved = len(load.records) / raw["seconds"]
+    passed = (not errors and achieved >= 0.9 * args.rate and sse["lost"] == 0 and sse["doubled"] == 0 and sse["resyncs"] == 0
               and sse["ids_not_increasing"] == 0 and sse["dropped_streams"] == 0
               and memory["growth_pct"] < 10 and sse["cases"] > 0)
     return {"scale": scale, "minutes": args.minutes, "target_rps": args.rate, "rates": raw["rates"],
