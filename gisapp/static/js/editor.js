@@ -396,7 +396,10 @@
     const q = $("area-search").value.trim();
     const list = $("search-results");
     if (!q) { list.hidden = true; return; }
-    const { areas } = await api(`/api/boundaries/search?q=${encodeURIComponent(q)}`);
+    let areas;
+    try {
+      ({ areas } = await api(`/api/boundaries/search?q=${encodeURIComponent(q)}`));
+    } catch (err) { showMessage(`查找失败：${zh(err.message)}`, "error"); return; }
     list.replaceChildren(...areas.map((a) => el("li", { "data-code": a.code, onclick: () => {
       list.hidden = true; $("area-search").value = ""; load(a.code);
     } }, el("strong", {}, a.name), el("span", { class: "code" }, `${a.level_zh} ${a.code}`))));
