@@ -52,9 +52,10 @@ def _bounds(start: date, end: date, today: date) -> dict:
     # The period ends at the end of `end` (China time), or now if that is in the future.
     from_ts = datetime.combine(start, time(), CHINA)
     to_ts = datetime.combine(end + timedelta(days=1), time(), CHINA)
-    # Visits are read back to one longest cadence (3 months) before the end, for the
-    # colours whose cadence is longer than the period.
-    window_ts = min(from_ts, to_ts - timedelta(days=92))
+    # Visits are read back to more than the longest cadence (3 months) before the end:
+    # for colours whose cadence is longer than the period, and for the last visit
+    # before the end (see gisapp/queries/visits_stats.sql).
+    window_ts = min(from_ts, to_ts - timedelta(days=100))
     return {"from_ts": from_ts, "to_ts": to_ts, "window_ts": window_ts, "from_day": start, "to_day": end,
             "days": (end - start).days + 1,
             "end_day": min(end, today)}
@@ -67,6 +68,9 @@ def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: 
         raise BadInput(f"group must be one of {', '.join(GROUPS)}", field="group")
     params = {"prefix": area, "patterns": viewer.like_patterns(), **_bounds(start, end, today)}
     no_jit(conn)
+    # A city's month is ~400,000 households and ~600,000 visits: let the hash
+    # aggregates fit in memory instead of spilling to disk in batches.
+    conn.execute(text("SET LOCAL work_mem = '128MB'"))
     if group == "worker":
         rows = conn.execute(sql("visits_stats_worker"), params).mappings().all()
     else:

@@ -263,6 +263,26 @@ def test_overdue_map_and_wall_counter(client, as_user, engine, homes):
     assert done >= 1 and summary["red_visits"]["done"] == done
 
 
+def test_quarterly_households_in_a_monthly_report(client, as_user, engine):
+    """A green household is due quarterly: over a 30-day report it counts as done if
+    visited within the last 90 days (even before the period), overdue if not."""
+    fresh, stale = _add(engine, 5, 121.5121, 38.9871), _add(engine, 5, 121.5122, 38.9872)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE household SET colour_since = now() - interval '200 days' "
+                          "WHERE id = ANY(:ids)"), {"ids": [fresh, stale]})
+        for hid, days in ((fresh, 40), (stale, 100)):
+            conn.execute(text("""INSERT INTO visit (household_id, visited_at, outcome, geom)
+                                 SELECT id, now() - make_interval(days => :d), 'well', geom
+                                 FROM household WHERE id = :h"""), {"h": hid, "d": days})
+    today = china_today()
+    body = client.get(f"/api/visits/stats?area={NW_COMMUNITY}&from={(today - timedelta(days=29)).isoformat()}"
+                      f"&to={today.isoformat()}", headers=as_user("community_sup")).get_json()
+    green = body["by_colour"]["green"]
+    assert green["households"] == 2 and green["expected"] == pytest.approx(2 * 30 / 90, abs=0.01)
+    assert green["done"] == pytest.approx(30 / 90, abs=0.01) and green["overdue"] == 1
+    assert green["completion_rate"] == pytest.approx(0.5, abs=0.01)
+    assert green["visits"] == 0            # neither visit fell inside the period itself
+
 def test_demo_visit_history_keeps_last_visits_consistent(runner, engine):
     """Runs last: the demo history bulk-inserts visits; each household's last visit
     (kept by a statement-level trigger) must equal its latest completing visit."""

@@ -9,7 +9,10 @@
 --             a month), the household's share counts as done if it was visited within
 --             one cadence before the end of the period;
 --   overdue:  households whose next visit was past due at the end of the period,
---             judged from their last completing visit before that end.
+--             judged from their last completing visit before that end. Visits are read
+--             from :window_ts, 100 days before the end: a household whose last visit is
+--             older is overdue under every cadence (at most 3 months), which is what a
+--             NULL last visit with an old colour_since also says.
 WITH hh AS (
     SELECT h.id, h.colour, a.code, h.colour_since, h.last_visit_at, f.cadence,
            extract(epoch FROM f.cadence) / 86400.0 AS cadence_days,
@@ -21,45 +24,47 @@ WITH hh AS (
     JOIN five_colour f ON f.colour = h.colour
     WHERE a.code LIKE :prefix || '%' AND a.code LIKE ANY(CAST(:patterns AS text[]))
 ),
-done AS (
-    -- Visits in the period, and whether there was one within the last cadence before
-    -- its end (for colours whose cadence is longer than the period).
-    SELECT v.household_id,
-           count(DISTINCT (v.visited_at AT TIME ZONE 'Asia/Shanghai')::date)
-               FILTER (WHERE v.visited_at >= CAST(:from_ts AS timestamptz)) AS days,
-           count(*) FILTER (WHERE v.visited_at >= CAST(:from_ts AS timestamptz)) AS visits,
-           count(*) FILTER (WHERE v.visited_at >= CAST(:to_ts AS timestamptz) - f.cadence) AS in_cadence,
-           max(v.visited_at) AS last_in_period,
-           count(*) FILTER (WHERE v.needs_review AND v.visited_at >= CAST(:from_ts AS timestamptz)) AS flagged
+visit_days AS (
+    -- One row per household and day visited (a hash aggregate; count(DISTINCT ...)
+    -- would sort every group).
+    SELECT v.household_id, (v.visited_at AT TIME ZONE 'Asia/Shanghai')::date AS day,
+           count(*) AS visits, max(v.visited_at) AS last,
+           count(*) FILTER (WHERE v.needs_review) AS flagged
     FROM visit v
     JOIN visit_outcome o ON o.key = v.outcome AND o.completes
-    JOIN five_colour f ON f.colour = v.colour
     WHERE v.visited_at >= CAST(:window_ts AS timestamptz) AND v.visited_at < CAST(:to_ts AS timestamptz)
-    GROUP BY v.household_id
+    GROUP BY 1, 2
+),
+done AS (
+    SELECT household_id,
+           count(*) FILTER (WHERE day >= CAST(:from_day AS date)) AS days,
+           sum(visits) FILTER (WHERE day >= CAST(:from_day AS date)) AS visits,
+           sum(flagged) FILTER (WHERE day >= CAST(:from_day AS date)) AS flagged,
+           max(last) AS last_before_end
+    FROM visit_days GROUP BY household_id
 ),
 per_home AS (
-    SELECT hh.code, hh.colour,
+    -- OFFSET 0 keeps this a subquery, so last_before_end reaches household_due_on as a
+    -- plain column and the function is inlined.
+    SELECT hh.code, hh.colour, hh.cadence, hh.colour_since,
            hh.days / hh.cadence_days AS expected,
            CASE WHEN hh.days >= hh.cadence_days THEN least(coalesce(d.days, 0), hh.days / hh.cadence_days)
-                WHEN coalesce(d.in_cadence, 0) > 0 THEN hh.days / hh.cadence_days
+                -- visited within one cadence before the end of the period
+                WHEN d.last_before_end >= CAST(:to_ts AS timestamptz) - hh.cadence
+                THEN hh.days / hh.cadence_days
                 ELSE 0 END AS done,
            coalesce(d.visits, 0) AS visits, coalesce(d.flagged, 0) AS flagged,
-           household_due_on(hh.cadence,
-               CASE WHEN hh.last_visit_at IS NULL OR hh.last_visit_at < CAST(:to_ts AS timestamptz)
-                    THEN hh.last_visit_at
-                    WHEN d.last_in_period IS NOT NULL AND d.last_in_period >= CAST(:from_ts AS timestamptz)
-                    THEN d.last_in_period
-                    ELSE (SELECT max(v.visited_at) FROM visit v JOIN visit_outcome o ON o.key = v.outcome
-                          WHERE v.household_id = hh.id AND o.completes
-                            AND v.visited_at < CAST(:from_ts AS timestamptz)) END,
-               hh.colour_since) < CAST(:end_day AS date) AS overdue
+           CASE WHEN hh.last_visit_at < CAST(:to_ts AS timestamptz) THEN hh.last_visit_at
+                ELSE d.last_before_end END AS last_before_end
     FROM hh LEFT JOIN done d ON d.household_id = hh.id
+    OFFSET 0
 )
 SELECT left(code, :code_length) AS key, colour, count(*)::int AS households,
        round(sum(expected)::numeric, 2)::float8 AS expected,
        round(sum(done)::numeric, 2)::float8 AS done,
        sum(visits)::int AS visits, sum(flagged)::int AS flagged,
-       (count(*) FILTER (WHERE overdue))::int AS overdue
+       (count(*) FILTER (WHERE household_due_on(cadence, last_before_end, colour_since)
+                               < CAST(:end_day AS date)))::int AS overdue
 FROM per_home
 GROUP BY 1, 2
 ORDER BY 1, 2
