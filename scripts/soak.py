@@ -120,6 +120,44 @@ class Server:
         return total / 1024
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _ticks(pids: list[int]) -> int:
+    """CPU time (user + system, clock ticks) used so far by these processes."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def cpu_snapshot(server_pid: int, cluster: Cluster) -> dict:
+    """Where the machine's CPU has gone: ours (server, database, this client) and the rest."""
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    idle = int(cpu[3]) + int(cpu[4])
+    postmaster = int((cluster.datadir / "data" / "postmaster.pid").read_text().split()[0])
+    return {"machine": sum(int(v) for v in cpu[:8]) - idle, "capacity": sum(int(v) for v in cpu[:8]),
+            "server": _ticks([server_pid, *_children(server_pid)]),
+            "database": _ticks([postmaster, *_children(postmaster)]),
+            "client": _ticks([os.getpid()])}
+
+
+def cpu_shares(before: dict, after: dict) -> dict:
+    """Each part's share of the machine's capacity (all cores) over the run, in %."""
+    span = after["capacity"] - before["capacity"] or 1
+    used = {k: after[k] - before[k] for k in ("machine", "server", "database", "client")}
+    used["other processes"] = max(0, used["machine"] - used["server"] - used["database"] - used["client"])
+    return {k: round(v / span * 100, 1) for k, v in used.items()}
+
+
 def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
     import urllib.request
     deadline = time.monotonic() + timeout
@@ -373,7 +411,7 @@ class Load:
 
 # --- the run ----------------------------------------------------------------------------------
 
-async def soak(prep: dict, server: Server, args, run: str) -> dict:
+async def soak(prep: dict, server: Server, cluster: Cluster, args, run: str) -> dict:
     import aiohttp
     streams = [Stream(prep["tokens"]["wall"]) for _ in range(args.clients)]
     tasks = []
@@ -390,8 +428,10 @@ async def soak(prep: dict, server: Server, args, run: str) -> dict:
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         load = Load(session, prep, run, rates)
         t0 = time.monotonic()
+        cpu_before = cpu_snapshot(server.proc.pid, cluster)
         sampler = asyncio.create_task(_sample_memory(server, memory, t0, seconds + DRAIN_SECONDS))
         await load.drive(seconds, t0)
+        cpu = cpu_shares(cpu_before, cpu_snapshot(server.proc.pid, cluster))
         await asyncio.sleep(DRAIN_SECONDS)              # let the last events arrive
         await sampler
     for s in streams:
@@ -399,7 +439,8 @@ async def soak(prep: dict, server: Server, args, run: str) -> dict:
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return {"load": load, "streams": streams, "memory": memory, "rates": rates, "seconds": seconds}
+    return {"load": load, "streams": streams, "memory": memory, "rates": rates, "seconds": seconds,
+            "cpu": cpu}
 
 
 def _rates(total: float, visits: bool, cases: float) -> dict[str, float]:
@@ -480,6 +521,8 @@ def print_report(result: dict) -> None:
           f"dropped streams {s['dropped_streams']}")
     print(f"memory (gunicorn master + workers): {m['rss_after_warmup_mb']} MB after warm-up -> "
           f"{m['rss_end_mb']} MB at the end ({m['growth_pct']:+}%), max {m['rss_max_mb']} MB")
+    cpu = result["cpu_percent_of_machine"]
+    print(f"CPU over the run, % of all {result['cores']} cores: " + ", ".join(f"{k} {v}" for k, v in cpu.items()))
     print(f"verdict: {'PASS' if result['passed'] else 'FAIL'}")
 
 
@@ -508,7 +551,7 @@ def main() -> int:
         prep = prepare(cluster.url, has_visits)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         with Server(cluster.url, BENCH_DIR / f"soak-{stamp}.log") as server:
-            raw = asyncio.run(soak(prep, server, args, run))
+            raw = asyncio.run(soak(prep, server, cluster, args, run))
         if not args.keep:
             try:
                 removed = cleanup(cluster.url, run)
@@ -540,7 +583,8 @@ def summarise(raw: dict, args, scale: str) -> dict:
             "requests": len(load.records), "errors": errors, "error_samples": load.error_samples,
             "late_sends": load.late, "achieved_rps": round(len(load.records) / raw["seconds"], 1),
             "visits_logged": load.visits, "per_minute": per_minute(load.records, raw["seconds"]),
-            "sse": sse, "memory": memory, "passed": passed}
+            "sse": sse, "memory": memory, "cpu_percent_of_machine": raw["cpu"],
+            "cores": os.cpu_count(), "passed": passed}
 
 
 if __name__ == "__main__":

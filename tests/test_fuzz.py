@@ -419,13 +419,20 @@ GEOJSON_FILES = st.one_of(
     JSON_VALUES.map(dumps), st.text(max_size=50))
 
 
-def import_commands(app) -> list[tuple[str, object]]:
-    """Every `<group> import` command the app has when the tests run (others add them)."""
+def import_commands(app) -> list[tuple[list[str], object]]:
+    """Every import command the app has when the tests run (others add them): each
+    `<group> import`, and `import <layer>` for each layer a top-level `import` takes."""
+    import click
     found = []
     for name, group in sorted(app.cli.commands.items()):
         sub = getattr(group, "commands", {}).get("import")
         if sub is not None:
-            found.append((name, sub))
+            found.append(([name, "import"], sub))
+    top = app.cli.commands.get("import")
+    if top is not None and not hasattr(top, "commands"):
+        choice = next((p for p in top.params if isinstance(p.type, click.Choice)), None)
+        for value in (choice.type.choices if choice else []):
+            found.append((["import", value], top))
     return found
 
 
@@ -444,7 +451,7 @@ def _import_args(command, file: Path) -> list[str]:
 
 
 def test_import_commands_exist(app):
-    assert "boundaries" in dict(import_commands(app))
+    assert ["boundaries", "import"] in [prefix for prefix, _ in import_commands(app)]
 
 
 @FEW
@@ -458,7 +465,7 @@ def test_import_fuzz(app, snapshot, data, suffix):
         file.write_text(content, encoding="utf-8")
         for name, command in import_commands(app):
             before = snapshot()
-            result = runner.invoke(args=[name, "import", *_import_args(command, file)])
+            result = runner.invoke(args=[*name, *_import_args(command, file)])
             assert result.exception is None or isinstance(result.exception, SystemExit), (
                 name, content, result.output, repr(result.exception))
             if result.exit_code != 0:
