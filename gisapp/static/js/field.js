@@ -138,7 +138,7 @@
           el("button", { type: "button", onclick: () => navigate(h) }, "导航")))
         .addTo(homesLayer);
       return el("li", { class: "due-item", "data-household-id": h.id, "data-colour": h.colour_key },
-        el("span", { class: "stripe", style: `background:${colour}` }),
+        el("span", { class: "stripe c-" + (h.colour_key || "none") }),
         el("div", { class: "due-body" },
           el("div", { class: "due-title" }, el("span", { class: "colour-name" }, h.colour_zh + "色"), " ", label(h)),
           el("div", { class: "muted" }, (h.head_name || "") + (h.tags.length ? " · " + h.tags.join("、") : "")),
