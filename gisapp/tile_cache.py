@@ -84,6 +84,9 @@ class TileCache:
         self._regions: deque[Region] = deque()
         self._gaps: dict[int, float] = {}
         self._lock = threading.RLock()
+        # One sync at a time (the listener's and a request's): a sync returns only once
+        # the regions it found are gone from disk too, not just from memory.
+        self._sync_lock = threading.Lock()
         self.applied = 0
         self.floor = 0
         self.started = False
@@ -194,14 +197,15 @@ class TileCache:
         if not self.started:
             self.start(conn)
             return self.applied
-        while True:
-            with self._lock:
-                after, gaps = self.applied, list(self._gaps)
-            rows = conn.execute(_NEW_ROWS, {"after": after, "gaps": gaps,
-                                            "limit": SYNC_BATCH}).all()
-            self.apply([Region(r.id, r.grp, (r.minx, r.miny, r.maxx, r.maxy)) for r in rows])
-            if len(rows) < SYNC_BATCH:
-                break
+        with self._sync_lock:
+            while True:
+                with self._lock:
+                    after, gaps = self.applied, list(self._gaps)
+                rows = conn.execute(_NEW_ROWS, {"after": after, "gaps": gaps,
+                                                "limit": SYNC_BATCH}).all()
+                self.apply([Region(r.id, r.grp, (r.minx, r.miny, r.maxx, r.maxy)) for r in rows])
+                if len(rows) < SYNC_BATCH:
+                    break
         self.last_sync = time.monotonic()
         return self.applied
 
