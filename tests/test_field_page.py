@@ -78,7 +78,13 @@ def test_field_page_finds_the_grid_and_logs_a_visit(live_server, phone, chromium
     wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length", lambda n: n == 2)
     ids = page.eval_on_selector_all("#due-list li", "els => els.map(e => +e.dataset.householdId)")
     assert ids == yellow_homes
-    assert page.locator("#field-map path.leaflet-interactive").count() >= 2     # markers + grid
+    # Me and both households are on the map and inside its frame.
+    wait_for_summary(page, """() => {
+        const box = document.getElementById('field-map').getBoundingClientRect();
+        return [...document.querySelectorAll('#field-map path.leaflet-interactive')].filter((p) => {
+            const r = p.getBoundingClientRect();
+            return r.width > 0 && r.left >= box.left && r.right <= box.right
+                && r.top >= box.top && r.bottom <= box.bottom; }).length; }""", lambda n: n >= 3)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "field.png"), full_page=True)
 

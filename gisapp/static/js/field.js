@@ -27,6 +27,7 @@
 
   // --- where am I ---------------------------------------------------------------------
   function locate() {
+    state.routing = false;
     $("where-status").textContent = "正在获取位置…";
     if (!navigator.geolocation) { $("where-status").textContent = "浏览器不支持定位"; loadDue(); return; }
     navigator.geolocation.getCurrentPosition((p) => {
@@ -51,6 +52,7 @@
       if (meMarker) meMarker.setLatLng(state.me);
       else meMarker = L.circleMarker(state.me, { radius: 8, color: "#fff", weight: 3, fillColor: "#1f6feb", fillOpacity: 1 })
         .bindTooltip("我的位置").addTo(map);
+      fit();
       Object.entries(LEVELS).forEach(([key]) => {
         const a = r.areas[key];
         $("w-" + key).textContent = a ? `${a.name}（${a.code}）` : "—";
@@ -86,8 +88,9 @@
     try {
       const f = await api(`/api/areas/${area.code}`);
       areaLayer.clearLayers();
-      const layer = L.geoJSON(f, { style: { color: "#16324f", weight: 2, fillOpacity: 0.04, dashArray: "4 4" } }).addTo(areaLayer);
-      if (!state.due.length) map.fitBounds(layer.getBounds());
+      state.areaBounds = L.geoJSON(f, { style: { color: "#16324f", weight: 2, fillOpacity: 0.04, dashArray: "4 4" } })
+        .addTo(areaLayer).getBounds();
+      fit();
     } catch (e) { /* the boundary is a nicety; the list still works */ }
   }
 
@@ -148,11 +151,20 @@
             el("button", { type: "button", onclick: () => navigate(h) }, "导航"),
             el("button", { type: "button", onclick: () => showOnMap(h) }, "地图"))));
     }));
-    const pts = list.map((h) => [h.lat, h.lng]).concat(state.me ? [state.me] : []);
-    if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.2), { maxZoom: 17 });
+    state.visible = list;
+    fit();
+  }
+
+  // Frame what matters: me and today's households; the grid only when there is neither.
+  function fit() {
+    if (state.routing) return;
+    const pts = (state.visible || []).map((h) => [h.lat, h.lng]).concat(state.me ? [state.me] : []);
+    if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.2), { maxZoom: 17, animate: false });
+    else if (state.areaBounds) map.fitBounds(state.areaBounds, { animate: false });
   }
 
   function showOnMap(h) {
+    state.routing = true;
     map.setView([h.lat, h.lng], 17);
     markers[h.id] && markers[h.id].openPopup();
     $("field-map").scrollIntoView({ behavior: "smooth", block: "center" });
@@ -161,6 +173,7 @@
   // No walking network is available offline: show the straight line, its length and
   // direction on our map, and offer the phone's map app for the walking route.
   function navigate(h) {
+    state.routing = true;             // keep the route framed while the list refreshes
     routeLayer.clearLayers();
     const dest = [h.lat, h.lng];
     if (state.me) {
