@@ -62,7 +62,7 @@ def summary(conn: Connection, viewer: Viewer, now: datetime) -> dict:
 
 
 def choropleth(conn: Connection, viewer: Viewer, level: str, days: int, now: datetime) -> dict:
-    """Cases per 1,000 households for each area of a level in the viewer's jurisdiction."""
+    """Cases and overdue five-colour visits per 1,000 households, per area of a level."""
     if level not in LEVELS:
         raise BadInput(f"level must be one of {', '.join(LEVELS)}", field="level")
     query, params = _visible_query("wall_choropleth", viewer)
@@ -71,4 +71,12 @@ def choropleth(conn: Connection, viewer: Viewer, level: str, days: int, now: dat
         **params, "level": number, "code_length": CODE_LENGTH[number],
         "since": (now - timedelta(days=days)).isoformat(), "patterns": viewer.like_patterns(),
         "final_states": list(FINAL_STATES), "clock_states": list(CLOCK_STATES)}).mappings().all()
-    return {"level": level, "days": days, "areas": [dict(r) for r in rows]}
+    overdue = dict(conn.execute(text(_query("wall_overdue_visits")), {
+        "code_length": CODE_LENGTH[number], "patterns": viewer.like_patterns(),
+        "today": now.astimezone(CHINA).date()}).all())
+    areas = []
+    for r in rows:
+        late = overdue.get(r["code"], 0)
+        areas.append({**r, "overdue_visits": late, "overdue_visits_per_1000":
+                      round(1000.0 * late / r["households"], 2) if r["households"] else None})
+    return {"level": level, "days": days, "areas": areas}

@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import text
 
 from .browser import csp_violations, foreign_requests, wait_for_summary
 from .tiny_city import PASSWORD
@@ -62,6 +63,20 @@ def test_summary_and_choropleth(client, as_user):
     assert [a["code"] for a in mine["areas"]] == ["210204001001"]
     bad = client.get("/api/wall/choropleth?level=planet", headers=as_user("wall"))
     assert bad.status_code == 400
+
+
+def test_choropleth_counts_overdue_visits(client, as_user, engine):
+    """A red household last visited three days ago is overdue; one visited today is not."""
+    with engine.begin() as conn:
+        conn.execute(text("""UPDATE household SET last_visit_at = now() - interval '3 days'
+            WHERE area_id = (SELECT id FROM area WHERE code = '210204001001001001')"""))
+        conn.execute(text("""UPDATE household SET last_visit_at = now()
+            WHERE area_id <> (SELECT id FROM area WHERE code = '210204001001001001')"""))
+    choro = client.get("/api/wall/choropleth?level=grid", headers=as_user("wall")).get_json()
+    late = {a["code"]: a["overdue_visits"] for a in choro["areas"]}
+    assert late["210204001001001"] == 1 and sum(late.values()) == 1
+    nw = next(a for a in choro["areas"] if a["code"] == "210204001001001")
+    assert nw["overdue_visits_per_1000"] == pytest.approx(1000 / nw["households"])
 
 
 @pytest.mark.browser

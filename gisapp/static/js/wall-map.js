@@ -150,24 +150,35 @@
     heat.setLatLngs(fc.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0], 0.6]));
   }
 
-  // --- choropleth: cases per 1,000 households per community ----------------------------
-  let choroValues = {};
+  // --- choropleths per community: cases, and overdue five-colour visits, per 1,000 homes ---
   const choroClass = (v) => (v === null || v === undefined ? -1 : CHORO_BREAKS.findIndex((b) => v < b) === -1 ? CHORO_BREAKS.length : CHORO_BREAKS.findIndex((b) => v < b));
-  const choropleth = L.vectorGrid.protobuf("/tiles/community/{z}/{x}/{y}.pbf?g={g}", {
-    g: 0, rendererFactory: L.canvas.tile, interactive: true, minZoom: 10, maxNativeZoom: 18, maxZoom: 19,
-    fetchOptions: { credentials: "same-origin" },
-    vectorTileLayerStyles: { community: (p) => {
-      const k = choroClass(choroValues[p.code]);
-      return { fill: true, fillColor: k < 0 ? "#1e293b" : CHORO_COLOURS[k], fillOpacity: 0.6, color: "#0b1627", weight: 1 };
-    } },
-  });
-  choropleth.on("click", (e) => onFeatureClick({ name: "community", kind: "area" }, e.layer.properties || {}, e.latlng));
+  function choroplethLayer(values) {
+    const layer = L.vectorGrid.protobuf("/tiles/community/{z}/{x}/{y}.pbf?g={g}", {
+      g: 0, rendererFactory: L.canvas.tile, interactive: true, minZoom: 10, maxNativeZoom: 18, maxZoom: 19,
+      fetchOptions: { credentials: "same-origin" },
+      vectorTileLayerStyles: { community: (p) => {
+        const k = choroClass(values[p.code]);
+        return { fill: true, fillColor: k < 0 ? "#1e293b" : CHORO_COLOURS[k], fillOpacity: 0.6, color: "#0b1627", weight: 1 };
+      } },
+    });
+    layer.on("click", (e) => onFeatureClick({ name: "community", kind: "area" }, e.layer.properties || {}, e.latlng));
+    return layer;
+  }
+  const casesPer1000 = {};
+  const overduePer1000 = {};
+  const choropleth = choroplethLayer(casesPer1000);
+  const overdueChoropleth = choroplethLayer(overduePer1000);
 
   async function loadChoropleth() {
     const data = await api("/api/wall/choropleth?level=community&days=30");
-    choroValues = Object.fromEntries(data.areas.map((a) => [a.code, a.per_1000]));
+    data.areas.forEach((a) => {
+      casesPer1000[a.code] = a.per_1000;
+      overduePer1000[a.code] = a.overdue_visits_per_1000;
+    });
     root.dataset.choroplethAreas = String(data.areas.length);   // what this viewer may see
+    root.dataset.overdueVisits = String(data.areas.reduce((n, a) => n + (a.overdue_visits || 0), 0));
     choropleth.redraw();
+    overdueChoropleth.redraw();
   }
 
   // --- legend -----------------------------------------------------------------------------
@@ -233,7 +244,7 @@
     clearTimeout(redrawTimer);
     redrawTimer = setTimeout(() => {
       pending.forEach((n) => {
-        const layer = n === "choropleth" ? choropleth : tileLayers[n];
+        const layer = n === "choropleth" ? choropleth : n === "overdue" ? overdueChoropleth : tileLayers[n];
         if (!layer) return;
         layer.options.g = Math.max(layer.options.g || 0, generation || 0);
         if (map.hasLayer(layer)) layer.redraw();
@@ -256,6 +267,7 @@
     await loadTileLayers();
     overlays["案件热力（近30天）"] = heat;
     overlays["每千户案件数（社区）"] = choropleth;
+    overlays["每千户逾期走访（社区）"] = overdueChoropleth;
     map.on("moveend", refreshLabels);
     refreshLabels();
     loadHeat().catch((err) => console.warn("heat:", err.message));
