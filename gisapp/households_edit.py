@@ -211,17 +211,26 @@ _FIRST_COLOUR = text("""
 
 
 def insert_household(conn: Connection, viewer: Viewer, fields: dict, lng: float, lat: float,
-                     area_id: int, reason: str) -> int:
-    """Insert one placed household, its first colour record and its counts."""
+                     area_id: int, reason: str, counts: bool = True) -> int:
+    """Insert one placed household, its first colour record and (unless the caller
+    adjusts them in bulk, counts=False) the cached counts."""
     hid = conn.execute(_INSERT, {**{k: fields.get(k) for k in FIELDS}, "tags": fields.get("tags") or [],
                                  "lng": lng, "lat": lat, "area_id": area_id}).scalar()
     if fields.get("colour"):
         conn.execute(_FIRST_COLOUR, {"id": hid, "colour": fields["colour"],
                                      "by": viewer.username or "cli", "uid": viewer.user_id,
                                      "reason": reason, "suggested": fields.get("suggested")})
-    conn.execute(text("SELECT adjust_area_counts(:a, CAST(:c AS smallint), 1)"),
-                 {"a": area_id, "c": fields.get("colour")})
+    if counts:
+        adjust_counts(conn, {(area_id, fields.get("colour")): 1})
     return hid
+
+
+def adjust_counts(conn: Connection, deltas: dict) -> None:
+    """Apply {(leaf area id, colour or None): change} to the cached area counts."""
+    for (area_id, colour), delta in sorted(deltas.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        if delta:
+            conn.execute(text("SELECT adjust_area_counts(:a, CAST(:c AS smallint), :d)"),
+                         {"a": area_id, "c": colour, "d": delta})
 
 
 def register_household(conn: Connection, viewer: Viewer, fields: dict, reason: str | None) -> dict:

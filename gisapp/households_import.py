@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from .access import Viewer
 from .errors import BadInput, GisappError
-from .households_edit import clean_fields, insert_household, parse_location
+from .households_edit import adjust_counts, clean_fields, insert_household, parse_location
 
 MAX_ROWS = 50_000
 HEADER_ALIASES = {
@@ -185,8 +185,12 @@ def import_households(conn: Connection, viewer: Viewer, rows: list[dict], commit
     placed, errors = check_rows(conn, rows, allowed)
     imported = 0
     if commit and not errors and placed:
+        deltas: Counter = Counter()
         for p in placed:
-            insert_household(conn, viewer, p["fields"], p["lng"], p["lat"], p["area_id"], "导入")
+            insert_household(conn, viewer, p["fields"], p["lng"], p["lat"], p["area_id"], "导入",
+                             counts=False)
+            deltas[(p["area_id"], p["fields"].get("colour"))] += 1
+        adjust_counts(conn, deltas)         # once per area and colour, not once per row
         imported = len(placed)
     by_area = Counter(p["area_code"] for p in placed)
     return {"rows": len(placed) + len(errors), "valid": len(placed), "errors": errors,

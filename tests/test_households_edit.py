@@ -161,9 +161,12 @@ def test_import_csv_then_xlsx_all_or_nothing(client, as_user, engine, building):
     dry = _import(client, as_user("grid_worker"), good, "good.csv", False).get_json()
     assert dry["valid"] == 2 and dry["errors"] == [] and dry["committed"] is False
     assert _count(engine, "SELECT count(*) FROM household") == total
+    counts_before = _area_counts(engine, "210204")
     done = _import(client, as_user("grid_worker"), good, "good.csv", True).get_json()
     assert done["committed"] is True and done["imported"] == 2
     assert _count(engine, "SELECT count(*) FROM household") == total + 2
+    counts_after = _area_counts(engine, "210204")        # cached counts follow, bottom to top
+    assert counts_after[0] == counts_before[0] + 2 and counts_after[1][2] == counts_before[1][2] + 1
     assert _count(engine, "SELECT count(*) FROM household_colour_change WHERE reason = '导入'") >= 1
 
     wb = Workbook()
