@@ -11,7 +11,7 @@ from .access import SUPERVISORS, Viewer
 from .errors import BadInput, Forbidden
 from .households import COLOURS
 from .queries import sql
-from .visits import no_jit
+from .visits import no_jit, outcomes
 from .workhours import CHINA
 
 GROUPS = {"total": 0, "community": 12, "grid": 15, "microgrid": 18, "worker": None}
@@ -66,7 +66,8 @@ def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: 
     """Completion rows per group and colour, and totals per colour, within the viewer's areas."""
     if group not in GROUPS:
         raise BadInput(f"group must be one of {', '.join(GROUPS)}", field="group")
-    params = {"prefix": area, "patterns": viewer.like_patterns(), **_bounds(start, end, today)}
+    params = {"prefix": area, "patterns": viewer.like_patterns(), **_bounds(start, end, today),
+              "completing": [o["key"] for o in outcomes(conn) if o["completes"]]}
     no_jit(conn)
     # A city's month is ~400,000 households and ~600,000 visits: let the hash
     # aggregates fit in memory instead of spilling to disk in batches.
