@@ -86,7 +86,8 @@ class Server:
 
     def __enter__(self):
         env = dict(os.environ, GISAPP_DATABASE_URL=self.url,
-                   GISAPP_PHOTO_DIR=str(ROOT / "var" / "soak-photos"))
+                   GISAPP_PHOTO_DIR=str(ROOT / "var" / "soak-photos"),
+                   GISAPP_TILE_CACHE_DIR=str(ROOT / "var" / "soak-tile-cache"))
         self.proc = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gisapp/gunicorn_conf.py"),
              "--bind", f"127.0.0.1:{HTTP_PORT}", "--workers", "2", "gisapp:create_app()"],
