@@ -509,7 +509,10 @@ def test_city_plan_page(live_server, browser_page, engine):
     communities = scalar(engine, "SELECT count(*) FROM area_current WHERE level = 3")
     page = browser_page
     open_editor(page, live_server, "admin")
-    page.goto(f"{live_server}/editor/plan")
+    # A citywide admin has no area of their own: the editor opens the first district.
+    wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == "210204")
+    page.click("#editor-tools .plan-link a")
+    page.wait_for_url(f"{live_server}/editor/plan")
     page.wait_for_selector("#plan-after")
     assert page.inner_text("#plan-before") == str(communities) == page.inner_text("#plan-after")
     assert "没有需要拆分的社区" in page.inner_text("#plan-table")
