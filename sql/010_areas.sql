@@ -98,9 +98,13 @@ END $$;
 DROP TRIGGER IF EXISTS area_version_bump_trg ON area_version;
 CREATE TRIGGER area_version_bump_trg AFTER INSERT OR UPDATE OR DELETE ON area_version
     FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('boundaries');
+-- Only columns the lookup index shows: counting households (refresh_area_counts,
+-- adjust_area_counts) must not make every worker rebuild its index.
 DROP TRIGGER IF EXISTS area_bump_trg ON area;
-CREATE TRIGGER area_bump_trg AFTER INSERT OR UPDATE OR DELETE ON area
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('boundaries');
+CREATE TRIGGER area_bump_trg
+    AFTER INSERT OR DELETE OR UPDATE OF code, level, parent_id, name, office_name, office_phone,
+                                        retired_at
+    ON area FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('boundaries');
 
 -- What queries see by default: the current boundary of each live area.
 CREATE OR REPLACE VIEW area_current AS
