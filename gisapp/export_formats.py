@@ -52,7 +52,8 @@ def read_point_rows(path: Path) -> tuple[list[dict], list[str]]:
 
 
 def _lnglat(geometry, crs: str | None):
-    geoms = shapely.from_wkb(np.asarray(geometry, dtype=object))
+    # A geometry GEOS cannot even build (a one-point ring) comes back as None: not a point.
+    geoms = shapely.from_wkb(np.asarray(geometry, dtype=object), on_invalid="ignore")
     kinds = shapely.get_type_id(geoms)
     bad = [i + 2 for i, k in enumerate(kinds) if k != 0]      # 0 = Point; row 1 is the header
     if bad:
