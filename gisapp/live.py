@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import psycopg2
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from .access import Viewer
 from .case_flow import clock_flags
@@ -54,6 +55,8 @@ class Event:
     type: str
     case: dict | None = None
     data: dict = field(default_factory=dict)
+    # Viewer -> its rendering (render_for); filled as streams write the event.
+    rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def frame(event_id: int, event_type: str, data: dict) -> str:
@@ -62,8 +65,22 @@ def frame(event_id: int, event_type: str, data: dict) -> str:
     return f"id: {event_id}\nevent: {event_type}\ndata: {body}\n\n"
 
 
+_UNRENDERED = object()
+
+
 def render_for(event: Event, viewer: Viewer) -> str | None:
-    """The event as this viewer may see it, or None if it is not theirs to see."""
+    """The event as this viewer may see it, or None if it is not theirs to see.
+
+    Rendered once per event and viewer: a hundred walls logged in as the command centre
+    share one rendering, not a hundred JSON encodings of the same case.
+    """
+    out = event.rendered.get(viewer, _UNRENDERED)
+    if out is _UNRENDERED:
+        out = event.rendered[viewer] = _render(event, viewer)
+    return out
+
+
+def _render(event: Event, viewer: Viewer) -> str | None:
     if event.type != "case":
         return frame(event.id, event.type, event.data)
     if not may_see(viewer, event.case):
@@ -178,7 +195,7 @@ class LiveHub:
                 self._ready.set()
                 backoff = 0.5
                 self._listen(conn)
-            except (psycopg2.Error, OSError) as exc:
+            except (psycopg2.Error, DBAPIError, OSError) as exc:   # the database went away
                 if self._stopping.is_set():
                     break
                 log.warning("live listener: %s; reconnecting in %.1fs", exc, backoff)
