@@ -58,15 +58,12 @@ def parse_filters(args, viewer: Viewer) -> dict:
     }
 
 
+# The filters run first, on their own (MATERIALIZED): otherwise the planner, seeing the
+# LIMIT, walks the whole table backwards by time looking for one community's cases
+# (95 ms at city scale, against 4 ms through the area-code index).
 _LIST = """
-    SELECT c.id, c.kind, c.category, cc.name_zh AS category_zh, c.description, c.contact,
-           c.reporter_user_id, c.state, c.reported_at, c.area_code, a.name AS area_name,
-           p.name AS assignee, c.assignee_person_id, c.department, c.deadline_at,
-           c.suspended_at, c.ambiguous, c.duplicate_of, c.rework_count, c.version,
-           cc.limit_hours, ST_X(c.geom) AS lng, ST_Y(c.geom) AS lat,
-           count(*) OVER () AS total
-    FROM case_file c JOIN case_category cc ON cc.key = c.category
-    LEFT JOIN area a ON a.id = c.area_id LEFT JOIN person p ON p.id = c.assignee_person_id
+    WITH c AS MATERIALIZED (
+    SELECT c.* FROM case_file c
     WHERE {visible}
       AND (CAST(:area AS text) IS NULL OR c.area_code LIKE :area || '%')
       AND (CAST(:states AS text[]) IS NULL OR c.state = ANY(CAST(:states AS text[])))
@@ -77,6 +74,15 @@ _LIST = """
       AND (CAST(:minx AS float8) IS NULL OR c.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))
       AND (NOT :mine OR c.reporter_user_id = :me OR c.assignee_person_id = :my_person)
       AND (NOT :unassigned OR c.area_id IS NULL)
+    )
+    SELECT c.id, c.kind, c.category, cc.name_zh AS category_zh, c.description, c.contact,
+           c.reporter_user_id, c.state, c.reported_at, c.area_code, a.name AS area_name,
+           p.name AS assignee, c.assignee_person_id, c.department, c.deadline_at,
+           c.suspended_at, c.ambiguous, c.duplicate_of, c.rework_count, c.version,
+           cc.limit_hours, ST_X(c.geom) AS lng, ST_Y(c.geom) AS lat,
+           count(*) OVER () AS total
+    FROM c JOIN case_category cc ON cc.key = c.category
+    LEFT JOIN area a ON a.id = c.area_id LEFT JOIN person p ON p.id = c.assignee_person_id
     ORDER BY c.reported_at DESC, c.id DESC
     LIMIT :limit OFFSET :offset
 """
