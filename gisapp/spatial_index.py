@@ -15,6 +15,7 @@ import gc
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import NamedTuple
 
 import numpy as np
@@ -54,6 +55,8 @@ class Snapshot:
     geoms_by_area: dict[int, object] = field(default_factory=dict)
     # Rendered answers per leaf, filled lazily; dies with the snapshot, so never stale.
     described: dict[int, dict] = field(default_factory=dict)
+    # (database time, date) when the duties were read; see _duties_for.
+    duties_at: tuple | None = None
 
     def leaves_at(self, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """The leaf area id for each point by the locate rule, or NO_AREA."""
@@ -105,7 +108,16 @@ _DUTIES_SQL = text("""
       AND (d.ends_on IS NULL OR d.ends_on >= current_date)
     ORDER BY d.area_id, r.rank, p.name COLLATE "C", p.id
 """)
+# The same for some areas only (psycopg2 parameters: it runs on the raw cursor).
+_SOME_DUTIES_SQL = _DUTIES_SQL.text.replace(
+    "WHERE p.active", "WHERE d.area_id = ANY(%(ids)s) AND p.active")
+_CHANGED_DUTY_AREAS = text("SELECT DISTINCT area_id FROM duty_change WHERE at >= :since")
 _GENERATIONS_SQL = text("SELECT name, generation FROM cache_generation")
+_NOW = text("SELECT now(), current_date")
+# A duty change is looked for this far behind the last reload: a transaction stamps its
+# rows when it writes them and may commit a little later.
+DUTY_LOOKBACK = timedelta(seconds=60)
+MAX_PARTIAL_AREAS = 5000
 
 
 def build_snapshot(conn: Connection, previous: Snapshot | None = None,
@@ -129,11 +141,31 @@ def build_snapshot(conn: Connection, previous: Snapshot | None = None,
     leaf_geoms = np.array([geoms[i] for i in leaf_ids.tolist()], dtype=object)
     shapely.prepare(leaf_geoms)
     tree = shapely.STRtree(leaf_geoms) if len(leaf_geoms) else None
-    if reload_staff or previous is None:
-        duties = _load_duties(conn)
-    else:
-        duties = previous.duties
-    return Snapshot(areas, leaf_ids, leaf_geoms, tree, chains, duties, versions, geoms)
+    duties, duties_at = _duties_for(conn, previous, reload_staff)
+    return Snapshot(areas, leaf_ids, leaf_geoms, tree, chains, duties, versions, geoms,
+                    duties_at=duties_at)
+
+
+def _duties_for(conn: Connection, previous: Snapshot | None, reload_staff: bool):
+    """The people on duty: the previous snapshot's, with only the changed areas re-read.
+
+    Everything is re-read on the first load, on a new day (duties start and end by date)
+    and when too many areas changed at once.
+    """
+    now, today = conn.execute(_NOW).one()
+    if previous is None or previous.duties_at is None or previous.duties_at[1] != today:
+        return _load_duties(conn), (now, today)
+    if not reload_staff:
+        return previous.duties, previous.duties_at
+    since = previous.duties_at[0] - DUTY_LOOKBACK
+    changed = conn.execute(_CHANGED_DUTY_AREAS, {"since": since}).scalars().all()
+    if len(changed) > MAX_PARTIAL_AREAS:
+        return _load_duties(conn), (now, today)
+    duties = dict(previous.duties)
+    for area_id in changed:
+        duties.pop(area_id, None)
+    duties.update(_load_duties(conn, changed) if changed else {})
+    return duties, (now, today)
 
 
 def _read_areas(conn: Connection, previous: Snapshot | None) -> dict[int, AreaInfo]:
@@ -182,12 +214,15 @@ def _chains(areas: dict[int, AreaInfo], leaf_ids: np.ndarray) -> dict[int, tuple
     return chains
 
 
-def _load_duties(conn: Connection) -> dict[int, list[dict]]:
+def _load_duties(conn: Connection, area_ids: list[int] | None = None) -> dict[int, list[dict]]:
     """The people on duty per area (~140,000 duties at city scale, read in one pass)."""
     duties: dict[int, list[dict]] = {}
     # The raw cursor, as in _read_areas: a whole-city reload must not take seconds.
     with conn.connection.driver_connection.cursor() as cur:
-        cur.execute(_DUTIES_SQL.text)
+        if area_ids is None:
+            cur.execute(_DUTIES_SQL.text)
+        else:
+            cur.execute(_SOME_DUTIES_SQL, {"ids": list(area_ids)})
         for area_id, person_id, name, phone, role, role_zh in cur:
             duties.setdefault(area_id, []).append(
                 {"person_id": person_id, "name": name, "phone": phone,
@@ -209,12 +244,15 @@ class AreaIndex:
     def snapshot(self) -> Snapshot:
         """The current snapshot, refreshed first if the check interval has passed."""
         if self._snapshot is None or time.monotonic() - self._checked_at > self._refresh_seconds:
-            self.refresh()
+            self.refresh(lazy=True)
         return self._snapshot
 
-    def refresh(self, force: bool = False) -> bool:
+    def refresh(self, force: bool = False, lazy: bool = False) -> bool:
         """Rebuild if any cache generation moved (or if forced); True if rebuilt."""
         with self._lock:
+            if (lazy and self._snapshot is not None
+                    and time.monotonic() - self._checked_at <= self._refresh_seconds):
+                return False        # another request checked while this one waited
             with self._engine.connect() as conn:
                 gens = dict(conn.execute(_GENERATIONS_SQL).all())
                 self._checked_at = time.monotonic()
