@@ -45,7 +45,8 @@ CASE_FIELDS = ("id", "state", "version", "kind", "category", "category_zh", "are
 PRUNE_SECONDS = 600.0
 CALENDAR_SECONDS = 300.0
 _PRUNE = text("DELETE FROM tile_dirty WHERE at < now() - interval '1 day'; "
-              "DELETE FROM duty_change WHERE at < now() - interval '1 day'")
+              "DELETE FROM duty_change WHERE at < now() - interval '1 day'; "
+              "DELETE FROM area_change WHERE at < now() - interval '1 day'")
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,8 @@ class Snapshot:
     geoms_by_area: dict[int, object] = field(default_factory=dict)
     # Rendered answers per leaf, filled lazily; dies with the snapshot, so never stale.
     described: dict[int, dict] = field(default_factory=dict)
-    # (database time, date) when the duties were read; see _duties_for.
-    duties_at: tuple | None = None
+    # (database time, date) when areas and duties were read; see _areas_for, _duties_for.
+    read_at: tuple | None = None
 
     def leaves_at(self, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """The leaf area id for each point by the locate rule, or NO_AREA."""
@@ -112,11 +112,14 @@ _DUTIES_SQL = text("""
 _SOME_DUTIES_SQL = _DUTIES_SQL.text.replace(
     "WHERE p.active", "WHERE d.area_id = ANY(%(ids)s) AND p.active")
 _CHANGED_DUTY_AREAS = text("SELECT DISTINCT area_id FROM duty_change WHERE at >= :since")
+_CHANGED_AREAS = text("SELECT DISTINCT area_id FROM area_change WHERE at >= :since")
+_SOME_AREAS_SQL = ("SELECT id, code, level, parent_id, name, office_name, office_phone, households,"
+                   " version_id FROM area_current WHERE id = ANY(%(ids)s)")
 _GENERATIONS_SQL = text("SELECT name, generation FROM cache_generation")
 _NOW = text("SELECT now(), current_date")
-# A duty change is looked for this far behind the last reload: a transaction stamps its
+# Changes are looked for this far behind the last read: a transaction stamps its log
 # rows when it writes them and may commit a little later.
-DUTY_LOOKBACK = timedelta(seconds=60)
+CHANGE_LOOKBACK = timedelta(seconds=60)
 MAX_PARTIAL_AREAS = 5000
 
 
@@ -128,7 +131,8 @@ def build_snapshot(conn: Connection, previous: Snapshot | None = None,
     chains of the previous snapshot are reused, so a boundary edit costs a query, the
     changed geometries and one STRtree build (tens of milliseconds at city scale).
     """
-    areas = _read_areas(conn, previous)
+    now, today = conn.execute(_NOW).one()
+    areas = _areas_for(conn, previous)
     versions = {a.id: a.version_id for a in areas.values()}
     geoms = _changed_geometries(conn, versions, previous)
     if previous is not None and _same_hierarchy(previous.areas, areas):
@@ -141,31 +145,64 @@ def build_snapshot(conn: Connection, previous: Snapshot | None = None,
     leaf_geoms = np.array([geoms[i] for i in leaf_ids.tolist()], dtype=object)
     shapely.prepare(leaf_geoms)
     tree = shapely.STRtree(leaf_geoms) if len(leaf_geoms) else None
-    duties, duties_at = _duties_for(conn, previous, reload_staff)
+    duties = _duties_for(conn, previous, reload_staff, today)
     return Snapshot(areas, leaf_ids, leaf_geoms, tree, chains, duties, versions, geoms,
-                    duties_at=duties_at)
+                    read_at=(now, today))
 
 
-def _duties_for(conn: Connection, previous: Snapshot | None, reload_staff: bool):
+def _changed_since(conn: Connection, query, previous: Snapshot) -> list[int] | None:
+    """Ids logged as changed since the previous read (None: too many, re-read everything)."""
+    since = previous.read_at[0] - CHANGE_LOOKBACK
+    changed = conn.execute(query, {"since": since}).scalars().all()
+    return None if len(changed) > MAX_PARTIAL_AREAS else changed
+
+
+def _areas_for(conn: Connection, previous: Snapshot | None) -> dict[int, AreaInfo]:
+    """All current areas in code order: the previous ones, with the changed ones re-read."""
+    changed = _changed_since(conn, _CHANGED_AREAS, previous) if previous and previous.read_at else None
+    if changed is None:
+        return _read_areas(conn, previous)
+    areas = dict(previous.areas)
+    if not changed:
+        return areas
+    fresh = {row[0]: AreaInfo(*row) for row in _raw_rows(conn, _SOME_AREAS_SQL, changed)}
+    moved = False
+    for area_id in changed:
+        old, new = areas.get(area_id), fresh.get(area_id)
+        if new is None:
+            moved |= areas.pop(area_id, None) is not None        # retired or deleted
+        else:
+            moved |= old is None or old.code != new.code or old.parent_id != new.parent_id
+            areas[area_id] = new
+    if moved:            # keep code order, which the locate rule and the leaves rely on
+        areas = dict(sorted(areas.items(), key=lambda kv: kv[1].code))
+    return areas
+
+
+def _raw_rows(conn: Connection, sql: str, ids: list[int]) -> list[tuple]:
+    with conn.connection.driver_connection.cursor() as cur:
+        cur.execute(sql, {"ids": list(ids)})
+        return cur.fetchall()
+
+
+def _duties_for(conn: Connection, previous: Snapshot | None, reload_staff: bool, today):
     """The people on duty: the previous snapshot's, with only the changed areas re-read.
 
     Everything is re-read on the first load, on a new day (duties start and end by date)
     and when too many areas changed at once.
     """
-    now, today = conn.execute(_NOW).one()
-    if previous is None or previous.duties_at is None or previous.duties_at[1] != today:
-        return _load_duties(conn), (now, today)
+    if previous is None or previous.read_at is None or previous.read_at[1] != today:
+        return _load_duties(conn)
     if not reload_staff:
-        return previous.duties, previous.duties_at
-    since = previous.duties_at[0] - DUTY_LOOKBACK
-    changed = conn.execute(_CHANGED_DUTY_AREAS, {"since": since}).scalars().all()
-    if len(changed) > MAX_PARTIAL_AREAS:
-        return _load_duties(conn), (now, today)
+        return previous.duties
+    changed = _changed_since(conn, _CHANGED_DUTY_AREAS, previous)
+    if changed is None:
+        return _load_duties(conn)
     duties = dict(previous.duties)
     for area_id in changed:
         duties.pop(area_id, None)
     duties.update(_load_duties(conn, changed) if changed else {})
-    return duties, (now, today)
+    return duties
 
 
 def _read_areas(conn: Connection, previous: Snapshot | None) -> dict[int, AreaInfo]:

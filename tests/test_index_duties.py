@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from gisapp import index
+from gisapp import index, spatial_index
 from gisapp.spatial_index import _load_duties
 
 LEAF = "210204001001001001"
@@ -49,3 +49,34 @@ def test_renames_and_removals_follow_and_match_a_full_reload(app, engine):
             full = _load_duties(conn)
         assert {k: v for k, v in snap.duties.items() if v} == {k: v for k, v in full.items() if v}
         assert not any(d["name"] == "改名的员工" for ds in snap.duties.values() for d in ds)
+
+
+def test_only_changed_areas_are_reread(app, engine, monkeypatch):
+    """A renamed area and a new boundary version reach the index without reading the city."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM area_change"))
+    with app.app_context():
+        before = index().snapshot()
+
+        def whole_city(*args):
+            raise AssertionError("read every area for a change of two")
+        monkeypatch.setattr(spatial_index, "_read_areas", whole_city)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE area SET name = '改名网格' WHERE code = '210204001001002'"))
+            conn.execute(text("""
+                WITH old AS (UPDATE area_version SET valid_to = now()
+                             WHERE id = (SELECT version_id FROM area_current WHERE code = :c)
+                             RETURNING area_id, version, geom)
+                INSERT INTO area_version (area_id, version, geom, author, reason)
+                SELECT area_id, version + 1, geom, 'test', 'same shape, new version' FROM old"""),
+                {"c": LEAF})
+        assert index().refresh()
+        after = index().snapshot()
+        by_code = {a.code: a for a in after.areas.values()}
+        assert by_code["210204001001002"].name == "改名网格"
+        assert by_code[LEAF].version_id != next(a for a in before.areas.values()
+                                                 if a.code == LEAF).version_id
+        same = [i for i, a in before.areas.items()
+                if a.code not in ("210204001001002", LEAF)]
+        assert same and all(after.areas[i] is before.areas[i] for i in same)
+        assert list(after.leaf_ids) == list(before.leaf_ids)
