@@ -46,13 +46,17 @@ def demo_command(scale: str, seed: int, if_empty: bool):
 @click.command("demo-cases")
 @click.option("--per-district", type=int, default=10_000, show_default=True)
 @click.option("--seed", type=int, default=2022, show_default=True)
+@click.option("--if-empty", is_flag=True, help="only if there are no cases yet (scripts/serve)")
 @with_appcontext
-def demo_cases_command(per_district: int, seed: int):
+def demo_cases_command(per_district: int, seed: int, if_empty: bool):
     """Add a year of synthetic cases to every district of the demo city."""
     from .queries import sql
     eng = db.engine()
     started = time.monotonic()
     with eng.begin() as conn:
+        if if_empty and conn.execute(text("SELECT EXISTS (SELECT 1 FROM case_file)")).scalar():
+            click.echo("demo-cases: cases exist; nothing added")
+            return
         conn.execute(text("SELECT setseed(:s)"), {"s": (seed % 1000) / 1000})
         districts = conn.execute(text("SELECT code FROM area_current WHERE level = 1 ORDER BY code")).scalars().all()
         for code in districts:
