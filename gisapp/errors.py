@@ -1,7 +1,7 @@
 """Domain exceptions and the one table that maps them to HTTP status codes."""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -79,6 +79,16 @@ def error_body(error: str, message: str, /, **details) -> dict:
 def register(app: Flask) -> None:
     """Install handlers so every error, expected or not, answers in JSON."""
 
+    @app.before_request
+    def _refuse_nul():
+        # PostgreSQL text cannot hold NUL; refuse it at the door rather than deep in a driver.
+        if _has_nul(request.query_string) or "\x00" in request.path:
+            return jsonify(error_body("bad_input", "参数不能包含 NUL 字符 (NUL in request)")), 400
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+                and any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+            return jsonify(error_body("bad_input", "表单不能包含 NUL 字符 (NUL in form)")), 400
+        return None
+
     @app.errorhandler(GisappError)
     def _domain(exc: GisappError):
         status = STATUS.get(type(exc), 400)
@@ -107,6 +117,14 @@ def register(app: Flask) -> None:
         resp.headers["Retry-After"] = "2"
         return resp, 503
 
+    @app.errorhandler(ValueError)
+    def _driver_value(exc: ValueError):
+        # psycopg2 refuses a string with NUL before it reaches the server (e.g. inside JSON).
+        if "NUL" in str(exc):
+            return jsonify(error_body("bad_input", "参数不能包含 NUL 字符 (NUL in request)")), 400
+        app.logger.exception("unexpected value error")
+        return jsonify(error_body("internal", "服务器内部错误")), 500
+
     @app.errorhandler(DBAPIError)
     def _db_error(exc: DBAPIError):
         # Constraint violations that validation did not catch are still the client's input.
@@ -115,3 +133,7 @@ def register(app: Flask) -> None:
             return jsonify(error_body("rejected_by_database", str(exc.orig).splitlines()[0])), 400
         app.logger.exception("database error")
         return jsonify(error_body("internal", "服务器内部错误")), 500
+
+
+def _has_nul(raw: bytes) -> bool:
+    return b"%00" in raw or b"\x00" in raw

@@ -488,3 +488,28 @@ def test_checksum_sees_a_write(engine, snapshot):
 
 def test_nan_helper_really_sends_nan():
     assert dumps([math.nan, math.inf]) == "[NaN, Infinity]"
+
+
+@pytest.mark.parametrize("path", sorted(QUERY_ENDPOINTS))
+def test_nul_in_query_is_refused(http, auth_headers, snapshot, path):
+    """Found by the fuzzer: /api/audit?user=%00 reached psycopg2, which raised ValueError (500)."""
+    before = snapshot()
+    resp = http.get(path, query_string={"user": "\x00", "area": "2102\x00", "q": "\x00"},
+                    headers=auth_headers("admin"))
+    assert resp.status_code == 400
+    assert resp.get_json()["error"] == "bad_input"
+    check(resp, before, snapshot)
+
+
+def test_nul_in_json_and_form_is_refused(http, auth_headers, snapshot, engine):
+    before, cases = snapshot(), _case_count(engine)
+    report = {"kind": "incident", "category": "gas", "description": "a\u0000b",
+              "lng": 121.52, "lat": 38.97}
+    resp = http.post("/api/cases", data=json.dumps(report), content_type="application/json",
+                     headers=auth_headers("admin"))
+    assert 400 <= resp.status_code < 500, resp.get_data(as_text=True)
+    form = http.post("/api/cases", data={**{k: str(v) for k, v in report.items()}},
+                     headers=auth_headers("admin"))
+    assert form.status_code == 400 and form.get_json()["error"] == "bad_input"
+    assert _case_count(engine) == cases
+    check(resp, before, snapshot)
