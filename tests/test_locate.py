@@ -179,9 +179,50 @@ def test_index_agrees_with_postgis_on_random_points(app, engine):
     expected = np.array([r[1] if r[1] is not None else -1 for r in rows])
     assert (leaves == expected).all()
     assert (expected == -1).sum() > 100 and (expected != -1).sum() > 2000
+    # Single points go through the cell grid, not the STRtree: the same answers.
+    single = np.array([snap.leaf_at(float(a), float(b)) for a, b in zip(x, y)])
+    assert (single == expected).all()
+
+
+def test_cell_grid_agrees_on_vertices_and_cell_edges(app):
+    """Every leaf vertex (edges shared by several leaves) and points on cell borders."""
+    import shapely
+    from gisapp import index
+    from gisapp.spatial_index import CellGrid
+    with app.app_context():
+        snap = index().snapshot()
+    xy = shapely.get_coordinates(snap.leaf_geoms)
+    grid = snap.cells
+    k = np.arange(-2, 60)
+    edges = np.array([(grid.x0 + i / grid.inv, grid.y0 + j / grid.inv) for i in k for j in k[::7]])
+    pts = np.vstack([xy, edges, [[grid.x0 - 1e-9, grid.y0], [0.0, 0.0], [-179.9, -89.9]]])
+    expected = snap.leaves_at(pts[:, 0].copy(), pts[:, 1].copy())
+    single = np.array([snap.leaf_at(float(a), float(b)) for a, b in pts])
+    assert (single == expected).all()
+    assert (expected[:len(xy)] != -1).all()          # a vertex is covered by its own leaf
+    # A grid with one huge cell, or none at all, still answers by the same rule.
+    coarse = CellGrid(snap.leaf_ids, snap.leaf_geoms, cell=10.0)
+    assert [coarse.leaf_at(float(a), float(b)) for a, b in pts[:500]] == expected[:500].tolist()
+    empty = CellGrid(snap.leaf_ids[:0], snap.leaf_geoms[:0])
+    assert empty.leaf_at(121.5, 38.9) == -1
 
 
 def test_public_sees_offices_not_staff(client):
     areas = areas_of(client, lng=121.51, lat=38.99)["areas"]
     assert all("on_duty" not in a for a in areas.values())
     assert areas["community"]["office"]["phone"]
+
+
+def test_query_string_forms_agree(client):
+    """The plain fast parse and werkzeug's (percent-encoded, repeated names) answer alike."""
+    plain = client.get("/api/locate?lng=121.52&lat=38.97")
+    encoded = client.get("/api/locate?lng=121%2E52&lat=38.97&crs=wgs%38%34")
+    repeated = client.get("/api/locate?lng=121.52&lat=38.97&lng=0&&x")
+    assert plain.status_code == encoded.status_code == repeated.status_code == 200
+    assert plain.get_json() == encoded.get_json() == repeated.get_json()
+    body = plain.get_json()
+    assert body["query"] == {"lng": 121.52, "lat": 38.97, "crs": "wgs84",
+                             "wgs84": [121.52, 38.97], "accuracy": None}
+    assert body["ambiguous"] is False and "candidates" not in body
+    assert client.get("/api/locate?lng=&lat=38.97").status_code == 400
+    assert client.get("/api/locate?lat=38.97&lng").status_code == 400
