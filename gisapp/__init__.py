@@ -52,17 +52,28 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_headers(app: Flask) -> None:
+    # Pages load only our own assets; folium's generated map needs inline script/style.
+    # Built once per basemap setting, not per response: every request pays for this hook.
+    built: dict[str, list[tuple[str, str]]] = {}
+
+    def headers_for(basemap: str) -> list[tuple[str, str]]:
+        if basemap not in built:
+            built[basemap] = [
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "same-origin"),
+                ("Content-Security-Policy",
+                 "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                 "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
+                 + _basemap_origin(app) + "; font-src 'self' data:; connect-src 'self'; "
+                 "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")]
+        return built[basemap]
+
     @app.after_request
     def security_headers(resp):
-        # Pages load only our own assets; folium's generated map needs inline script/style.
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        resp.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
-            + _basemap_origin(app) + "; font-src 'self' data:; connect-src 'self'; "
-            "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
+        present = {key.lower() for key in resp.headers.keys()}
+        for key, value in headers_for(app.config.get("BASEMAP_URL") or ""):
+            if key.lower() not in present:       # a view may set its own (e.g. a stricter CSP)
+                resp.headers.add(key, value)
         return resp
 
 

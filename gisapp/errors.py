@@ -82,9 +82,11 @@ def register(app: Flask) -> None:
     @app.before_request
     def _refuse_nul():
         # PostgreSQL text cannot hold NUL; refuse it at the door rather than deep in a driver.
-        if _has_nul(request.query_string) or "\x00" in request.path:
+        environ = request.environ
+        if _has_nul(environ.get("QUERY_STRING", "")) or "\x00" in environ.get("PATH_INFO", ""):
             return jsonify(error_body("bad_input", "参数不能包含 NUL 字符 (NUL in request)")), 400
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+        if environ.get("CONTENT_TYPE", "").lower().startswith(("application/x-www-form-urlencoded",
+                                                       "multipart/form-data")) \
                 and any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
             return jsonify(error_body("bad_input", "表单不能包含 NUL 字符 (NUL in form)")), 400
         return None
@@ -135,5 +137,5 @@ def register(app: Flask) -> None:
         return jsonify(error_body("internal", "服务器内部错误")), 500
 
 
-def _has_nul(raw: bytes) -> bool:
-    return b"%00" in raw or b"\x00" in raw
+def _has_nul(raw: str) -> bool:
+    return "%00" in raw or "\x00" in raw

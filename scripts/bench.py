@@ -105,6 +105,28 @@ def wrk(path: str, seconds: int = 10, connections: int = 16, script: Path | None
     return json.loads(line[5:])
 
 
+def wrk_versus(base: dict, target: dict, rounds: int = 5, seconds: int = 4) -> tuple[dict, dict]:
+    """Alternate short wrk runs of a baseline and a target: (baseline, target) figures.
+
+    On a shared machine the load drifts over a minute; two back-to-back 10 s runs can see
+    different machines. Alternating A, B, A, B... gives pairs measured seconds apart; the
+    ratio reported is the median of the pairs' ratios, rps the median over rounds.
+    Each argument holds wrk()'s keyword arguments (path, script, env, connections).
+    """
+    runs = [(wrk(seconds=seconds, **base), wrk(seconds=seconds, **target)) for _ in range(rounds)]
+    ratios = sorted(b["rps"] / a["rps"] for a, b in runs)
+
+    def merged(side: int) -> dict:
+        figures = [run[side] for run in runs]
+        out = {k: float(np.median([f[k] for f in figures])) for k in ("rps", "p50", "p95", "p99")}
+        out["errors"] = sum(f["errors"] for f in figures)
+        return out
+    result = merged(1)
+    result["ratio"] = round(ratios[len(ratios) // 2], 3)
+    result["ratio_range"] = [round(ratios[0], 3), round(ratios[-1], 3)]
+    return merged(0), result
+
+
 def random_points(n: int, seed: int = 1) -> np.ndarray:
     rng = np.random.default_rng(seed)
     x0, y0, x1, y1 = CITY_BBOX
@@ -128,10 +150,10 @@ def bench_locate(url: str) -> list[dict]:
     np.savetxt(points_file, pts, fmt="%.6f")
     rows = []
     with Server(url):
-        ping = wrk("/api/ping")
+        ping, single = wrk_versus({"path": "/api/ping"},
+                                  {"path": "/api/locate", "script": ROOT / "scripts/wrk_locate.lua",
+                                   "env": {"GISAPP_POINTS": str(points_file)}})
         rows.append(_row("ping (trivial JSON)", ping, None))
-        single = wrk("/api/locate", script=ROOT / "scripts/wrk_locate.lua",
-                     env={"GISAPP_POINTS": str(points_file)})
         rows.append(_row("GET /api/locate", single, ping))
         batch = _http_batch(pts[:10_000])
     sql = _sql_rate(url, pts[:5_000])
@@ -153,7 +175,10 @@ def bench_locate(url: str) -> list[dict]:
 def _row(name: str, res: dict, baseline: dict | None) -> dict:
     row = {"operation": name, "rps": round(res["rps"]), "p50_ms": res["p50"],
            "p95_ms": res["p95"], "p99_ms": res["p99"], "errors": res["errors"]}
-    if baseline:
+    if baseline and "ratio" in res:     # interleaved runs: the median of paired ratios
+        row["vs_ping"] = res["ratio"]
+        row["vs_ping_range"] = res["ratio_range"]
+    elif baseline:
         row["vs_ping"] = round(res["rps"] / baseline["rps"], 2)
     return row
 
