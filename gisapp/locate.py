@@ -146,8 +146,8 @@ def find_areas_many_json(snap: Snapshot, points: list, crs: str = "wgs84",
                          staff: bool = True) -> str:
     """find_areas_many as JSON text of its results list, spliced from encoded chains."""
     leaves, problems = _leaves_of(snap, points, crs)
-    parts = [_dumps(problems[i]) if leaf == NO_AREA else
-             '{"index":%d,"areas":%s}' % (i, describe_chain_json(snap, leaf, staff))
+    chains = {leaf: describe_chain_json(snap, leaf, staff) for leaf in set(leaves) if leaf != NO_AREA}
+    parts = [f'{{"index":{i},"areas":{chains[leaf]}}}' if leaf != NO_AREA else _dumps(problems[i])
              for i, leaf in enumerate(leaves)]
     return "[" + ",".join(parts) + "]"
 

@@ -226,3 +226,17 @@ def test_query_string_forms_agree(client):
     assert body["ambiguous"] is False and "candidates" not in body
     assert client.get("/api/locate?lng=&lat=38.97").status_code == 400
     assert client.get("/api/locate?lat=38.97&lng").status_code == 400
+
+
+def test_batch_nesting_limit(client):
+    def nested(depth):
+        body = 0
+        for _ in range(depth):
+            body = [body]
+        return {"points": body}
+    deep = client.post("/api/locate", json=nested(40))
+    assert deep.status_code == 400 and "nested deeper" in deep.get_json()["message"]
+    shallow = client.post("/api/locate", json=nested(20))
+    assert shallow.status_code in (200, 400) and "nested" not in shallow.get_data(as_text=True)
+    wide = client.post("/api/locate", json={"points": [[121.52, 38.97]] * 3, "x": {"a": [{"b": 1}]}})
+    assert wide.status_code == 200 and wide.get_json()["count"] == 3
