@@ -143,13 +143,26 @@ def find_areas_many(snap: Snapshot, points: list, crs: str = "wgs84",
 
 
 def find_areas_many_json(snap: Snapshot, points: list, crs: str = "wgs84",
-                         staff: bool = True) -> str:
-    """find_areas_many as JSON text of its results list, spliced from encoded chains."""
+                         staff: bool = True) -> bytes:
+    """find_areas_many as UTF-8 JSON of its results list, spliced from encoded chains.
+
+    Built as bytes: the chains hold Chinese names, and a 7 MB answer encoded from
+    str after joining costs three more copies than joining bytes.
+    """
     leaves, problems = _leaves_of(snap, points, crs)
-    chains = {leaf: describe_chain_json(snap, leaf, staff) for leaf in set(leaves) if leaf != NO_AREA}
-    parts = [f'{{"index":{i},"areas":{chains[leaf]}}}' if leaf != NO_AREA else _dumps(problems[i])
-             for i, leaf in enumerate(leaves)]
-    return "[" + ",".join(parts) + "]"
+    tails = {leaf: b',"areas":' + describe_chain_json(snap, leaf, staff).encode() + b"}"
+             for leaf in set(leaves) if leaf != NO_AREA}
+    parts: list[bytes] = []
+    add = parts.append
+    for i, leaf in enumerate(leaves):
+        if leaf == NO_AREA:
+            add(b"," + _dumps(problems[i]).encode())
+        else:
+            add(b',{"index":%d' % i)
+            add(tails[leaf])
+    if parts:
+        parts[0] = parts[0][1:]                 # no comma before the first result
+    return b"[" + b"".join(parts) + b"]"
 
 
 def _leaves_of(snap: Snapshot, points: list, crs: str) -> tuple[list[int], dict[int, dict]]:

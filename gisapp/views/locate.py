@@ -74,5 +74,5 @@ def locate_many():
     crs = parse_crs(body.get("crs"))
     staff = current_viewer().may_see_staff_contacts()
     results = find_areas_many_json(index().snapshot(), points, crs, staff)
-    body = '{"crs": %s, "count": %d, "results": %s}' % (json.dumps(crs), len(points), results)
-    return Response(body, mimetype="application/json")
+    head = b'{"crs": "%s", "count": %d, "results": ' % (crs.encode(), len(points))
+    return Response(head + results + b"}", mimetype="application/json")
