@@ -168,6 +168,9 @@ class LiveHub:
 
     def ensure_started(self, wait: float = 5.0) -> None:
         """Start the listener if it is not running, and wait until it LISTENs."""
+        thread = self._thread
+        if thread is not None and self._ready.is_set() and thread.is_alive():
+            return                  # every tile request asks: answer without the lock
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._ready.clear()

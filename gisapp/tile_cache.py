@@ -33,7 +33,9 @@ from sqlalchemy.engine import Connection
 
 from .tiles import Registry, tile_range
 
-HEADER = struct.Struct(">QB")       # generation, flags (bit 0: carries personal data)
+# generation, flags (bit 0: carries personal data), expiry in Unix time (0: none)
+HEADER = struct.Struct(">QBd")
+FORMAT = 2                          # of the disk entries; part of the namespace
 MAX_REGIONS = 20_000
 GAP_SECONDS = 120.0
 SYNC_BATCH = 5000
@@ -110,10 +112,16 @@ class TileCache:
                 self._remember(key, entry)
         return entry
 
-    def put(self, key: tuple, data: bytes, gen: int, personal: bool = False) -> Entry:
-        """Store a freshly rendered tile, unless a change arrived while it was rendered."""
+    def put(self, key: tuple, data: bytes, gen: int, personal: bool = False,
+            expires: float | None = None) -> Entry:
+        """Store a freshly rendered tile, unless a change arrived while it was rendered.
+
+        `expires` (Unix time) is when the tile changes by time alone, as its SQL said;
+        a layer may instead declare a fixed `ttl_seconds`.
+        """
         layer = self._registry_fn().layers[key[1]]
-        expires = time.time() + layer.ttl_seconds if layer.ttl_seconds else None
+        if expires is None and layer.ttl_seconds:
+            expires = time.time() + layer.ttl_seconds
         entry = Entry(data, etag_of(data), gen, personal, expires)
         with self._lock:
             if self.applied > gen and self._touched_since(key, gen):
@@ -138,19 +146,21 @@ class TileCache:
         path = self._path(key)
         try:
             raw = path.read_bytes()
-            mtime = path.stat().st_mtime
         except OSError:
             return None
-        gen, flags = HEADER.unpack_from(raw)
+        try:
+            gen, flags, expires = HEADER.unpack_from(raw)
+        except struct.error:
+            _unlink(path)
+            return None
         layer = self._registry_fn().layers.get(key[1])
-        ttl = layer.ttl_seconds if layer else None
         with self._lock:
             stale = gen < self.floor or self._touched_since(key, gen)
-        if stale or layer is None or (ttl and mtime + ttl <= now):
+        if stale or layer is None or (expires and expires <= now):
             _unlink(path)
             return None
         data = raw[HEADER.size:]
-        return Entry(data, etag_of(data), gen, bool(flags & 1), mtime + ttl if ttl else None)
+        return Entry(data, etag_of(data), gen, bool(flags & 1), expires or None)
 
     def _write_disk(self, key: tuple, entry: Entry) -> None:
         if self._root is None:
@@ -159,7 +169,8 @@ class TileCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(HEADER.pack(entry.gen, int(entry.personal)) + entry.data)
+            tmp.write_bytes(HEADER.pack(entry.gen, int(entry.personal), entry.expires or 0.0)
+                            + entry.data)
             os.replace(tmp, path)
         except OSError:
             pass            # a full or read-only disk costs speed, never correctness
@@ -302,4 +313,5 @@ def _unlink(path: Path) -> None:
 
 def namespace(database_url: str, registry: Registry) -> str:
     """The disk cache's subdirectory: one per database and per version of the layer files."""
-    return hashlib.sha256(f"{database_url}|{registry.digest}".encode()).hexdigest()[:16]
+    key = f"{database_url}|{registry.digest}|{FORMAT}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]

@@ -61,8 +61,8 @@ def fetch_tile(layer_name: str, z: str, x: str, y: str, viewer: Viewer,
     if entry is None:
         gen = cache.applied
         with db.read() as conn:
-            data = render_tile(conn, reg, layer, viewer, zoom, col, row)
-        entry = cache.put(key, data, gen, personal)
+            data, expires = render_tile(conn, reg, layer, viewer, zoom, col, row)
+        entry = cache.put(key, data, gen, personal, expires)
     return ServedTile(entry, layer, cls, personal)
 
 

@@ -94,7 +94,7 @@ class Registry:
 
 
 REGISTRY_CHECK_SECONDS = 1.0
-_checked: dict[Path, tuple[float, tuple]] = {}
+_checked: dict[str | Path, tuple[float, Registry]] = {}
 
 
 def load_registry(tiles_dir: str | Path) -> Registry:
@@ -103,14 +103,14 @@ def load_registry(tiles_dir: str | Path) -> Registry:
     The files are looked at no more than once a second: a cached tile is served in well
     under a millisecond, and listing a directory on every one would double that.
     """
-    directory = Path(tiles_dir)
-    checked = _checked.get(directory)
+    checked = _checked.get(tiles_dir)
     now = time.monotonic()
     if checked is None or now - checked[0] > REGISTRY_CHECK_SECONDS:
+        directory = Path(tiles_dir)
         files = sorted(directory.glob("*.sql")) + [directory / "layers.toml"]
         stamp = tuple((p.name, p.stat().st_mtime_ns) for p in files if p.exists())
-        _checked[directory] = checked = (now, stamp)
-    return _load_registry(directory, checked[1])
+        _checked[tiles_dir] = checked = (now, _load_registry(directory, stamp))
+    return checked[1]
 
 
 @lru_cache(maxsize=4)
@@ -227,8 +227,12 @@ def shows_personal_data(layer: Layer, viewer: Viewer, z: int) -> bool:
 # --- building --------------------------------------------------------------------------------
 
 def render_tile(conn: Connection, registry: Registry, layer: Layer, viewer: Viewer,
-                z: int, x: int, y: int) -> bytes:
-    """The MVT bytes of one tile as this viewer may see it (b'' when empty)."""
+                z: int, x: int, y: int) -> tuple[bytes, float | None]:
+    """The MVT bytes of one tile as this viewer may see it (b'' when empty), and when
+    (Unix time) its contents change by time alone, if the layer's SQL says so.
+
+    A layer's SQL returns the tile, and optionally a second column `expires_at`.
+    """
     public = viewer.is_public
     if layer.kind == "cases" and public and not layer.public_sql:
         raise Unauthenticated("请先登录 (login required for case tiles)")
@@ -251,8 +255,9 @@ def render_tile(conn: Connection, registry: Registry, layer: Layer, viewer: View
         params.update(level=band.level, patterns=patterns)
     else:
         params.update(staff=not public, **_cells(registry, band, z))
-    data = conn.execute(text(statement), params).scalar()
-    return bytes(data or b"")
+    row = conn.execute(text(statement), params).one()
+    expires = row[1] if len(row) > 1 else None
+    return bytes(row[0] or b""), expires.timestamp() if expires is not None else None
 
 
 def _common_params(registry: Registry, layer: Layer, z: int, x: int, y: int) -> dict:

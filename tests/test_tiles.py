@@ -240,3 +240,37 @@ def test_bench_urls_cover_every_layer_and_sample_high_zooms():
     z18 = [u for u in urls if "/cases/18/" in u]
     assert len(z18) == 50 and len(set(z18)) == 50
     assert all(u.endswith(".pbf") for u in urls)
+
+
+def test_case_tiles_expire_exactly_when_a_deadline_passes(app, client, as_user, engine):
+    """`overdue` flips by time alone: the cache keeps a tile until the next running
+    deadline in it (no fixed TTL), then renders it again, from memory and from disk."""
+    import time as _time
+    lng, lat = 121.5312, 38.9688
+    with engine.begin() as conn:
+        deadline = conn.execute(text("""
+            INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_code,
+                                   state, deadline_at)
+            VALUES ('incident', 'parking', '限时', 'staff', ST_SetSRID(ST_MakePoint(:x, :y), 4326),
+                    '210204001002002001', 'dispatched', now() + interval '3 seconds')
+            RETURNING extract(epoch FROM deadline_at)"""), {"x": lng, "y": lat}).scalar()
+    sync(app)
+    admin, zxy = as_user("admin"), tile_at(lng, lat, 18)
+    first = client.get(url("cases", *zxy), headers=admin)
+    assert [f["overdue"] for f in features(first.data, "cases")] == [False]
+    entry = tile_cache(app).get(("city", "cases", *zxy))
+    assert entry is not None and abs(entry.expires - float(deadline)) < 0.01
+    # Another process reads the same expiry from the disk entry.
+    other = make_app(app.config["DATABASE_URL"], TILE_CACHE_DIR=app.config["TILE_CACHE_DIR"])
+    with other.app_context():
+        on_disk = tile_cache(other).get(("city", "cases", *zxy))
+    close_app(other)
+    assert on_disk is not None and abs(on_disk.expires - float(deadline)) < 0.01
+    # A tile without a running clock in it does not expire.
+    quiet = tile_at(*OTHER_WORKER_HOME, 18)
+    client.get(url("cases", *quiet), headers=admin)
+    assert tile_cache(app).get(("city", "cases", *quiet)).expires is None
+    _time.sleep(max(0.0, float(deadline) - _time.time()) + 0.2)
+    again = client.get(url("cases", *zxy), headers=admin)
+    assert [f["overdue"] for f in features(again.data, "cases")] == [True]
+    assert again.headers["ETag"] != first.headers["ETag"]

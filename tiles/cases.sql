@@ -2,6 +2,8 @@
 -- {visible} is one of the fixed fragments of gisapp.cases.visibility_sql, never user text.
 -- Params: z, x, y, margin, extent, buffer, layer, kind (NULL = every kind), hidden_states,
 -- clock_states, cell (cluster cell in metres, 0 = individual), fallback_cell, max_points.
+-- Returns the tile and `expires_at`: the next deadline among the tile's running clocks,
+-- when an `overdue` flag flips by time alone (the cache keeps the tile until then).
 WITH env AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS e3857,
            ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS e4326
@@ -10,6 +12,8 @@ WITH env AS (
            -- The deadline has passed while the clock runs (a suspended clock stopped then).
            (c.state = ANY(CAST(:clock_states AS text[])) AND c.deadline_at IS NOT NULL
             AND coalesce(c.suspended_at, now()) > c.deadline_at) AS overdue,
+           CASE WHEN c.state = ANY(CAST(:clock_states AS text[])) AND c.suspended_at IS NULL
+                     AND c.deadline_at > now() THEN c.deadline_at END AS flips_at,
            ST_Transform(c.geom, 3857) AS g
     FROM case_file c, env
     WHERE c.geom && env.e4326 AND {visible}
@@ -48,5 +52,7 @@ WITH env AS (
     SELECT groups.*, ST_AsMVTGeom(groups.g, env.e3857, :extent, :buffer, true) AS geom
     FROM groups, env
 )
-SELECT ST_AsMVT(f, :layer, :extent, 'geom')
-FROM (SELECT id, state, kind, category, overdue, count, overdue_count, cluster, geom FROM feats WHERE geom IS NOT NULL) f
+SELECT (SELECT ST_AsMVT(f, :layer, :extent, 'geom')
+        FROM (SELECT id, state, kind, category, overdue, count, overdue_count, cluster, geom
+              FROM feats WHERE geom IS NOT NULL) f) AS tile,
+       (SELECT min(flips_at) FROM pts) AS expires_at
