@@ -1,7 +1,6 @@
 """Cases: reporting with assignment by location, reading within the viewer's rights."""
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import datetime, timezone
@@ -11,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from .access import SUPERVISORS, Viewer
 from .errors import BadInput, Forbidden, NotFound
+from .spatial_index import NO_AREA
 
 KINDS = ("incident", "dispute", "hazard")
 OPEN_STATES = ("reported", "registered", "dispatched", "in_progress", "escalated")
@@ -43,43 +43,15 @@ def categories(conn: Connection, public_only: bool = False) -> list[dict]:
     return [{**r, "limit_hours": float(r["limit_hours"])} for r in rows]
 
 
-_EXISTING = text("SELECT id FROM case_file WHERE client_id = :c")
-_ASSIGN = text("""
-    SELECT a.id, a.code FROM area a
-    -- As a scalar subquery: inlined into this statement, locate_leaf costs ~10 ms to plan.
-    WHERE a.id = (SELECT locate_leaf(ST_SetSRID(ST_MakePoint(:lng, :lat), 4326), :t))
+# The report and the case as stored, in one statement (sql/081_case_report.sql).
+_REPORT = text("""
+    SELECT r.created, r.problem, r.category_kind, d.*
+    FROM case_report(
+        :client_id, :kind, :category, :description, :contact, :reporter, :reporter_kind,
+        :actor_name, :lng, :lat, :t, :ambiguous, :boundaries, :area_id, :area_code,
+        CAST(:roles AS text[]), :dup_metres, :dup_hours, :dlng, :dlat) r
+    LEFT JOIN LATERAL case_detail_of(r.case_id) d ON true
 """)
-_HANDLER = text("""
-    SELECT d.person_id FROM duty d JOIN area a ON a.id = d.area_id JOIN person p ON p.id = d.person_id
-    WHERE a.code = ANY(CAST(:codes AS text[])) AND d.role = ANY(:roles) AND p.active
-      AND d.starts_on <= current_date AND (d.ends_on IS NULL OR d.ends_on >= current_date)
-    ORDER BY array_position(CAST(:roles AS text[]), d.role), length(a.code) DESC, d.id
-    LIMIT 1
-""")
-_DUPLICATES = text("""
-    SELECT id FROM case_file
-    WHERE category = :cat AND state <> 'cancelled' AND id <> :id
-      AND reported_at > CAST(:t AS timestamptz) - make_interval(hours => :hours)
-      -- The GiST index on geom answers the box; the geography test then measures metres.
-      AND geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lng, :lat), 4326), :dlng, :dlat)
-      AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography, :m)
-    ORDER BY id
-""")
-_INSERT = text("""
-    INSERT INTO case_file (client_id, kind, category, description, contact, reporter_user_id,
-                           reporter_kind, geom, reported_at, area_id, area_code, ambiguous,
-                           assignee_person_id, department)
-    VALUES (:client_id, :kind, :category, :description, :contact, :reporter, :reporter_kind,
-            ST_SetSRID(ST_MakePoint(:lng, :lat), 4326), :t, :area_id, :area_code, :ambiguous,
-            :assignee, :department)
-    ON CONFLICT (client_id) DO NOTHING
-    RETURNING id
-""")
-
-
-def ancestor_codes(code: str) -> list[str]:
-    """The code and its ancestors' (a child's code extends its parent's: 6, 9, 12, ... digits)."""
-    return [code[:n] for n in range(6, len(code) + 1, 3)]
 
 
 def degrees_around(lat: float, metres: float) -> tuple[float, float]:
@@ -88,53 +60,51 @@ def degrees_around(lat: float, metres: float) -> tuple[float, float]:
     return (margin / (111_320.0 * max(math.cos(math.radians(lat)), 0.01)), margin / 110_540.0)
 
 
-def report_case(conn: Connection, viewer: Viewer, report: dict) -> tuple[int, bool]:
-    """Store a validated report with its areas and handler; (case id, created?).
+def report_case(conn: Connection, viewer: Viewer, report: dict, snapshot=None) -> tuple[int, bool]:
+    """Store a validated report with its areas and handler; (case id, created?)."""
+    case, created = report_and_load(conn, viewer, report, snapshot)
+    return case["id"], created
+
+
+def report_and_load(conn: Connection, viewer: Viewer, report: dict,
+                    snapshot=None) -> tuple[dict, bool]:
+    """Store a validated report with its areas and handler; (the case as load_case reads it, created?).
 
     A repeated client_id returns the existing case: a phone that retries never
-    creates two.
+    creates two. With `snapshot` (the in-memory area index) the point is located in
+    memory; the database takes that answer only if its boundaries have not moved since
+    the snapshot was read, and locates the point itself otherwise (sql/081_case_report.sql).
     """
-    if report.get("client_id"):
-        existing = conn.execute(_EXISTING, {"c": report["client_id"]}).scalar()
-        if existing:
-            return existing, False
-    cat = category(conn, report["category"])
-    if cat["kind"] != report["kind"]:
-        raise BadInput(f"category {cat['key']} is a {cat['kind']}, not a {report['kind']}",
-                       field="category")
     t = now()
-    area = conn.execute(_ASSIGN, {"lng": report["lng"], "lat": report["lat"], "t": t}).first()
-    assignee = None
-    if area is not None and cat["routing"] == "grid":
-        assignee = conn.execute(_HANDLER, {"codes": ancestor_codes(area.code),
-                                           "roles": HANDLER_ROLES}).scalar()
-    case_id = conn.execute(_INSERT, {
+    dlng, dlat = degrees_around(report["lat"], DUPLICATE_METRES)
+    row = conn.execute(_REPORT, {
         **{k: report.get(k) for k in ("client_id", "kind", "category", "description", "contact",
                                       "lng", "lat")},
         "reporter": viewer.user_id, "reporter_kind": "public" if viewer.is_public else "staff",
-        "t": t, "area_id": area.id if area else None, "area_code": area.code if area else None,
-        "ambiguous": bool(report.get("ambiguous")), "assignee": assignee,
-        "department": cat["department"]}).scalar()
-    if case_id is None:           # a concurrent retry won the race on client_id
-        return conn.execute(_EXISTING, {"c": report["client_id"]}).scalar(), False
-    _record_report(conn, viewer, case_id, report, t)
-    return case_id, True
+        "actor_name": viewer.username or "公众", "t": t, "ambiguous": bool(report.get("ambiguous")),
+        **_located(snapshot, report["lng"], report["lat"]),
+        "roles": HANDLER_ROLES, "dup_metres": DUPLICATE_METRES, "dup_hours": DUPLICATE_HOURS,
+        "dlng": dlng, "dlat": dlat}).mappings().one()
+    if row["problem"] == "unknown_category":
+        raise BadInput(f"unknown category {report['category']!r}", field="category")
+    if row["problem"] == "wrong_kind":
+        raise BadInput(f"category {report['category']} is a {row['category_kind']}, "
+                       f"not a {report['kind']}", field="category")
+    case = dict(row)
+    created = case.pop("created")
+    del case["problem"], case["category_kind"]
+    return _as_case(case), created
 
 
-def _record_report(conn: Connection, viewer: Viewer, case_id: int, report: dict, t) -> None:
-    dlng, dlat = degrees_around(report["lat"], DUPLICATE_METRES)
-    dups = conn.execute(_DUPLICATES, {"cat": report["category"], "id": case_id, "t": t,
-                                      "hours": DUPLICATE_HOURS, "lng": report["lng"],
-                                      "lat": report["lat"], "m": DUPLICATE_METRES,
-                                      "dlng": dlng, "dlat": dlat}).scalars().all()
-    if dups:
-        conn.execute(text("UPDATE case_file SET duplicate_of = :d WHERE id = :id"),
-                     {"d": list(dups), "id": case_id})
-    conn.execute(text("""INSERT INTO case_event (case_id, actor_user_id, actor_name, action,
-                                                 from_state, to_state, note, detail)
-                         VALUES (:id, :uid, :name, 'report', NULL, 'reported', '', CAST(:d AS jsonb))"""),
-                 {"id": case_id, "uid": viewer.user_id, "name": viewer.username or "公众",
-                  "d": json.dumps({"duplicates": list(dups)})})
+def _located(snapshot, lng: float, lat: float) -> dict:
+    """The leaf found in memory and the boundaries generation it holds for (none: ask SQL)."""
+    generation = snapshot.generations.get("boundaries") if snapshot is not None else None
+    if generation is None:
+        return {"boundaries": None, "area_id": None, "area_code": None}
+    leaf = snapshot.leaf_at(lng, lat)
+    if leaf == NO_AREA:
+        return {"boundaries": generation, "area_id": None, "area_code": None}
+    return {"boundaries": generation, "area_id": leaf, "area_code": snapshot.areas[leaf].code}
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -164,19 +134,7 @@ def mask_for(viewer: Viewer, case: dict) -> dict:
     return case
 
 
-_ONE = text("""
-    SELECT c.id, c.client_id, c.kind, c.category, cc.name_zh AS category_zh, c.description,
-           c.contact, c.reporter_user_id, u.username AS reporter, c.reporter_kind,
-           ST_X(c.geom) AS lng, ST_Y(c.geom) AS lat, c.reported_at, c.area_code,
-           a.name AS area_name, c.ambiguous, c.assignee_person_id, p.name AS assignee,
-           c.department, c.state, c.escalation_level, c.dispatched_at, c.deadline_at,
-           c.handled_at, c.closed_at, c.suspended_at, c.rework_count, c.cancel_reason,
-           c.merged_into, c.duplicate_of, c.evaluation, c.version, cc.limit_hours
-    FROM case_file c JOIN case_category cc ON cc.key = c.category
-    LEFT JOIN area a ON a.id = c.area_id LEFT JOIN person p ON p.id = c.assignee_person_id
-    LEFT JOIN app_user u ON u.id = c.reporter_user_id
-    WHERE c.id = :id
-""")
+_ONE = text("SELECT * FROM case_detail_of(:id)")     # sql/081_case_report.sql
 
 
 def load_case(conn: Connection, case_id: int, for_update: bool = False) -> dict:
@@ -185,7 +143,10 @@ def load_case(conn: Connection, case_id: int, for_update: bool = False) -> dict:
     row = conn.execute(_ONE, {"id": case_id}).mappings().first()
     if row is None:
         raise NotFound(f"没有编号为 {case_id} 的案件 (no such case)")
-    case = dict(row)
+    return _as_case(dict(row))
+
+
+def _as_case(case: dict) -> dict:
     case["limit_hours"] = float(case["limit_hours"])
     case["duplicate_of"] = list(case["duplicate_of"] or [])
     return case

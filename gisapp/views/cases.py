@@ -14,7 +14,7 @@ from ..areas import parse_code
 from ..case_flow import allowed_actions, clock_flags, merge, replay, route_by_hand, transition
 from ..case_query import list_cases, parse_filters, render_cases
 from ..case_stats import case_stats, parse_period
-from ..cases import KINDS, categories, get_case, load_case, mask_for, report_case
+from ..cases import KINDS, categories, get_case, mask_for, report_and_load
 from ..crs import parse_crs, to_wgs84
 from ..errors import BadInput, NotFound, TooLarge
 from ..jsonbody import parse_json_body
@@ -39,22 +39,21 @@ def create_case():
     viewer = current_viewer()
     fields, uploads = _read_submission()
     report = _validate_report(fields, viewer)
+    snapshot = index().snapshot()         # before the transaction: a refresh reads the database
     stored = []
     try:
         with db.write() as conn:
             if viewer.is_public:
                 auth.hit_rate_limit(conn, f"report:{request.remote_addr}",
                                     current_app.config["PUBLIC_REPORTS_PER_MINUTE"])
-            case_id, created = report_case(conn, viewer, report)
+            case, created = report_and_load(conn, viewer, report, snapshot)
             if created:
-                stored = _store_photos(conn, case_id, uploads)
-                audit.record(conn, viewer, "case.report", str(case_id), category=report["category"])
+                stored = _store_photos(conn, case["id"], uploads)
+                audit.record(conn, viewer, "case.report", str(case["id"]), category=report["category"])
     except BaseException:
         photos.discard(stored)
         raise
-    with db.read() as conn:
-        case = _public_view(load_case(conn, case_id), viewer)
-    return jsonify({"case": case, "created": created}), 201 if created else 200
+    return jsonify({"case": _public_view(case, viewer), "created": created}), 201 if created else 200
 
 
 def _public_view(case: dict, viewer) -> dict:
