@@ -55,7 +55,7 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
 def parse_int(raw: str | None, field: str, default: int, lo: int, hi: int) -> int:
     if raw is None or raw == "":
         return default
-    if not re.fullmatch(r"[0-9]{1,9}", raw):
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):      # [0-9]{1,9}
         raise BadInput(f"{field} must be a whole number", field=field)
     value = int(raw)
     if not lo <= value <= hi:

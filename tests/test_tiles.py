@@ -274,3 +274,16 @@ def test_case_tiles_expire_exactly_when_a_deadline_passes(app, client, as_user, 
     again = client.get(url("cases", *zxy), headers=admin)
     assert [f["overdue"] for f in features(again.data, "cases")] == [True]
     assert again.headers["ETag"] != first.headers["ETag"]
+
+
+@pytest.mark.parametrize("path", ["/tiles/district/10/1/1", "/tiles/district/10/1/1.png",
+                                  "/tiles/district/10/1/1/1.pbf", "/tiles/district/10/1.pbf",
+                                  "/tiles/district/10//1.pbf", "/tiles/.pbf"])
+def test_malformed_tile_paths_are_404_json(client, path):
+    resp = client.get(path)
+    assert resp.status_code in (400, 404) and resp.get_json()["error"]
+
+
+def test_address_parts_must_be_ascii_digits(client):
+    assert client.get("/tiles/district/1０/1/1.pbf").status_code == 400
+    assert client.get("/tiles/district/10/²/1.pbf").status_code == 400
