@@ -31,7 +31,7 @@ def tile(address: str):
     """One tile (<layer>/<z>/<x>/<y>.pbf) as the viewer may see it; 304 when the
     client's ETag still holds."""
     parts = address.split("/")
-    if len(parts) != 4 or not parts[3].endswith(".pbf"):
+    if len(parts) != 4 or not parts[3].endswith(".pbf") or not all(parts) or parts[3] == ".pbf":
         raise NotFound()
     layer, z, x, y = parts[0], parts[1], parts[2], parts[3][:-4]
     viewer = current_viewer()
