@@ -166,10 +166,14 @@ class LiveHub:
 
     # --- the listener -------------------------------------------------------------------
 
+    def listening(self) -> bool:
+        """Whether the listener thread runs and has its LISTEN in place."""
+        thread = self._thread
+        return thread is not None and self._ready.is_set() and thread.is_alive()
+
     def ensure_started(self, wait: float = 5.0) -> None:
         """Start the listener if it is not running, and wait until it LISTENs."""
-        thread = self._thread
-        if thread is not None and self._ready.is_set() and thread.is_alive():
+        if self.listening():
             return                  # every tile request asks: answer without the lock
         with self._lock:
             if self._thread is None or not self._thread.is_alive():

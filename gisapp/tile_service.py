@@ -69,10 +69,13 @@ def fetch_tile(layer_name: str, z: str, x: str, y: str, viewer: Viewer,
 def _catch_up(cache: TileCache, min_generation: int) -> None:
     """Apply pending invalidations when due: first use, a page asks for it, or the
     fallback interval passed (the listener in gisapp.live normally does it at once)."""
-    from .live import hub
-    hub(current_app).ensure_started()
+    app = current_app._get_current_object()
+    live = app.extensions.get("gisapp_live")
+    if live is None or not live.listening():
+        from .live import hub
+        hub(app).ensure_started()
     due = (not cache.started or min_generation > cache.applied
-           or time.monotonic() - cache.last_sync >= current_app.config["TILE_SYNC_SECONDS"])
+           or time.monotonic() - cache.last_sync >= app.config["TILE_SYNC_SECONDS"])
     if due:
         with db.read() as conn:
             cache.sync(conn)

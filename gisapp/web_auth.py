@@ -29,9 +29,9 @@ def current_viewer() -> Viewer:
 
 def _resolve() -> tuple[Viewer, str | None]:
     environ = request.environ
-    if "HTTP_AUTHORIZATION" not in environ and "HTTP_COOKIE" not in environ:
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if not header and "HTTP_COOKIE" not in environ:
         return Viewer.public(), None      # most lookups: no credentials to parse at all
-    header = request.headers.get("Authorization", "")
     if header:
         return _from_token(header), None
     cookie = request.cookies.get(SESSION_COOKIE)
