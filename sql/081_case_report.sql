@@ -46,7 +46,9 @@ CREATE OR REPLACE FUNCTION case_report(
     p_handler_roles text[], p_dup_metres float8, p_dup_hours float8,
     p_dup_dlng float8, p_dup_dlat float8,
     OUT case_id bigint, OUT created boolean, OUT problem text, OUT category_kind text)
-LANGUAGE plpgsql AS $$
+-- Plan each statement once per connection: left to choose, PL/pgSQL re-planned the
+-- duplicate search for every report (0.1 ms, half its cost) for the same GiST plan.
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     pt       geometry := ST_SetSRID(ST_MakePoint(p_lng, p_lat), 4326);
     cat      case_category%ROWTYPE;
