@@ -72,6 +72,10 @@ def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: 
     # hash aggregates fit in memory instead of spilling to disk in batches.
     conn.execute(text("SET LOCAL work_mem = '128MB'"))
     if group == "worker":
+        # The planner cannot size the figures summed up the area tree (a function's rows
+        # grouped three times) and sorts 170,000 codes for a merge join; hashing them
+        # is 0.2 s quicker over a city (scripts/bench visits).
+        conn.execute(text("SET LOCAL enable_mergejoin = off"))
         result = conn.execute(sql("visits_stats_worker"), params)
     else:
         result = conn.execute(sql("visits_stats"), {**params, "code_length": GROUPS[group]})
