@@ -18,10 +18,14 @@ _INSERT = text("""
 def record(conn: Connection, viewer: Viewer, action: str, target: str | None = None,
            **detail) -> None:
     """Write one audit row in the caller's transaction (so a change and its record commit together)."""
-    ctx = _request_fields()
-    conn.execute(_INSERT, {"uid": viewer.user_id, "uname": viewer.username, "role": viewer.role,
-                           "action": action, "target": target,
-                           "detail": json.dumps(detail, ensure_ascii=False, default=str), **ctx})
+    conn.execute(_INSERT, fields(viewer, action, target, **detail))
+
+
+def fields(viewer: Viewer, action: str, target: str | None = None, **detail) -> dict:
+    """The values of one audit row, for a statement that writes its row itself (a case report)."""
+    return {"uid": viewer.user_id, "uname": viewer.username, "role": viewer.role,
+            "action": action, "target": target,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str), **_request_fields()}
 
 
 def _request_fields() -> dict:

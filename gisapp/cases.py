@@ -43,15 +43,25 @@ def categories(conn: Connection, public_only: bool = False) -> list[dict]:
     return [{**r, "limit_hours": float(r["limit_hours"])} for r in rows]
 
 
-# The report and the case as stored, in one statement (sql/081_case_report.sql).
+# The report, its audit row (if asked for and the case is new) and the case as stored, in
+# one statement (sql/081_case_report.sql). case_detail_of is VOLATILE: it sees the new row.
+# (Still inside the request's transaction, never autocommit: a request whose worker dies
+# mid-statement must leave nothing behind, and an autocommitted statement would finish and
+# commit after its client had gone; tests/test_faults.py.)
 _REPORT = text("""
+    WITH r AS MATERIALIZED (
+        SELECT * FROM case_report(
+            :client_id, :kind, :category, :description, :contact, :reporter, :reporter_kind,
+            :actor_name, :lng, :lat, :t, :ambiguous, :boundaries, :area_id, :area_code,
+            CAST(:roles AS text[]), :dup_metres, :dup_hours, :dlng, :dlat)),
+    logged AS (
+        INSERT INTO audit_log (user_id, username, role, action, target, detail, ip, method, path)
+        SELECT :uid, :uname, :role, :action, r.case_id::text, CAST(:detail AS jsonb), :ip, :method, :path
+        FROM r WHERE r.created AND :audit)
     SELECT r.created, r.problem, r.category_kind, d.*
-    FROM case_report(
-        :client_id, :kind, :category, :description, :contact, :reporter, :reporter_kind,
-        :actor_name, :lng, :lat, :t, :ambiguous, :boundaries, :area_id, :area_code,
-        CAST(:roles AS text[]), :dup_metres, :dup_hours, :dlng, :dlat) r
-    LEFT JOIN LATERAL case_detail_of(r.case_id) d ON true
+    FROM r LEFT JOIN LATERAL case_detail_of(r.case_id) d ON true
 """)
+_NO_AUDIT = dict.fromkeys(("uid", "uname", "role", "action", "detail", "ip", "method", "path"))
 
 
 def degrees_around(lat: float, metres: float) -> tuple[float, float]:
@@ -66,14 +76,15 @@ def report_case(conn: Connection, viewer: Viewer, report: dict, snapshot=None) -
     return case["id"], created
 
 
-def report_and_load(conn: Connection, viewer: Viewer, report: dict,
-                    snapshot=None) -> tuple[dict, bool]:
+def report_and_load(conn: Connection, viewer: Viewer, report: dict, snapshot=None,
+                    audit: dict | None = None) -> tuple[dict, bool]:
     """Store a validated report with its areas and handler; (the case as load_case reads it, created?).
 
     A repeated client_id returns the existing case: a phone that retries never
     creates two. With `snapshot` (the in-memory area index) the point is located in
     memory; the database takes that answer only if its boundaries have not moved since
     the snapshot was read, and locates the point itself otherwise (sql/081_case_report.sql).
+    `audit` (from audit.fields) is written as the new case's audit row, in the same statement.
     """
     t = now()
     dlng, dlat = degrees_around(report["lat"], DUPLICATE_METRES)
@@ -84,7 +95,7 @@ def report_and_load(conn: Connection, viewer: Viewer, report: dict,
         "actor_name": viewer.username or "公众", "t": t, "ambiguous": bool(report.get("ambiguous")),
         **_located(snapshot, report["lng"], report["lat"]),
         "roles": HANDLER_ROLES, "dup_metres": DUPLICATE_METRES, "dup_hours": DUPLICATE_HOURS,
-        "dlng": dlng, "dlat": dlat}).mappings().one()
+        "dlng": dlng, "dlat": dlat, **(audit or _NO_AUDIT), "audit": audit is not None}).mappings().one()
     if row["problem"] == "unknown_category":
         raise BadInput(f"unknown category {report['category']!r}", field="category")
     if row["problem"] == "wrong_kind":

@@ -2,6 +2,8 @@
 give what the database would, a stale index must never decide, retries and duplicates."""
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from sqlalchemy import text
@@ -117,3 +119,37 @@ def test_bad_category_is_bad_input(app, conn, viewer, category, kind):
     with pytest.raises(BadInput) as err:
         report_and_load(conn, viewer, a_report(121.51, 38.99, category, kind), None)
     assert err.value.details["field"] == "category"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_every_new_report_has_one_audit_row(client, as_user, engine):
+    """Written by the report statement itself; with photos or from the public as well."""
+    def audit_rows(case_id):
+        with engine.connect() as c:
+            return c.execute(text("""SELECT username, role, detail, method, path FROM audit_log
+                                     WHERE action = 'case.report' AND target = :t"""),
+                             {"t": str(case_id)}).mappings().all()
+    body = {"kind": "incident", "category": "rubbish", "description": "审计",
+            "client_id": "audit-one-0001", "location": {"lng": 121.51, "lat": 38.99}}
+    h = as_user("grid_worker")
+    first = client.post("/api/cases", json=body, headers=h)
+    again = client.post("/api/cases", json=body, headers=h)
+    assert first.status_code == 201 and again.status_code == 200
+    rows = audit_rows(first.get_json()["case"]["id"])
+    assert [dict(r) for r in rows] == [{"username": "grid_worker", "role": "grid_worker",
+                                        "detail": {"category": "rubbish"}, "method": "POST",
+                                        "path": "/api/cases?"}]
+    with_photo = client.post("/api/cases", headers=h, content_type="multipart/form-data", data={
+        "kind": "incident", "category": "rubbish", "description": "有照片", "lng": "121.51",
+        "lat": "38.99", "photos": (io.BytesIO(PNG), "a.png")})
+    assert with_photo.status_code == 201, with_photo.get_json()
+    assert len(audit_rows(with_photo.get_json()["case"]["id"])) == 1
+    public = client.post("/api/cases", json={**body, "client_id": None, "kind": "hazard",
+                                             "category": "fire_exit"})
+    assert public.status_code == 201, public.get_json()
+    with engine.connect() as c:
+        last = c.execute(text("SELECT username, target FROM audit_log WHERE action = 'case.report' "
+                              "ORDER BY id DESC LIMIT 1")).one()
+    assert last.username is None and last.target is not None

@@ -46,10 +46,10 @@ def create_case():
             if viewer.is_public:
                 auth.hit_rate_limit(conn, f"report:{request.remote_addr}",
                                     current_app.config["PUBLIC_REPORTS_PER_MINUTE"])
-            case, created = report_and_load(conn, viewer, report, snapshot)
+            case, created = report_and_load(conn, viewer, report, snapshot, audit=audit.fields(
+                viewer, "case.report", category=report["category"]))
             if created:
                 stored = _store_photos(conn, case["id"], uploads)
-                audit.record(conn, viewer, "case.report", str(case["id"]), category=report["category"])
     except BaseException:
         photos.discard(stored)
         raise
