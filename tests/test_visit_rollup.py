@@ -237,3 +237,32 @@ def test_after_an_outcome_stops_completing(engine, city):
     with engine.begin() as conn:
         conn.execute(text("UPDATE visit_outcome SET completes = true WHERE key = 'refused'"))
     assert_rollup_is_rebuilt_the_same(engine)
+
+
+def test_with_nested_disjoint_and_ended_duties(engine, city):
+    """A person owning one colour through several duties counts each household once:
+    a grid leader also made leader of the grid's community (nested), of a grid in another
+    street (disjoint), and of a third grid until before every period (ended)."""
+    with engine.begin() as conn:
+        orange = conn.execute(text("""
+            INSERT INTO household (unit, room, head_name, colour, tags, geom, area_id)
+            VALUES (1, '102', '测试户', 2, '{}', ST_SetSRID(ST_MakePoint(121.5125, 38.9875), 4326),
+                    locate_leaf(ST_SetSRID(ST_MakePoint(121.5125, 38.9875), 4326)))
+            RETURNING id""")).scalar()
+        _insert_visits(conn, [{"h": orange, "at": datetime.now(CHINA) - timedelta(days=2), "o": "well",
+                               "near": True}])
+        leader = conn.execute(text("""SELECT d.person_id FROM duty d JOIN area a ON a.id = d.area_id
+                                      WHERE d.role = 'grid_leader' AND a.code = '210204001001001'
+                                      ORDER BY d.id LIMIT 1""")).scalar()
+        for code, starts, ends in (("210204001001", "2022-01-01", None),
+                                   ("210204002002002", "2022-01-01", None),
+                                   ("210204001002001", "2022-01-01", "2022-06-30")):
+            conn.execute(text("""INSERT INTO duty (person_id, area_id, role, starts_on, ends_on)
+                                 SELECT :p, id, 'grid_leader', :s, :e FROM area WHERE code = :c"""),
+                         {"p": leader, "c": code, "s": starts, "e": ends})
+    assert_same_figures(engine)
+    with engine.connect() as conn:
+        rows = visit_stats(conn, CITY, "", "worker", china_today() - timedelta(days=29), china_today(),
+                           china_today())["rows"]
+    mine = [r for r in rows if r["key"] == str(leader) and r["colour"] == "orange"]
+    assert mine and mine[0]["households"] >= 1 and mine[0]["visits"] >= 1
