@@ -153,3 +153,19 @@ def test_every_new_report_has_one_audit_row(client, as_user, engine):
         last = c.execute(text("SELECT username, target FROM audit_log WHERE action = 'case.report' "
                               "ORDER BY id DESC LIMIT 1")).one()
     assert last.username is None and last.target is not None
+
+
+def test_lost_connection_is_a_database_error_and_not_pooled(app, engine, viewer):
+    """The report runs on the driver's cursor: a dead backend still surfaces as SQLAlchemy's
+    OperationalError (503 in errors.py) and the connection is dropped from the pool."""
+    from sqlalchemy.exc import OperationalError
+    with engine.connect() as victim:
+        pid = victim.execute(text("SELECT pg_backend_pid()")).scalar()
+        with engine.connect() as killer:
+            killer.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        with pytest.raises(OperationalError):
+            report_and_load(victim, viewer, a_report(121.51, 38.99), None)
+        assert victim.invalidated
+    with engine.connect() as fresh:           # the pool hands out a working connection
+        assert fresh.execute(text("SELECT 1")).scalar() == 1
+
