@@ -22,6 +22,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     web_auth.init_app(app)
     _register_blueprints(app)
     _register_headers(app)
+    from .tile_fastpath import TileFastPath
+    app.wsgi_app = TileFastPath(app.wsgi_app, app)
     from .cli import register_commands
     register_commands(app)
     return app
@@ -51,27 +53,28 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
 
+def security_headers(app: Flask) -> list[tuple[str, str]]:
+    """The headers every response carries, built once per basemap setting."""
+    basemap = app.config.get("BASEMAP_URL") or ""
+    built = app.extensions.setdefault("gisapp_security_headers", {})
+    if basemap not in built:
+        # Pages load only our own assets; folium's generated map needs inline script/style.
+        built[basemap] = [
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "same-origin"),
+            ("Content-Security-Policy",
+             "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+             "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
+             + _basemap_origin(app) + "; font-src 'self' data:; connect-src 'self'; "
+             "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")]
+    return built[basemap]
+
+
 def _register_headers(app: Flask) -> None:
-    # Pages load only our own assets; folium's generated map needs inline script/style.
-    # Built once per basemap setting, not per response: every request pays for this hook.
-    built: dict[str, list[tuple[str, str]]] = {}
-
-    def headers_for(basemap: str) -> list[tuple[str, str]]:
-        if basemap not in built:
-            built[basemap] = [
-                ("X-Content-Type-Options", "nosniff"),
-                ("Referrer-Policy", "same-origin"),
-                ("Content-Security-Policy",
-                 "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-                 "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
-                 + _basemap_origin(app) + "; font-src 'self' data:; connect-src 'self'; "
-                 "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")]
-        return built[basemap]
-
     @app.after_request
-    def security_headers(resp):
+    def add_security_headers(resp):
         present = {key.lower() for key in resp.headers.keys()}
-        for key, value in headers_for(app.config.get("BASEMAP_URL") or ""):
+        for key, value in security_headers(app):
             if key.lower() not in present:       # a view may set its own (e.g. a stricter CSP)
                 resp.headers.add(key, value)
         return resp

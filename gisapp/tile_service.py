@@ -5,12 +5,31 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app
+from werkzeug.http import parse_etags
 
 from . import db
 from .access import Viewer
 from .tile_cache import Entry, TileCache, namespace
 from .tiles import Layer, Registry, access_class, load_registry, parse_address, render_tile, \
     shows_personal_data
+
+
+MVT = "application/vnd.mapbox-vector-tile"
+SHARED_CLASSES = ("any", "public")
+# Always revalidate (a 304 is cheap): invalidation is exact on the server, and a browser
+# keeping tiles for a fixed time would show stale cases and boundaries.
+_SHARED = (("Cache-Control", "public, no-cache"),)
+_PRIVATE = (("Cache-Control", "private, no-cache"), ("Vary", "Cookie, Authorization"))
+
+
+def tile_headers(etag: str, access_class: str) -> list[tuple[str, str]]:
+    """ETag and caching headers of a tile response (the view's and the fast path's)."""
+    return [("ETag", etag), *(_SHARED if access_class in SHARED_CLASSES else _PRIVATE)]
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names this (quoted) ETag, weakly compared."""
+    return bool(if_none_match) and parse_etags(if_none_match).contains_weak(etag.strip('"'))
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,14 @@ import re
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import NotFound
-from werkzeug.http import parse_etags
 
 from .. import audit, db
 from ..errors import BadInput
-from ..tile_service import ServedTile, fetch_tile, registry
+from ..tile_service import MVT, ServedTile, etag_matches, fetch_tile, registry, tile_headers
 from ..tiles import layer_catalogue
 from ..web_auth import current_viewer
 
 bp = Blueprint("tiles", __name__)
-MVT = "application/vnd.mapbox-vector-tile"
-SHARED_CLASSES = ("any", "public")
 
 
 @bp.get("/tiles/layers.json")
@@ -53,15 +50,7 @@ def _generation(raw: str | None) -> int:
 def _response(served: ServedTile) -> Response:
     # Built by hand, not with make_conditional: a cached tile is answered in tens of
     # microseconds, and the generic conditional machinery cost as much again.
-    etag = served.entry.etag
-    headers = [("ETag", etag), *(_SHARED if served.access_class in SHARED_CLASSES else _PRIVATE)]
-    asked = request.environ.get("HTTP_IF_NONE_MATCH")
-    if asked and parse_etags(asked).contains_weak(etag.strip('"')):
+    headers = tile_headers(served.entry.etag, served.access_class)
+    if etag_matches(request.environ.get("HTTP_IF_NONE_MATCH"), served.entry.etag):
         return Response(status=304, headers=headers)
     return Response(served.entry.data, mimetype=MVT, headers=headers)
-
-
-# Always revalidate (a 304 is cheap): invalidation is exact on the server, and a browser
-# keeping tiles for a fixed time would show stale cases and boundaries.
-_SHARED = (("Cache-Control", "public, no-cache"),)
-_PRIVATE = (("Cache-Control", "private, no-cache"), ("Vary", "Cookie, Authorization"))
