@@ -71,3 +71,18 @@ TESSELLATION_SQL = """
     HAVING ST_Area(ST_SymDifference(p.geom, ST_Union(c.geom))) > 1e-12 * ST_Area(p.geom)
         OR sum(ST_Area(c.geom)) - ST_Area(ST_Union(c.geom)) > 1e-12 * ST_Area(p.geom)
 """
+
+
+def test_foreign_keys_to_cases_have_indexes(engine):
+    """Deleting a case checks every referencing row; each check must use an index."""
+    with engine.connect() as conn:
+        missing = conn.execute(text("""
+            SELECT c.conrelid::regclass::text || '.' || a.attname
+            FROM pg_constraint c
+            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            WHERE c.contype = 'f' AND c.confrelid = 'case_file'::regclass
+              AND array_length(c.conkey, 1) = 1
+              AND NOT EXISTS (SELECT 1 FROM pg_index i
+                              WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+            ORDER BY 1""")).scalars().all()
+    assert missing == []
