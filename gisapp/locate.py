@@ -137,8 +137,8 @@ def find_areas_many(snap: Snapshot, points: list, crs: str = "wgs84",
                     staff: bool = True) -> list[dict]:
     """Locate a batch of [lng, lat] points; each result is areas or an error, in order."""
     leaves, problems = _leaves_of(snap, points, crs)
-    return [problems[i] if leaf == NO_AREA else
-            {"index": i, "areas": describe_chain(snap, leaf, staff)}
+    chains = {leaf: describe_chain(snap, leaf, staff) for leaf in set(leaves) if leaf != NO_AREA}
+    return [{"index": i, "areas": chains[leaf]} if leaf != NO_AREA else problems[i]
             for i, leaf in enumerate(leaves)]
 
 
