@@ -66,9 +66,12 @@ BEGIN
         ELSE
             PERFORM tile_dirty_extent('cases', (SELECT ST_Extent(geom) FROM new_rows));
         END IF;
-        PERFORM tile_dirty_record('hazard_areas', ARRAY(
-            SELECT v.geom FROM area a JOIN area_version v ON v.area_id = a.id AND v.valid_to IS NULL
-            WHERE a.code IN (SELECT left(area_code, 9) FROM new_rows WHERE kind = 'hazard')));
+        -- Most reports are not hazards: the street lookup only when one is.
+        IF EXISTS (SELECT 1 FROM new_rows WHERE kind = 'hazard') THEN
+            PERFORM tile_dirty_record('hazard_areas', ARRAY(
+                SELECT v.geom FROM area a JOIN area_version v ON v.area_id = a.id AND v.valid_to IS NULL
+                WHERE a.code IN (SELECT left(area_code, 9) FROM new_rows WHERE kind = 'hazard')));
+        END IF;
     ELSE
         IF (SELECT count(*) FROM new_rows) <= tile_dirty_exact_rows() THEN
             PERFORM tile_dirty_record('cases', ARRAY(
@@ -77,10 +80,13 @@ BEGIN
             PERFORM tile_dirty_extent('cases', (SELECT ST_Extent(geom) FROM (
                 SELECT geom FROM new_rows UNION ALL SELECT geom FROM old_rows) g));
         END IF;
-        PERFORM tile_dirty_record('hazard_areas', ARRAY(
-            SELECT v.geom FROM area a JOIN area_version v ON v.area_id = a.id AND v.valid_to IS NULL
-            WHERE a.code IN (SELECT left(area_code, 9) FROM new_rows WHERE kind = 'hazard'
-                             UNION SELECT left(area_code, 9) FROM old_rows WHERE kind = 'hazard')));
+        IF EXISTS (SELECT 1 FROM new_rows WHERE kind = 'hazard')
+                OR EXISTS (SELECT 1 FROM old_rows WHERE kind = 'hazard') THEN
+            PERFORM tile_dirty_record('hazard_areas', ARRAY(
+                SELECT v.geom FROM area a JOIN area_version v ON v.area_id = a.id AND v.valid_to IS NULL
+                WHERE a.code IN (SELECT left(area_code, 9) FROM new_rows WHERE kind = 'hazard'
+                                 UNION SELECT left(area_code, 9) FROM old_rows WHERE kind = 'hazard')));
+        END IF;
     END IF;
     RETURN NULL;
 END $$;

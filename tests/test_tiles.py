@@ -287,3 +287,21 @@ def test_malformed_tile_paths_are_404_json(client, path):
 def test_address_parts_must_be_ascii_digits(client):
     assert client.get("/tiles/district/1０/1/1.pbf").status_code == 400
     assert client.get("/tiles/district/10/²/1.pbf").status_code == 400
+
+
+def test_a_hazard_report_refreshes_the_public_counts_and_an_incident_does_not(app, client, as_user):
+    lng, lat = GRID_WORKER_HOME
+    zxy = tile_at(lng, lat, 13)
+    cache = tile_cache(app)
+
+    def count():
+        feats = get_tile(client, "hazards", zxy)
+        return sum(f["hazards"] for f in feats)
+    before = count()
+    report(client, as_user("grid_worker"), lng, lat, "incident", "rubbish")
+    sync(app)
+    assert ("public", "hazards", *zxy) in cache.memory_keys()      # not a hazard: kept
+    report(client, as_user("grid_worker"), lng, lat, "hazard", "gas")
+    sync(app)
+    assert ("public", "hazards", *zxy) not in cache.memory_keys()
+    assert count() == before + 1
