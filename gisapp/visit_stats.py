@@ -82,7 +82,7 @@ def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: 
     # Plain tuples zipped with the column names: a city's grids or workers are 50,000 to
     # 100,000 rows, where mappings and per-row dict copies cost half a second.
     keys = list(result.keys())
-    out = [_finish(dict(zip(keys, row))) for row in result]
+    out = [_finish(dict(zip(keys, row))) for row in result.fetchall()]    # not row by row
     return {"area": area, "group": group, "from": start.isoformat(), "to": end.isoformat(),
             "days": params["days"], "rows": out, "by_colour": _by_colour(out)}
 
