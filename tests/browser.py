@@ -7,9 +7,12 @@ fixtures), and mark the tests ``@pytest.mark.browser``. Requests to any host oth
 """
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -19,6 +22,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
+ROOT = Path(__file__).resolve().parent.parent
+SCREENS = ROOT / "var" / "screens"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +111,137 @@ def wait_for_summary(page, expression: str, ready, timeout: float = 15.0):
         if time.monotonic() > deadline:
             raise AssertionError(f"page never became ready; last value: {value!r}")
         page.wait_for_timeout(100)
+
+
+# --- Pages that fail on any error ------------------------------------------------------
+#
+# A browser test does a user's whole task; whatever goes wrong on the way (an uncaught
+# error, a console error, a request that fails or answers 4xx/5xx) fails it, unless the
+# test names that exact problem as expected with `page.expect_problem(pattern)`: a
+# refusal the test provokes on purpose, or requests cut while the test is offline.
+
+
+class Problems:
+    """What went wrong on one page: console errors, page errors, failed requests."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+        self.expected: list[re.Pattern] = []
+
+    def add(self, what: str) -> None:
+        self.seen.append(what)
+
+    def expect(self, pattern: str) -> None:
+        """Tolerate problems whose description matches `pattern` (a regex)."""
+        self.expected.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [p for p in self.seen if not any(e.search(p) for e in self.expected)]
+
+
+def _watch(context, page) -> Problems:
+    problems = Problems()
+    page.requests_seen, page.console_seen, page.errors_seen = [], [], []
+    context.on("request", lambda req: page.requests_seen.append(req.url))
+    context.on("requestfailed", lambda req: problems.add(
+        f"request failed: {req.method} {req.url} ({req.failure})"))
+    context.on("response", lambda res: res.status >= 400 and problems.add(
+        f"HTTP {res.status}: {res.request.method} {res.url}"))
+    page.on("console", lambda msg: _console(page, problems, msg))
+    page.on("pageerror", lambda exc: (page.errors_seen.append(str(exc)),
+                                      problems.add(f"page error: {exc}")))
+    page.expect_problem = problems.expect
+    page.problems = problems
+    return problems
+
+
+def _console(page, problems: Problems, msg) -> None:
+    page.console_seen.append((msg.type, msg.text))
+    # "Failed to load resource" repeats a response or request failure recorded already,
+    # with its method and URL; one record per problem keeps expect_problem simple.
+    if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+        problems.add(f"console error: {msg.text} at {msg.location.get('url', '')}")
+
+
+def _strict_page(chromium, options: dict):
+    context = chromium.new_context(locale="zh-CN", service_workers="allow", **options)
+    page = context.new_page()
+    problems = _watch(context, page)
+    context.route("**/*", _local_only)
+    return context, page, problems
+
+
+def _assert_clean(problems: Problems) -> None:
+    bad = problems.unexpected()
+    assert not bad, "the page had problems:\n  " + "\n  ".join(bad[:20])
+
+
+@pytest.fixture()
+def strict_page(chromium):
+    """A desktop-sized page (1280×800) that fails the test on any console error, page
+    error or failed request not declared with `page.expect_problem(regex)`."""
+    context, page, problems = _strict_page(chromium, DESKTOP)
+    yield page
+    context.close()
+    _assert_clean(problems)
+
+
+@pytest.fixture()
+def phone_page(chromium):
+    """A phone-sized page (390×844, touch) with the same rules as `strict_page`."""
+    context, page, problems = _strict_page(chromium, PHONE)
+    yield page
+    context.close()
+    _assert_clean(problems)
+
+
+@pytest.fixture()
+def open_context(chromium):
+    """A factory of extra strict pages (another person, another device) for one test:
+    `open_context(PHONE)` returns a page; every page is checked at the end."""
+    opened = []
+
+    def make(options: dict | None = None):
+        context, page, problems = _strict_page(chromium, options or DESKTOP)
+        opened.append((context, problems))
+        return page
+
+    yield make
+    for context, _ in opened:
+        context.close()
+    for _, problems in opened:
+        _assert_clean(problems)
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot to var/screens/NAME.png for a person to review."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    path = SCREENS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+AXE_RUN = """async (selector) => {
+  const result = await axe.run(selector ? document.querySelector(selector) : document,
+    {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  return result.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+}"""
+
+
+def axe_violations(page, selector: str | None = None) -> list[dict]:
+    """Serious and critical WCAG 2 A/AA violations that axe-core finds on the page.
+
+    axe is evaluated through the DevTools protocol, outside the page's Content Security
+    Policy, so the page is tested exactly as served."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    return page.evaluate(AXE_RUN, selector)
+
+
+def assert_accessible(page, selector: str | None = None) -> None:
+    """Fail on serious or critical WCAG 2 A/AA violations (axe-core)."""
+    found = axe_violations(page, selector)
+    assert not found, "axe-core violations:\n" + json.dumps(found, ensure_ascii=False, indent=1)
