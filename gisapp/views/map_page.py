@@ -54,7 +54,7 @@ def vector_basemap() -> dict | None:
     configured raster base map replaces it."""
     if raster_configured(current_app.config):
         return None
-    return {"style": url_for("map_page.base_style", name="base-light", _external=True),
+    return {"style": url_for("map_page.base_style", name="base-light"),
             "worker": url_for("assets.vendor", path="maplibre-gl/dist/maplibre-gl-csp-worker.js")}
 
 
