@@ -90,6 +90,8 @@ def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: 
 def _finish(r: dict) -> dict:
     r["key"], r["name"] = str(r["key"]), r["name"] or ""
     r["colour"] = COLOURS.get(r["colour"], r["colour"])
+    # Visits due and done are whole visits (sql/130_visit_rollup.sql); the SQL sums floats.
+    r["expected"], r["done"] = round(r["expected"]), round(r["done"])
     r["completion_rate"] = round(r["done"] / r["expected"], 4) if r["expected"] else None
     return r
 
@@ -104,7 +106,7 @@ def _by_colour(rows: list[dict]) -> dict:
     for r in rows:
         t = sums.get(r["colour"])
         if t is None:
-            t = sums[r["colour"]] = [0, 0.0, 0.0, 0, 0]
+            t = sums[r["colour"]] = [0, 0, 0, 0, 0]
         t[0] += r["households"]
         t[1] += r["expected"]
         t[2] += r["done"]
@@ -113,7 +115,6 @@ def _by_colour(rows: list[dict]) -> dict:
     out = {}
     for colour, t in sums.items():
         d = dict(zip(_TOTALS, t))
-        d["expected"], d["done"] = round(d["expected"], 2), round(d["done"], 2)
         d["completion_rate"] = round(d["done"] / d["expected"], 4) if d["expected"] else None
         out[colour] = d
     return out
