@@ -14,7 +14,12 @@ from .queries import sql
 from .visits import no_jit
 from .workhours import CHINA
 
-GROUPS = {"total": 0, "community": 12, "grid": 15, "microgrid": 18, "worker": None}
+GROUPS = {"total": 0, "district": 6, "street": 9, "community": 12, "grid": 15, "microgrid": 18,
+          "worker": None}
+# Where a supervisor's page opens: one level below the widest duty, so a district opens at
+# its communities (drilling down to grids), never at every grid of the district at once.
+OPENING_GROUP = {"city_admin": "district", "wall_viewer": "district",
+                 "district_supervisor": "community", "street_supervisor": "community"}
 STATS_ROLES = SUPERVISORS + ("grid_leader", "wall_viewer")
 MAX_DAYS = 366
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
@@ -25,6 +30,11 @@ def require_supervision(viewer: Viewer) -> None:
     viewer.require_login()
     if viewer.role not in STATS_ROLES:
         raise Forbidden("只有主管、网格长和指挥中心可以查看走访考核 (visit figures are for supervisors)")
+
+
+def opening_group(viewer: Viewer) -> str:
+    """The grouping the supervision page opens with for this viewer's role."""
+    return OPENING_GROUP.get(viewer.role, "grid")
 
 
 def parse_period(raw_from: str | None, raw_to: str | None, today: date) -> tuple[date, date]:
