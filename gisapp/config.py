@@ -41,11 +41,18 @@ DEFAULTS: dict[str, object] = {
     "SSE_RETRY_MS": 3000,
     "SSE_RING_SIZE": 1000,
     "SSE_QUEUE_SIZE": 1000,
+    # Privacy of small numbers: a count of a sensitive class (five colours, special groups)
+    # below this is shown as "<N" to anyone without a duty toward those households.
+    "SMALL_COUNT": 5,
+    # Origins (comma-separated, e.g. https://dashboard.city.example) that may read with
+    # credentials across origins; uncredentialed reads are open to every origin.
+    "CORS_ORIGINS": "",
 }
 
 _INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SESSION_HOURS",
              "LOGIN_ATTEMPTS_PER_MINUTE", "PUBLIC_REPORTS_PER_MINUTE", "MAX_PHOTO_BYTES",
-             "MAX_PHOTOS", "TILE_MEMORY_ENTRIES", "SSE_RETRY_MS", "SSE_RING_SIZE", "SSE_QUEUE_SIZE"}
+             "MAX_PHOTOS", "TILE_MEMORY_ENTRIES", "SSE_RETRY_MS", "SSE_RING_SIZE", "SSE_QUEUE_SIZE",
+             "SMALL_COUNT"}
 _FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "AUTH_CACHE_SECONDS", "TILE_SYNC_SECONDS", "SSE_HEARTBEAT_SECONDS"}
 _BOOL_KEYS = {"COOKIE_SECURE"}
 

@@ -55,7 +55,9 @@ def tile_cache(app: Flask | None = None) -> TileCache:
     if cache is None:
         cfg = app.config
         cache = TileCache(lambda: registry(app), cfg["TILE_CACHE_DIR"] or None,
-                          namespace(cfg["DATABASE_URL"], registry(app)),
+                          # Tiles built under another small-count threshold are not ours.
+                          namespace(f"{cfg['DATABASE_URL']}|small={cfg['SMALL_COUNT']}",
+                                    registry(app)),
                           cfg["TILE_MEMORY_ENTRIES"])
         cache = app.extensions.setdefault("gisapp_tile_cache", cache)
     return cache
@@ -80,7 +82,8 @@ def fetch_tile(layer_name: str, z: str, x: str, y: str, viewer: Viewer,
     if entry is None:
         gen = cache.applied
         with db.read() as conn:
-            data, expires = render_tile(conn, reg, layer, viewer, zoom, col, row)
+            data, expires = render_tile(conn, reg, layer, viewer, zoom, col, row,
+                                        current_app.config["SMALL_COUNT"])
         entry = cache.put(key, data, gen, personal, expires)
     return ServedTile(entry, layer, cls, personal)
 

@@ -61,8 +61,10 @@ def test_household_aggregates_for_the_public_and_citywide_roles(client, as_user)
         feats = get_tile(client, "households", zxy, headers)
         assert feats, "the micro-grid's counts must be there"
         assert all("id" not in f and "colour" not in f for f in feats)   # never a home
-        assert {"code": "210204001001001001", "red": 1} .items() <= next(
-            f for f in feats if f["code"] == "210204001001001001").items()
+        micro = next(f for f in feats if f["code"] == "210204001001001001")
+        assert micro["households"] == 1
+        # Colours below the community only for a duty toward them (test_small_counts).
+        assert micro.get("red") == (None if headers in ({}, as_user("wall")) else 1)
     # At low zooms everyone gets counts per street.
     streets = get_tile(client, "households", tile_at(121.55, 38.95, 9))
     assert sorted(f["code"] for f in streets) == ["210204001", "210204002"]
