@@ -72,16 +72,18 @@ MAX_QUERY = 100
 
 
 def _search(raw: str | None) -> dict:
-    """The search text, as bound values: itself, a LIKE pattern and, if it is a number, an id."""
+    """The search text as bound values: a number (or #number) is a case id; other text is
+    matched as a LIKE pattern against description, category, area and address."""
     q = (raw or "").strip()
     if not q:
         return {"q": None, "q_like": None, "q_id": None}
     if len(q) > MAX_QUERY:
         raise BadInput(f"q is at most {MAX_QUERY} characters", field="q")
+    digits = q.removeprefix("#")
+    if digits.isascii() and digits.isdigit():
+        return {"q": q, "q_like": None, "q_id": int(digits) if len(digits) <= 15 else 0}
     like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    q_id = int(q.lstrip("#")) if q.lstrip("#").isascii() and q.lstrip("#").isdigit() \
-        and len(q.lstrip("#")) <= 15 else None
-    return {"q": q, "q_like": like, "q_id": q_id}
+    return {"q": q, "q_like": like, "q_id": None}
 
 
 def list_cases(conn: Connection, viewer: Viewer, f: dict, cal: WorkCalendar) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from email.utils import parsedate_to_datetime
 
 import pytest
 from sqlalchemy import text
@@ -257,3 +258,49 @@ def test_finished_cases_are_not_routed(client, as_user, engine):
     refused(client.post(f"/api/cases/{case_id}/route", json={"area": NW_SIBLING, "note": "x"},
                         headers=as_user("community_sup")), 409)
     assert fields(engine, case_id) == before
+
+
+# --- the list: search, sort, paging, area paths ------------------------------------------
+
+def test_search_by_id_text_category_and_address(client, as_user, engine):
+    case_id = new(client, as_user)
+    with engine.begin() as conn:
+        conn.execute(text("""INSERT INTO building (name, address, geom, area_id)
+                             VALUES ('9号楼', '沙河口区测试路9号', ST_SetSRID(ST_MakePoint(:x, :y), 4326),
+                                     (SELECT id FROM area WHERE code = :c))"""),
+                     {"x": NW[0] + 0.0001, "y": NW[1], "c": NW_LEAF})
+    h = as_user("community_sup")
+
+    def found(q, **more):
+        resp = client.get("/api/cases", query_string={"q": q, "limit": 500, **more}, headers=h)
+        assert resp.status_code == 200, resp.get_json()
+        return resp.get_json()["cases"]
+
+    assert [c["id"] for c in found(str(case_id))] == [case_id]
+    assert [c["id"] for c in found(f"#{case_id}")] == [case_id]
+    assert case_id in [c["id"] for c in found("垃圾堆放三天")]          # the description
+    assert case_id in [c["id"] for c in found("垃圾堆放")]              # the category's name
+    by_address = found("测试路9号")
+    assert case_id in [c["id"] for c in by_address]
+    row = next(c for c in by_address if c["id"] == case_id)
+    assert row["address"] == "沙河口区测试路9号"
+    assert row["area_path"] == "测试社区01001 测试网格01001 测试微网格01001"
+    assert found("100%_不存在") == [] and found("99999999999999999999") == []
+    # Search stays inside what the viewer may read.
+    assert client.get("/api/cases", query_string={"q": str(case_id)},
+                      headers=as_user("other_worker")).get_json()["cases"] == []
+
+
+def test_sort_by_deadline_and_bad_list_parameters(client, as_user):
+    a = new(client, as_user, steps=TO_DISPATCHED)
+    h = as_user("community_sup")
+    assert client.post(f"/api/cases/{a}/actions/extend", json={"hours": 300, "note": "等待"},
+                       headers=h).status_code == 200
+    b = new(client, as_user, steps=TO_DISPATCHED)
+    listed = client.get("/api/cases?sort=deadline&state=dispatched&limit=5000", headers=h).get_json()["cases"]
+    order = [c["id"] for c in listed]
+    assert order.index(b) < order.index(a)
+    deadlines = [parsedate_to_datetime(c["deadline_at"]) for c in listed if c["deadline_at"]]
+    assert deadlines == sorted(deadlines)
+    for bad in ("sort=priority", "q=" + "x" * 101, "limit=0", "offset=-1", "limit=abc"):
+        refused(client.get(f"/api/cases?{bad}", headers=h), 400)

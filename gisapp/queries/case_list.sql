@@ -4,7 +4,7 @@
 -- (95 ms at city scale, against 4 ms through the area-code index).
 -- Visibility: :vis_all (citywide), else the jurisdiction's code patterns or one's own
 -- reports; the public passes false, no patterns and no user, and sees nothing.
--- Search (:q) matches the id, the description, the category's name, the area's name
+-- Search (:q): a number is an id (:q_id); other text (:q_like) matches the description, the category's name, the area's name
 -- or the address of a building within 30 m of the case (its "address").
 WITH c AS MATERIALIZED (
     SELECT c.* FROM case_file c
@@ -21,7 +21,7 @@ WITH c AS MATERIALIZED (
       AND (NOT :unassigned OR c.area_id IS NULL)
       AND (CAST(:q AS text) IS NULL
            OR c.id = CAST(:q_id AS bigint)
-           OR c.description ILIKE :q_like
+           OR CAST(:q_like AS text) IS NOT NULL AND c.description ILIKE :q_like
            OR EXISTS (SELECT 1 FROM case_category k WHERE k.key = c.category
                       AND (k.name_zh ILIKE :q_like OR k.key = :q))
            OR EXISTS (SELECT 1 FROM area a WHERE a.id = c.area_id AND a.name ILIKE :q_like)
