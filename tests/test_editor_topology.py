@@ -10,7 +10,7 @@ the south edge, and the east grid's households sit at 121.5375.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from .browser import assert_accessible, screenshot, wait_for_summary
 from .test_editor import map_point, open_editor, scalar
@@ -23,9 +23,11 @@ NORTH_EAST_HOME = (121.5375, 38.9875)          # the household of the east grid'
 SOUTH_EAST_HOME = (121.5375, 38.9625)
 
 
-def drag(page, frm: tuple[float, float], to: tuple[float, float]) -> None:
-    """Press on the map at `frm` (lng, lat), move to `to` in steps, release: a person's drag."""
+def drag(page, frm: tuple[float, float], to: tuple[float, float], offset=(0, 0)) -> None:
+    """Press on the map at `frm` (lng, lat), move to `to` (and `offset` pixels on) in
+    steps, release: a person's drag."""
     start, end = map_point(page, *frm), map_point(page, *to)
+    end = (end[0] + offset[0], end[1] + offset[1])
     page.mouse.move(*start)
     page.mouse.down()
     for k in range(1, 11):
@@ -102,7 +104,13 @@ def test_supervisor_moves_the_line_between_two_grids(live_server, strict_page, e
     assert len(ring(page, WEST)) == 5 and len(ring(page, EAST)) == 5
     bent = [p for p in ring(page, WEST) if abs(p[1] - mid[1]) < 2e-4 and p[0] > mid[0] + 0.003]
     assert len(bent) == 1 and has_vertex(ring(page, EAST), *bent[0])
+    # A right click takes the new vertex out of both grids; each step can be undone.
+    page.mouse.click(*map_point(page, *bent[0]), button="right")
+    page.wait_for_timeout(150)
+    assert len(ring(page, WEST)) == 4 and len(ring(page, EAST)) == 4
     page.click("#mode-undo")
+    assert len(ring(page, WEST)) == 5 and len(ring(page, EAST)) == 5
+    page.keyboard.press("Control+z")
     assert len(ring(page, WEST)) == 4 and len(ring(page, EAST)) == 4
     assert has_vertex(ring(page, EAST), *moved[0])                 # the first drag stays
     screenshot(page, "editor-shared-line-moved")
@@ -143,19 +151,63 @@ def test_supervisor_moves_the_line_between_two_grids(live_server, strict_page, e
 
 
 @pytest.mark.browser
-def test_cancel_puts_every_grid_back(live_server, strict_page, engine):
-    """Escape after a drag: nothing saved, both grids drawn as they were."""
+def test_snap_to_a_corner_then_cancel(live_server, strict_page, engine):
+    """A vertex let go near the parent's corner lands on it; Escape then puts every grid
+    back as it was, nothing saved."""
     community = "210204001002"                                  # 121.50..121.55 E, 38.90..38.95 N
     west, east = community + "001", community + "002"
     page = strict_page
     open_editor(page, live_server, "street_sup", community)
     page.click("button[data-tool=edit]")
     page.wait_for_selector("#editor-map .ed-node.shared.outer")
-    drag(page, (121.525, 38.90), (121.51, 38.90))
-    assert has_vertex(ring(page, west), 121.51, 38.90, tol=2e-4)
+    # Let go six pixels short of the community's corner: the vertex snaps onto it exactly.
+    drag(page, (121.525, 38.90), (121.50, 38.90), offset=(6, -3))
+    assert has_vertex(ring(page, west), 121.50, 38.90) and has_vertex(ring(page, east), 121.50, 38.90)
+    assert not has_vertex(ring(page, east), 121.525, 38.90)
     loaded = page.get_attribute("#editor", "data-loaded")
     page.keyboard.press("Escape")
     wait_for_summary(page, "() => document.getElementById('editor').dataset.loaded", lambda v: v != loaded)
     assert has_vertex(ring(page, west), 121.525, 38.90) and has_vertex(ring(page, east), 121.525, 38.90)
     assert page.locator("#editor-map .ed-node").count() == 0
     assert scalar(engine, "SELECT max(version) FROM area_current WHERE code IN (:w, :e)", w=west, e=east) == 1
+
+
+@pytest.mark.browser
+def test_a_vertex_three_grids_share_moves_in_all_three(live_server, strict_page, client, as_user, engine):
+    """Community 210204002001 (121.55..121.60 E, 38.95..39.00 N): its west grid is cut in
+    two along 38.975, so the cut meets the east grid's edge at (121.575, 38.975), a vertex
+    of two grids lying on the third one's edge. Dragging it moves all three."""
+    community = "210204002001"
+    west, east = community + "001", community + "002"
+    resp = client.post(f"/api/areas/{west}/split", headers=as_user("district_sup"), json={
+        "line": {"type": "LineString", "coordinates": [[121.549, 38.975], [121.576, 38.975]]},
+        "version": 1, "reason": "按楼栋拆分"})
+    assert resp.status_code == 200, resp.get_json()
+    new = resp.get_json()["created"][0]
+    page = strict_page
+    open_editor(page, live_server, "district_sup", community)
+    page.click("button[data-tool=edit]")
+    page.wait_for_selector("#editor-map .ed-node.shared")
+    node = page.locator("#editor-map .ed-node[data-lng='121.575'][data-lat='38.975']")
+    assert sorted(node.get_attribute("data-codes").split()) == sorted([west, east, new])
+    drag(page, (121.575, 38.975), (121.582, 38.97))
+    target = [p for p in ring(page, new) if abs(p[0] - 121.582) < 2e-4 and abs(p[1] - 38.97) < 2e-4]
+    assert len(target) == 1
+    for code in (west, east, new):
+        assert has_vertex(ring(page, code), *target[0]), code
+        assert not has_vertex(ring(page, code), 121.575, 38.975), code
+    screenshot(page, "editor-three-grids")
+    page.click("#mode-save")
+    page.wait_for_selector("#preview-box:not([hidden])")
+    page.click("#preview-confirm")
+    wait_for_summary(page, "() => document.getElementById('editor-message').className", lambda c: "ok" in c)
+    with engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT code, version FROM area_current WHERE code IN :codes")
+                                .bindparams(bindparam("codes", expanding=True)),
+                                {"codes": [west, east, new]}).all())
+    assert got == {west: 3, east: 2, new: 2}
+    assert scalar(engine, """
+        SELECT ST_Area(ST_SymDifference(p.geom, ST_Union(c.geom))::geography)
+        FROM area_current p JOIN area_current c ON c.parent_id = p.id
+        WHERE p.code = :p GROUP BY p.geom""", p=community) < 0.01
+    assert_accessible(page)

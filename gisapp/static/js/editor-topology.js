@@ -89,6 +89,22 @@
 
   const codesOf = (refs) => [...new Set(refs.map((r) => r.code))];
 
+  // Vertices a few centimetres apart are one node: give them the same coordinates (the
+  // server snaps within half a metre anyway), so that the index sees them as shared.
+  function mergeNearVertices(shapes, s) {
+    const cells = new Map();
+    const cell = (q, dx, dy) => `${Math.round(q[0] / ON_LINE) + dx},${Math.round(q[1] / ON_LINE) + dy}`;
+    eachRing(shapes, (ring) => ring.forEach((pt, i) => {
+      const q = s.to(pt);
+      for (const [dx, dy] of [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1], [-1, -1], [-1, 1], [1, -1], [1, 1]]) {
+        const found = (cells.get(cell(q, dx, dy)) || []).find((c) => dist(c.q, q) < ON_LINE);
+        if (found) { ring[i] = [found.pt[0], found.pt[1]]; return; }
+      }
+      const k = cell(q, 0, 0);
+      cells.set(k, [...(cells.get(k) || []), { q, pt }]);
+    }));
+  }
+
   // Put a vertex wherever another child's vertex lies on this child's edge (a T-junction),
   // so that moving that vertex moves both sides of the line. Collinear vertices change no area.
   function closeJunctions(shapes, s) {
@@ -118,6 +134,7 @@
     const s = scaler(lat0);
     const shapes = {};
     view.children.forEach((c) => { shapes[c.code] = shapeOf(c.geometry); });
+    mergeNearVertices(shapes, s);
     closeJunctions(shapes, s);
     const parentRings = ringsOfGeometry(view.parent.geometry).map((r) => r.map(s.to));
     const neighbourRings = view.neighbours.flatMap((n) => ringsOfGeometry(n.geometry)).map((r) => r.map(s.to));
@@ -231,7 +248,10 @@
         vertices.push(a);
         segments.push([a, ring[(i + 1) % ring.length]]);
       }));
-      drag = { refs, outer, moving, vertices, segments, tol: snapTolerance() };
+      // A node on the outline snaps to the parent's corners and to where a neighbour's or a
+      // sibling's line meets the outline.
+      const corners = outer ? vertices.filter((v) => onOutline(v)) : [];
+      drag = { refs, outer, moving, vertices, segments, corners, tol: snapTolerance() };
       // The shared lines and the edges' middles no longer fit; they are drawn again at the end.
       lines.clearLayers();
       map.getContainer().classList.add("ed-dragging");
@@ -262,9 +282,11 @@
 
     function snapToOutline(q) {
       let corner = null, best = null;
-      parentRings.forEach((ring) => ring.forEach((a, i) => {
+      (drag.corners.length ? drag.corners : parentRings.flat()).forEach((a) => {
         const da = dist(a, q);
         if (da < drag.tol && (!corner || da < corner.d)) corner = { q: a, d: da };
+      });
+      parentRings.forEach((ring) => ring.forEach((a, i) => {
         const n = nearestOnSegment(q, a, ring[(i + 1) % ring.length]), dd = dist(n.q, q);
         if (!best || dd < best.d) best = { q: n.q, d: dd };
       }));
