@@ -173,6 +173,9 @@ def test_a_rejected_edit_is_highlighted_with_its_message(live_server, strict_pag
     assert_accessible(page)
     assert page.locator("#preview-box").is_hidden()
     assert scalar(engine, "SELECT count(*) FROM area_version") == before
+    # The edit is still open: one undo and the east grid is whole again.
+    page.click("#mode-undo")
+    assert page.evaluate("(c) => gisappEditor.layers.childLayers[c].getLatLngs()[0][0].length", east) == 4
     assert_clean(page, live_server)
 
 

@@ -341,6 +341,7 @@
       map.removeLayer(lines);
     }
 
+    redrawLayers(Object.keys(shapes));
     render();
     return {
       undo, stop, edited,

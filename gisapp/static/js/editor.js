@@ -234,8 +234,10 @@
     }));
     const count = topo.edited.size;
     const names = view.children.filter((c) => topo.edited.has(c.code)).map((c) => c.name).join("、");
-    resetMode();
+    if (state.pending) return;
     if (!count) { showMessage("没有修改任何顶点。"); return; }
+    // The edit stays open: after a refusal, or 放弃 in the preview, the supervisor goes on
+    // from the same vertices (or undoes the last step); a save reloads the area.
     propose({ url: `/api/boundaries/${view.parent.code}`, method: "PUT", title: `修改 ${count} 个区域的边界（${names}）`,
               body: { children } });
   }
