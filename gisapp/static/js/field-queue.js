@@ -93,6 +93,7 @@
 
   // The reason a refusal gives, always in Chinese: the server's Chinese part if it has one.
   function reasonFor(status, body) {
+    if (status === 413) return STATUS_REASONS[413];
     if (body && FIELD_REASONS[body.field]) return FIELD_REASONS[body.field];
     if (STATUS_REASONS[status]) return STATUS_REASONS[status];
     const chinese = ((body && body.message) || "").split(" (")[0];
