@@ -12,6 +12,8 @@
   const listeners = [];
   let items = [];            // a mirror of the outbox, oldest first, for synchronous readers
   let running = null;
+  // Entries are sent only in their author's session (a phone may change hands).
+  const user = (document.getElementById("field-page") || { dataset: {} }).dataset.user || "";
 
   const byAge = (a, b) => (a.queued_at < b.queued_at ? -1 : a.queued_at > b.queued_at ? 1 : 0);
   async function reload() { items = (await store.all("outbox")).sort(byAge); return items; }
@@ -27,7 +29,7 @@
   // label: how the outbox names the household to the worker.
   async function add(fields, photo, label) {
     const item = { client_id: fields.client_id || newClientId(), fields: { ...fields }, photo: photo || null,
-                   label: label || "", queued_at: new Date().toISOString(), status: "waiting", reason: "" };
+                   label: label || "", user, queued_at: new Date().toISOString(), status: "waiting", reason: "" };
     item.fields.client_id = item.client_id;
     await store.put("outbox", item);       // throws when storage is full: the caller tells the user
     await reload();
@@ -129,7 +131,7 @@
 
   async function flushOnce() {
     await reload();
-    const waiting = items.filter((x) => x.status !== "refused");
+    const waiting = items.filter((x) => x.status !== "refused" && (x.user || user) === user);
     const results = [];
     if (!waiting.length) return results;
     let token;
