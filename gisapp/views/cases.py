@@ -12,6 +12,7 @@ from sqlalchemy import text
 from .. import audit, auth, db, index, photos
 from ..areas import parse_code
 from ..case_people import candidates
+from ..case_receipt import receipt_area
 from ..case_flow import allowed_actions, clock_flags, merge, replay, route_by_hand, transition
 from ..case_query import list_cases, parse_filters, render_cases
 from ..case_stats import case_stats, parse_period
@@ -51,10 +52,12 @@ def create_case():
                 viewer, "case.report", category=report["category"]))
             if created:
                 stored = _store_photos(conn, case["id"], uploads)
+            receipt = receipt_area(conn, case.get("area_code"))
     except BaseException:
         photos.discard(stored)
         raise
-    return jsonify({"case": _public_view(case, viewer), "created": created}), 201 if created else 200
+    return jsonify({"case": {**_public_view(case, viewer), **receipt},
+                    "created": created}), 201 if created else 200
 
 
 def _public_view(case: dict, viewer) -> dict:
