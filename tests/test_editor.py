@@ -483,47 +483,7 @@ def test_split_proposal_in_the_editor(live_server, strict_page, engine):
     assert_clean(page, live_server)
 
 
-# --- the city plan report -----------------------------------------------------------------
-
-def test_city_plan_counts_communities_to_split(client, as_user, engine):
-    with engine.connect() as conn:
-        homes = dict(conn.execute(text("SELECT code, households FROM area_current WHERE level = 3")).all())
-    # In the tiny city every community is small: with a threshold of 3 households each
-    # one of them is "over", and splits into ceil(h / 3) parts (at least two).
-    body = client.get("/api/boundaries/plan?over=3", headers=as_user("admin")).get_json()
-    over = {c: h for c, h in homes.items() if h > 3}
-    assert body["communities"] == len(homes) and body["over_threshold"] == len(over) > 0
-    assert body["after_split"] == len(homes) + sum(max(2, -(-h // 3)) - 1 for h in over.values())
-    assert sorted(r["code"] for r in body["rows"]) == sorted(over)
-    assert body["workers_needed"] == sum(-(-h // 200) for h in homes.values())
-    # The real threshold: nothing in the tiny city is over 3,000 households.
-    plain = client.get("/api/boundaries/plan", headers=as_user("admin")).get_json()
-    assert plain["over_threshold"] == 0 and plain["after_split"] == len(homes)
-    # A community supervisor's report covers their community only.
-    mine = client.get("/api/boundaries/plan?over=3", headers=as_user("community_sup")).get_json()
-    assert mine["communities"] == 1 and [r["code"] for r in mine["rows"]] == [COMMUNITY]
-    csv_resp = client.get("/api/boundaries/plan?over=3&format=csv", headers=as_user("admin"))
-    lines = csv_resp.get_data(as_text=True).splitlines()
-    assert lines[0] == "\ufeffcode,name,households,parts,households_per_part,workers,workers_needed,workers_shortfall"
-    assert len(lines) == len(over) + 2 and lines[-1].startswith("total,")
-    assert client.get("/api/boundaries/plan", headers=as_user("grid_worker")).status_code == 403
-    assert client.get("/api/boundaries/plan?format=xml", headers=as_user("admin")).status_code == 400
-
-
-@pytest.mark.browser
-def test_city_plan_page(live_server, strict_page, engine):
-    communities = scalar(engine, "SELECT count(*) FROM area_current WHERE level = 3")
-    page = strict_page
-    open_editor(page, live_server, "admin")
-    # A citywide admin has no area of their own: the editor opens the first district.
-    wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == "210204")
-    page.click("#editor-tools .plan-link a")
-    page.wait_for_url(f"{live_server}/editor/plan")
-    page.wait_for_selector("#plan-after")
-    assert page.inner_text("#plan-before") == str(communities) == page.inner_text("#plan-after")
-    assert "没有需要拆分的社区" in page.inner_text("#plan-table")
-    assert "社区工作者" in page.inner_text("#plan-workers")
-    assert_clean(page, live_server)
+# The city plan review (/editor/plan, /api/boundaries/plan): tests/test_plan_review.py.
 
 
 # --- gridding an area that has no children yet (a fresh copy of the tiny city) ----------------

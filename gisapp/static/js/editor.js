@@ -452,7 +452,9 @@
       const fc = await api("/api/areas?level=district&limit=1");
       code = fc.features.length ? fc.features[0].properties.code : null;
     }
-    if (code) load(code);
+    // From the plan (/editor/plan): ?propose=<community> opens its split proposal.
+    const propose = new URLSearchParams(location.search).get("propose");
+    if (code) load(code).then(() => { if (propose && child(propose)) { pick(propose); planSplit(child(propose)); } });
     else showMessage("没有可编辑的区域。", "error");
   }
 
