@@ -264,7 +264,8 @@ def render_tile(conn: Connection, registry: Registry, layer: Layer, viewer: View
         # `visible` is one of visibility_sql's fixed fragments, never request text.
         statement = statement.replace("{visible}", visible)
         params.update(vis_params, kind=layer.case_kind, hidden_states=list(FINAL_STATES),
-                      clock_states=list(CLOCK_STATES), **_cells(registry, band, z))
+                      clock_states=list(CLOCK_STATES), level=band.level,
+                      tolerance=tile_size(z) / 512, **_cells(registry, band, z))
     elif layer.kind == "households":
         patterns = viewer.like_patterns() if shows_personal_data(layer, viewer, z) else []
         params.update(level=band.level, patterns=patterns, counted=viewer.duty_patterns(),
