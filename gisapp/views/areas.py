@@ -15,7 +15,7 @@ bp = Blueprint("areas", __name__)
 @bp.get("/api/areas/<code>")
 def area_detail(code: str):
     code = parse_code(code)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         feature = get_area(conn, code)
     if not current_viewer().may_see_staff_contacts():
         feature["properties"].pop("on_duty", None)     # the public sees office phones only
@@ -31,7 +31,7 @@ def area_list():
     zoom = parse_int(args.get("zoom"), "zoom", None, 0, 22) if args.get("zoom") else None
     limit = parse_int(args.get("limit"), "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     offset = parse_int(args.get("offset"), "offset", 0, 0, 10**9)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         page = list_areas(conn, level, parent, bbox, zoom, limit, offset)
     page["limit"], page["offset"] = limit, offset
     return jsonify(page)

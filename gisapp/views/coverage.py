@@ -27,7 +27,7 @@ def coverage_api():
     if fmt not in FORMATS:
         raise BadInput(f"format must be one of {', '.join(FORMATS)}", field="format")
     q = parse_query(request.args, current_viewer())
-    with db.read() as conn:
+    with db.read_replica() as conn:
         result = coverage(conn, q)
         if fmt == "geojson":
             return jsonify(as_geojson(conn, result))
@@ -60,7 +60,7 @@ def coverage_households():
 @bp.get("/coverage")
 def coverage_page():
     """服务覆盖分析: the gaps on a map and the areas ranked."""
-    with db.read() as conn:
+    with db.read_replica() as conn:
         kind_names = kinds(conn)
     viewer = current_viewer()
     return render_template("coverage/index.html", kinds=kind_names, colours=COLOURS,
