@@ -276,8 +276,12 @@ def load_data() -> None:
     if psql(write_url_db("postgres"), f"select 1 from pg_database where datname = '{DB}'") != "1":
         psql(write_url_db("postgres"), f"create database {DB}")
     gisapp_cmd("init-db")
-    gisapp_cmd("demo", "--if-empty", "--scale", os.environ.get("GISAPP_DEMO_SCALE", "district"))
-    gisapp_cmd("demo-cases", "--if-empty", "--per-district", os.environ.get("GISAPP_DEMO_CASES", "3000"))
+    # Asked here first: each `gisapp` command costs seconds of start-up on a busy machine.
+    if psql(write_url(), "select exists (select 1 from area)") != "t":
+        gisapp_cmd("demo", "--if-empty", "--scale", os.environ.get("GISAPP_DEMO_SCALE", "district"))
+    if psql(write_url(), "select exists (select 1 from case_file)") != "t":
+        gisapp_cmd("demo-cases", "--if-empty", "--per-district",
+                   os.environ.get("GISAPP_DEMO_CASES", "3000"))
 
 
 def start_app(app: str) -> None:
