@@ -9,6 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS: dict[str, object] = {
     # Points at the project-local cluster that scripts/serve starts.
     "DATABASE_URL": "postgresql://postgres@127.0.0.1:54329/gisapp",
+    # A streaming replica for lookups, tiles, lists and statistics (scripts/cluster sets
+    # it to the proxy's read port); empty = everything reads the DATABASE_URL above.
+    "READ_DATABASE_URL": "",
     "SQL_DIR": str(ROOT / "sql"),
     "TILES_DIR": str(ROOT / "tiles"),
     "ASSETS_DIR": str(ROOT / "node_modules"),

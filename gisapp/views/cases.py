@@ -152,7 +152,7 @@ def cases_list():
     viewer = current_viewer()
     viewer.require_login()
     filters = parse_filters(request.args, viewer)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         cal = load_calendar(conn)
         page = list_cases(conn, viewer, filters, cal)
     return render_cases(page, filters)
@@ -302,7 +302,7 @@ def cases_stats():
     fmt = args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise BadInput("format must be json or csv", field="format")
-    with db.read() as conn:
+    with db.read_replica() as conn:
         rows = case_stats(conn, viewer, area, group, since, until)
     if fmt == "csv":
         return _stats_csv(rows)
