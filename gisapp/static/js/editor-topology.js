@@ -108,19 +108,20 @@
   // Put a vertex wherever another child's vertex lies on this child's edge (a T-junction),
   // so that moving that vertex moves both sides of the line. Collinear vertices change no area.
   function closeJunctions(shapes, s) {
-    const points = [...buildIndex(shapes).nodes.values()].map((n) => ({ pt: n.pt, q: s.to(n.pt) }));
+    const points = [...buildIndex(shapes).nodes.values()].map((n) => ({ pt: n.pt, k: n.key, q: s.to(n.pt) }));
     eachRing(shapes, (ring, at) => {
       const out = [];
       ring.forEach((a, i) => {
         const b = ring[(i + 1) % ring.length], qa = s.to(a), qb = s.to(b);
+        const x0 = Math.min(qa[0], qb[0]) - ON_LINE, x1 = Math.max(qa[0], qb[0]) + ON_LINE;
+        const y0 = Math.min(qa[1], qb[1]) - ON_LINE, y1 = Math.max(qa[1], qb[1]) + ON_LINE;
         out.push(a);
-        const between = points.filter(({ pt, q }) => !same(pt, a) && !same(pt, b)
-          && Math.min(qa[0], qb[0]) - ON_LINE <= q[0] && q[0] <= Math.max(qa[0], qb[0]) + ON_LINE
-          && Math.min(qa[1], qb[1]) - ON_LINE <= q[1] && q[1] <= Math.max(qa[1], qb[1]) + ON_LINE)
+        const ka = key(a), kb = key(b);
+        points.filter(({ q, k }) => x0 <= q[0] && q[0] <= x1 && y0 <= q[1] && q[1] <= y1 && k !== ka && k !== kb)
           .map(({ pt, q }) => ({ pt, ...nearestOnSegment(q, qa, qb), q0: q }))
           .filter((c) => c.t > 0 && c.t < 1 && dist(c.q, c.q0) < ON_LINE)
-          .sort((x, y) => x.t - y.t);
-        between.forEach((c) => out.push([c.pt[0], c.pt[1]]));
+          .sort((x, y) => x.t - y.t)
+          .forEach((c) => out.push([c.pt[0], c.pt[1]]));
       });
       shapes[at.code].polys[at.p][at.r] = out;
     });
