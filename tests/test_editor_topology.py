@@ -151,9 +151,9 @@ def test_supervisor_moves_the_line_between_two_grids(live_server, strict_page, e
 
 
 @pytest.mark.browser
-def test_snap_to_a_corner_then_cancel(live_server, strict_page, engine):
-    """A vertex let go near the parent's corner lands on it; Escape then puts every grid
-    back as it was, nothing saved."""
+def test_snap_move_a_whole_line_then_cancel(live_server, strict_page, engine):
+    """A vertex let go near the parent's corner lands on it; a drag on the middle of the
+    line moves the whole line; Escape puts every grid back, nothing saved."""
     community = "210204001002"                                  # 121.50..121.55 E, 38.90..38.95 N
     west, east = community + "001", community + "002"
     page = strict_page
@@ -164,6 +164,18 @@ def test_snap_to_a_corner_then_cancel(live_server, strict_page, engine):
     drag(page, (121.525, 38.90), (121.50, 38.90), offset=(6, -3))
     assert has_vertex(ring(page, west), 121.50, 38.90) and has_vertex(ring(page, east), 121.50, 38.90)
     assert not has_vertex(ring(page, east), 121.525, 38.90)
+    # Undo it; then, moving whole edges, drag the middle of the line: the whole line moves,
+    # both ends along the community's edges, in both grids, and no vertex is added.
+    page.keyboard.press("Control+z")
+    assert has_vertex(ring(page, west), 121.525, 38.90) and has_vertex(ring(page, east), 121.525, 38.90)
+    page.check("#mode-edge")
+    drag(page, (121.525, 38.925), (121.535, 38.927))
+    for code in (west, east):
+        points = ring(page, code)
+        assert len(points) == 4
+        assert has_vertex(points, 121.535, 38.95, tol=1e-4) and has_vertex(points, 121.535, 38.90, tol=1e-4)
+        assert [p[1] for p in points if abs(p[0] - 121.535) < 1e-4] in ([38.95, 38.90], [38.90, 38.95])
+    screenshot(page, "editor-shared-line-shifted")
     loaded = page.get_attribute("#editor", "data-loaded")
     page.keyboard.press("Escape")
     wait_for_summary(page, "() => document.getElementById('editor').dataset.loaded", lambda v: v != loaded)

@@ -108,19 +108,20 @@
   // Put a vertex wherever another child's vertex lies on this child's edge (a T-junction),
   // so that moving that vertex moves both sides of the line. Collinear vertices change no area.
   function closeJunctions(shapes, s) {
-    const points = [...buildIndex(shapes).nodes.values()].map((n) => ({ pt: n.pt, q: s.to(n.pt) }));
+    const points = [...buildIndex(shapes).nodes.values()].map((n) => ({ pt: n.pt, k: n.key, q: s.to(n.pt) }));
     eachRing(shapes, (ring, at) => {
       const out = [];
       ring.forEach((a, i) => {
         const b = ring[(i + 1) % ring.length], qa = s.to(a), qb = s.to(b);
+        const x0 = Math.min(qa[0], qb[0]) - ON_LINE, x1 = Math.max(qa[0], qb[0]) + ON_LINE;
+        const y0 = Math.min(qa[1], qb[1]) - ON_LINE, y1 = Math.max(qa[1], qb[1]) + ON_LINE;
         out.push(a);
-        const between = points.filter(({ pt, q }) => !same(pt, a) && !same(pt, b)
-          && Math.min(qa[0], qb[0]) - ON_LINE <= q[0] && q[0] <= Math.max(qa[0], qb[0]) + ON_LINE
-          && Math.min(qa[1], qb[1]) - ON_LINE <= q[1] && q[1] <= Math.max(qa[1], qb[1]) + ON_LINE)
+        const ka = key(a), kb = key(b);
+        points.filter(({ q, k }) => x0 <= q[0] && q[0] <= x1 && y0 <= q[1] && q[1] <= y1 && k !== ka && k !== kb)
           .map(({ pt, q }) => ({ pt, ...nearestOnSegment(q, qa, qb), q0: q }))
           .filter((c) => c.t > 0 && c.t < 1 && dist(c.q, c.q0) < ON_LINE)
-          .sort((x, y) => x.t - y.t);
-        between.forEach((c) => out.push([c.pt[0], c.pt[1]]));
+          .sort((x, y) => x.t - y.t)
+          .forEach((c) => out.push([c.pt[0], c.pt[1]]));
       });
       shapes[at.code].polys[at.p][at.r] = out;
     });
@@ -128,7 +129,9 @@
 
   // --- a session ---------------------------------------------------------------------------
 
-  function start(ed, view, codes, onChange) {
+  // `options.moveEdges`: whether dragging an edge's middle moves the whole edge (read at
+  // each drag, so the page can switch it while editing).
+  function start(ed, view, codes, onChange, options) {
     const map = ed.map;
     const lat0 = map.getCenter().lat;
     const s = scaler(lat0);
@@ -186,23 +189,36 @@
         pmIgnore: true, snapIgnore: true, zIndexOffset: 1000,
         title: `顶点（${owners.length > 1 ? `${owners.length} 个区域共用` : "1 个区域"}${outer ? "，在上级边界上" : ""}）；拖动修改，右键删除` });
       m.on("add", () => tagHandle(m, n.pt, owners));
-      m.on("dragstart", () => { markMoving(m); snapshot(); beginDrag(n.refs, n.pt, outer); });
+      m.on("dragstart", () => { markMoving(m); snapshot(); beginDrag([{ refs: n.refs, pt: n.pt, outer }], n.pt); });
       m.on("drag", (e) => dragTo(m, e.latlng));
       m.on("dragend", endDrag);
       m.on("contextmenu", () => removeNode(n, outer));
       return m;
     }
 
+    // The middle of an edge: a drag adds a vertex there, or, with "move whole edges" on,
+    // moves the whole edge (both ends, in every child that has them). Not with Shift held:
+    // Leaflet's dragging ignores a mouse press with Shift (that is its box zoom).
     function midHandle(e, owners) {
       const mid = [(e.a[0] + e.b[0]) / 2, (e.a[1] + e.b[1]) / 2];
       const m = L.marker([mid[1], mid[0]], { icon: icon("ed-mid" + (owners.length > 1 ? " shared" : "")), draggable: true,
-        keyboard: false, pmIgnore: true, snapIgnore: true, title: "拖动以在此边上加点（共用此边的区域一起修改）" });
+        keyboard: false, pmIgnore: true, snapIgnore: true,
+        title: "拖动在此边上加点，或平移整条边（共用此边的区域一起修改）" });
       m.on("add", () => tagHandle(m, mid, owners));
       const outer = onOutline(s.to(e.a)) && onOutline(s.to(e.b)) && onOutline(s.to(mid));
-      m.on("dragstart", () => { markMoving(m); snapshot(); beginDrag(insertOnEdge(e, mid), mid, outer); });
+      m.on("dragstart", () => {
+        markMoving(m);
+        snapshot();
+        if (options.moveEdges) beginDrag([endOf(e.a), endOf(e.b)], mid);
+        else beginDrag([{ refs: insertOnEdge(e, mid), pt: mid, outer }], mid);
+      });
       m.on("drag", (ev) => dragTo(m, ev.latlng));
       m.on("dragend", endDrag);
       return m;
+    }
+
+    function endOf(pt) {
+      return { refs: index.nodes.get(key(pt)).refs, pt, outer: onOutline(s.to(pt)) };
     }
 
     const markMoving = (m) => m.getElement().classList.add("ed-moving");
@@ -234,15 +250,17 @@
 
     let drag = null;
 
-    function beginDrag(refs, pt, outer) {
+    // `ends`: the nodes that move ({refs, pt, outer}); one node follows the mouse (snapped),
+    // an edge's two ends move with it by the same offset from where it was grabbed.
+    function beginDrag(ends, grab) {
       index = buildIndex(shapes);        // a node inserted on an edge splits that edge
-      const moving = new Set(refs.map((r) => r.code));
-      const k = key(pt);
-      // Snap targets: everything but the node itself and the edges that move with it.
+      const moving = new Set(ends.flatMap((g) => g.refs.map((r) => r.code)));
+      const keys = new Set(ends.map((g) => key(g.pt)));
+      // Snap targets: everything but the moving nodes and the edges that move with them.
       const vertices = [], segments = [];
-      index.nodes.forEach((n) => { if (n.key !== k) vertices.push(s.to(n.pt)); });
+      index.nodes.forEach((n) => { if (!keys.has(n.key)) vertices.push(s.to(n.pt)); });
       index.edges.forEach((e) => {
-        if (!e.key.split("|").includes(k)) segments.push([s.to(e.a), s.to(e.b)]);
+        if (!e.key.split("|").some((k) => keys.has(k))) segments.push([s.to(e.a), s.to(e.b)]);
       });
       [...parentRings, ...neighbourRings].forEach((ring) => ring.forEach((a, i) => {
         vertices.push(a);
@@ -250,8 +268,9 @@
       }));
       // A node on the outline snaps to the parent's corners and to where a neighbour's or a
       // sibling's line meets the outline.
-      const corners = outer ? vertices.filter((v) => onOutline(v)) : [];
-      drag = { refs, outer, moving, vertices, segments, corners, tol: snapTolerance() };
+      const corners = ends.some((g) => g.outer) ? vertices.filter((v) => onOutline(v)) : [];
+      drag = { ends: ends.map((g) => ({ ...g, q: s.to(g.pt) })), grab: s.to(grab), moving, vertices, segments,
+               corners, tol: snapTolerance() };
       // The shared lines and the edges' middles no longer fit; they are drawn again at the end.
       lines.clearLayers();
       map.getContainer().classList.add("ed-dragging");
@@ -265,9 +284,9 @@
     }
 
     // Where a dragged node lands: snapped, then held on the parent's outline or inside it.
-    function place(q) {
+    function place(q, outer) {
       const d = drag;
-      if (d.outer) return snapToOutline(q);
+      if (outer) return snapToOutline(q);
       let best = null;
       d.vertices.forEach((v) => { const dd = dist(v, q); if (dd < d.tol && (!best || dd < best.d)) best = { q: v, d: dd }; });
       if (!best) {
@@ -276,8 +295,12 @@
           if (dd < d.tol && (!best || dd < best.d)) best = { q: n.q, d: dd };
         });
       }
-      const p = best ? best.q : q;
-      return insideRings(p, parentRings) || onOutline(p) ? p : snapToOutline(p);
+      return hold(best ? best.q : q, false);
+    }
+
+    // On the parent's outline (for a node that is on it), or else inside the parent.
+    function hold(q, outer) {
+      return !outer && (insideRings(q, parentRings) || onOutline(q)) ? q : snapToOutline(q);
     }
 
     function snapToOutline(q) {
@@ -295,9 +318,16 @@
 
     function dragTo(marker, latlng) {
       if (!drag) return;
-      const pt = s.from(place(s.to([latlng.lng, latlng.lat])));
-      marker.setLatLng([pt[1], pt[0]]);
-      drag.refs.forEach((ref) => { shapes[ref.code].polys[ref.p][ref.r][ref.i] = [pt[0], pt[1]]; });
+      const q = s.to([latlng.lng, latlng.lat]), ends = drag.ends;
+      const dx = q[0] - drag.grab[0], dy = q[1] - drag.grab[1];
+      const to = ends.length === 1 ? [place(q, ends[0].outer)]
+        : ends.map((g) => hold([g.q[0] + dx, g.q[1] + dy], g.outer));
+      ends.forEach((g, j) => {
+        const pt = s.from(to[j]);
+        g.refs.forEach((ref) => { shapes[ref.code].polys[ref.p][ref.r][ref.i] = [pt[0], pt[1]]; });
+      });
+      const at = s.from([to.reduce((x, p) => x + p[0], 0) / to.length, to.reduce((y, p) => y + p[1], 0) / to.length]);
+      marker.setLatLng([at[1], at[0]]);
       redrawLayers(drag.moving);
     }
 

@@ -138,10 +138,11 @@
       const codes = state.selected ? [state.selected] : Object.keys(ed.childLayers);
       setMode("edit", `拖动顶点修改 ${state.selected ? child(state.selected).name : "各下级区域"} 的边界：`
         + "共用的顶点和边（橙色）在相邻区域中一起移动，上级边界上的顶点（方形）只沿上级边界滑动；"
-        + "拖动边的中点可加点，右键删除顶点。完成后点击“预览并保存”。");
+        + "拖动边的中点可加点（或平移整条边），右键删除顶点。完成后点击“预览并保存”。");
       $("mode-save").hidden = false;
       $("mode-undo").hidden = false;
-      state.topology = T.start(ed, state.view, codes, topologyChanged);
+      $("mode-edge-label").hidden = false;
+      state.topology = T.start(ed, state.view, codes, topologyChanged, edgeOptions);
       topologyChanged();
     },
     split() {
@@ -183,6 +184,7 @@
     $("mode-bar").hidden = false;
     $("mode-save").hidden = true;
     $("mode-undo").hidden = true;
+    $("mode-edge-label").hidden = true;
     updateTools();
   }
 
@@ -218,6 +220,8 @@
     if (refusal) showMessage(refusal, "error");
     root.dataset.edited = state.topology ? [...state.topology.edited].sort().join(" ") : "";
   }
+
+  const edgeOptions = { get moveEdges() { return $("mode-edge").checked; } };
 
   function undoStep() {
     if (state.topology && state.topology.undo()) showMessage("已撤销上一步。");
