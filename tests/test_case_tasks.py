@@ -26,7 +26,7 @@ NW = (121.51, 38.99)
 NAMES = {"community_sup": "王芳", "grid_worker": "张伟"}
 
 
-def png(width=8, height=8, rgb=(200, 60, 40)) -> bytes:
+def png(width=160, height=120, rgb=(200, 60, 40)) -> bytes:
     """A real (tiny) PNG, so the page shows it like a photo."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -128,7 +128,7 @@ def test_supervisor_dispatches_worker_handles_supervisor_evaluates(
                                   p.set_input_files("#action-form input[name=photos]", str(photo))))
     assert state_of(hand) == "已处理"
     hand.wait_for_selector("#case-photos img")
-    assert hand.evaluate("() => document.querySelector('#case-photos img').naturalWidth") == 8
+    assert hand.evaluate("() => document.querySelector('#case-photos img').naturalWidth") == 160
 
     # The supervisor verifies, closes and evaluates.
     sup.reload()
@@ -194,6 +194,8 @@ def test_grid_worker_finds_and_handles_a_case_on_a_phone(live_server, phone_page
     page.tap("#case-actions button[data-action=handle]")
     page.fill("#action-form textarea[name=note]", "已拆除飞线，提醒住户到充电桩充电")
     page.set_input_files("#action-form input[name=photos]", str(photo))
+    assert "已选 1 张" in page.inner_text("#action-form")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert_accessible(page)
     screenshot(page, "case-phone-handle-form")
     page.tap("#action-form button[type=submit]")
@@ -224,9 +226,23 @@ def many_cases(engine, n, tag):
             {"tag": tag, "area": area, "t": t, "n": n}).scalars().all()
 
 
+def badge_cases(engine):
+    """The newest cases: one of each look (near its deadline, cancelled, closed), for axe."""
+    with engine.begin() as conn:
+        conn.execute(text("""
+            INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_id, area_code,
+                                   state, reported_at, dispatched_at, deadline_at, cancel_reason)
+            SELECT 'incident', 'noise', '夜间施工噪声 ' || s, 'staff', ST_SetSRID(ST_MakePoint(121.51, 38.99), 4326),
+                   (SELECT id FROM area WHERE code = '210204001001001001'), '210204001001001001', s,
+                   now() + interval '1 day', now(), now() + interval '1 hour',
+                   CASE WHEN s = 'cancelled' THEN '重复' END
+            FROM unnest(ARRAY['in_progress', 'cancelled', 'closed', 'evaluated', 'reported']) s"""))
+
+
 @pytest.mark.browser
 def test_list_pages_searches_and_sorts(live_server, strict_page, engine):
     ids = many_cases(engine, 120, "占道停车")
+    badge_cases(engine)
     page = strict_page
     login(page, live_server, "community_sup", "/cases")
     page.wait_for_selector("#case-table tbody tr")
@@ -235,6 +251,8 @@ def test_list_pages_searches_and_sorts(live_server, strict_page, engine):
     assert total >= 120 and page.locator("#case-table tbody tr").count() == 50
     assert page.inner_text("#page-info") == f"第 1 / {-(-total // 50)} 页" and page.is_disabled("#page-prev")
     first_page = page.eval_on_selector_all("#case-table tbody tr", "rs => rs.map(r => r.dataset.caseId)")
+    assert page.locator("#case-table .badge.warn").count() >= 1          # near its deadline
+    assert page.locator("#case-table .badge.state-cancelled").count() == 1
     assert_accessible(page)                       # the 57 contrast failures are gone
     screenshot(page, "cases-list-desktop")
 
