@@ -276,3 +276,11 @@ def test_sort_by_deadline_and_bad_list_parameters(client, as_user):
     assert deadlines == sorted(deadlines)
     for bad in ("sort=priority", "q=" + "x" * 101, "limit=0", "offset=-1", "limit=abc"):
         refused(client.get(f"/api/cases?{bad}", headers=h), 400)
+
+
+def test_stats_name_areas_by_their_path(client, as_user):
+    new(client, as_user)
+    rows = client.get("/api/cases/stats?area=210204001001&group=area",
+                      headers=as_user("community_sup")).get_json()["rows"]
+    labels = {r["grp"]: r["label"] for r in rows}
+    assert labels["210204001001001"] == "测试社区01001 测试网格01001"
