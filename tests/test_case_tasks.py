@@ -298,3 +298,46 @@ def test_list_on_a_phone_is_cards_with_paging(live_server, phone_page, engine):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert_accessible(page)
     screenshot(page, "cases-list-phone")
+
+
+@pytest.mark.browser
+def test_supervisor_extends_merges_and_cancels_with_reasons(live_server, strict_page, client, as_user):
+    slow = new_case(client, as_user, "小区南门路灯下垃圾堆积", steps=("register", "dispatch"))
+    kept = new_case(client, as_user, "南门垃圾（先报）")
+    dup = new_case(client, as_user, "南门垃圾（重复）")
+    wrong = new_case(client, as_user, "误报：其实已清理")
+    page = strict_page
+    login(page, live_server, "community_sup", f"/cases/{slow}")
+    page.wait_for_selector("#case-actions button[data-action=extend]")
+    before = page.inner_text("#case-facts")
+    do(page, "extend", lambda p: (p.fill("#action-form input[name=hours]", "16"),
+                                  p.fill("#action-form textarea[name=note]", "等待环卫车辆")))
+    assert page.inner_text("#case-facts") != before
+    assert "延期" in page.inner_text("#case-events li[data-action=extend]")
+
+    # Merge: the form names the case to keep, and asks for a reason and a confirmation.
+    page.goto(f"{live_server}/cases/{dup}")
+    page.click("#case-actions button[data-action=merge]")
+    page.fill("#action-form input[name=into]", str(kept))
+    page.fill("#action-form textarea[name=note]", "同一处垃圾")
+    page.click("#action-form button[type=submit]")               # not confirmed: nothing is sent
+    assert page.is_visible("#action-form") and state_of(page) == "已上报"
+    page.check("#action-form input[name=confirm]")
+    assert_accessible(page)
+    screenshot(page, "case-merge-form")
+    page.click("#action-form button[type=submit]")
+    page.wait_for_selector("#case-events li[data-action=cancel]")
+    assert state_of(page) == "已作废" and f"合并至 {kept}" in page.inner_text("#case-events")
+
+    # Cancel: a reason is required, then a confirmation.
+    page.goto(f"{live_server}/cases/{wrong}")
+    page.click("#case-actions button[data-action=cancel]")
+    page.check("#action-form input[name=confirm]")
+    page.click("#action-form button[type=submit]")               # no reason: nothing is sent
+    assert page.is_visible("#action-form") and state_of(page) == "已上报"
+    page.fill("#action-form textarea[name=note]", "现场核实为误报")
+    page.click("#action-form button[type=submit]")
+    page.wait_for_selector("#case-events li[data-action=cancel]")
+    assert state_of(page) == "已作废" and "现场核实为误报" in page.inner_text("#case-facts")
+    assert client.get(f"/api/cases/{wrong}", headers=as_user("street_sup")).get_json()["cancel_reason"] \
+        == "现场核实为误报"
