@@ -169,6 +169,8 @@ def test_grid_worker_finds_and_handles_a_case_on_a_phone(live_server, phone_page
         new_case(client, as_user, f"其他案件 {i}")
     page = phone_page
     login(page, live_server, "grid_worker", "/field")
+    # He leaves /field at once: what it was still loading (its due list, nearby places) is cut.
+    page.expect_problem(r"request failed: GET \S+/api/\S+ \(net::ERR_ABORTED\)")
     page.click("#my-cases a")                               # /field links the worker's cases
     page.wait_for_url(f"{live_server}/cases?mine=1")
     page.wait_for_selector(".case-card")
