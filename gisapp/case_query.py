@@ -94,7 +94,9 @@ def list_cases(conn: Connection, viewer: Viewer, f: dict, cal: WorkCalendar) -> 
         "category": f["category"], "since": f["since"], "until": f["until"],
         "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "mine": f["mine"],
         "me": viewer.user_id, "my_person": viewer.person_id, "unassigned": f["unassigned"],
-        "q": f["q"], "q_like": f["q_like"], "q_id": f["q_id"], "sort": f["sort"],
+        # Callers other than the list (exports) may leave out search and sort.
+        "q": f.get("q"), "q_like": f.get("q_like"), "q_id": f.get("q_id"),
+        "sort": f.get("sort", "reported"),
         "limit": f["limit"], "offset": f["offset"]}).mappings().all()
     cases = []
     for r in rows:

@@ -62,7 +62,9 @@ def _label(conn: Connection, group: str, rows: list[dict]) -> list[dict]:
     keys = [r["grp"] for r in rows if r["grp"]]
     names = {}
     if group == "area" and keys:
-        names = dict(conn.execute(text("SELECT code, name FROM area WHERE code = ANY(:k)"), {"k": keys}).all())
+        # An area is named by its path: "第3网格" alone is ambiguous (sql/140_area_path.sql).
+        names = dict(conn.execute(text("SELECT code, area_path(id) FROM area WHERE code = ANY(:k)"),
+                                  {"k": keys}).all())
     elif group == "worker" and keys:
         names = {str(k): v for k, v in conn.execute(
             text("SELECT id, name FROM person WHERE id = ANY(CAST(:k AS bigint[]))"), {"k": keys}).all()}

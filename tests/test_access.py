@@ -50,6 +50,52 @@ def test_role_matrix(client, as_user, who, method, path, expected):
         assert resp.is_json and resp.get_json()["error"]
 
 
+# Case routes, role by role, on a fresh case reported in community 210204001001's
+# north-west micro-grid: (method, path under /api/cases/<id>, JSON body, {who: status}).
+# Routing obeys the rules of reading: a role that cannot read the case gets 404 and
+# nothing moves; reading roles without the right get 403. Re-routing moves the case to
+# its sibling micro-grid, with a reason.
+CASE_MATRIX = [
+    ("POST", "/route", {"area": "210204001001001002", "note": "位置在隔壁"},
+     {"public": 401, "wall": 403, "admin": 200, "district_sup": 200, "street_sup": 200,
+      "community_sup": 200, "grid_leader": 403, "grid_worker": 403, "info_officer": 403,
+      "volunteer": 403, "other_worker": 404}),
+    ("POST", "/route", {"area": "210204002002002002", "note": "改到东边"},
+     {"public": 401, "wall": 403, "admin": 200, "district_sup": 200, "street_sup": 403,
+      "community_sup": 403, "grid_leader": 403, "grid_worker": 403, "info_officer": 403,
+      "volunteer": 403, "other_worker": 404}),
+    ("GET", "/candidates", None,
+     {"public": 401, "wall": 403, "admin": 200, "district_sup": 200, "street_sup": 200,
+      "community_sup": 200, "grid_leader": 200, "grid_worker": 403, "info_officer": 403,
+      "volunteer": 403, "other_worker": 404}),
+    ("GET", "", None, {"public": 401, "other_worker": 404, "*": 200}),
+]
+
+
+def _case_state(engine, case_id):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT version, area_code, assignee_person_id FROM case_file "
+                                 "WHERE id = :id"), {"id": case_id}).first()
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("method,suffix,body,expected", CASE_MATRIX,
+                         ids=[f"{m[0]} {m[1] or '/'} {m[2]['area'][-6:] if m[2] else ''}" for m in CASE_MATRIX])
+def test_case_role_matrix(client, as_user, engine, who, method, suffix, body, expected):
+    made = client.post("/api/cases", headers=as_user("grid_worker"), json={
+        "kind": "incident", "category": "rubbish", "description": "垃圾堆放",
+        "location": {"lng": 121.51, "lat": 38.99}})
+    case_id = made.get_json()["case"]["id"]
+    before = _case_state(engine, case_id)
+    resp = client.open(f"/api/cases/{case_id}{suffix}", method=method, json=body,
+                       headers=headers(as_user, who))
+    want = expected.get(who, expected.get("*"))
+    assert resp.status_code == want, (who, method, suffix, resp.get_data(as_text=True)[:200])
+    if resp.status_code >= 400:
+        assert resp.is_json and resp.get_json()["error"]
+        assert _case_state(engine, case_id) == before          # a refusal moves nothing
+
+
 def test_household_one_is_in_the_north_west(engine):
     # The matrix above relies on household 1 lying in grid_worker's grid.
     assert 1 in household_ids(engine, MINE)

@@ -78,14 +78,6 @@ def test_dispatch_to_a_chosen_person_and_the_candidates(client, as_user, engine)
     assert events[-1]["actor"] == "用户community_sup（社区主管）"
 
 
-@pytest.mark.parametrize("who,status", [("grid_worker", 403), ("other_worker", 404), ("public", 401),
-                                        ("grid_leader", 200), ("street_sup", 200), ("admin", 200)])
-def test_who_sees_candidates(client, as_user, who, status):
-    case_id = new(client, as_user)
-    resp = client.get(f"/api/cases/{case_id}/candidates", headers={} if who == "public" else as_user(who))
-    assert resp.status_code == status
-
-
 @pytest.mark.parametrize("person", [999_999_999, -1, 0, "abc", 2.5, True, 2**70, "other_worker"])
 def test_dispatch_to_an_unknown_person_is_refused(client, as_user, engine, person):
     case_id = new(client, as_user, steps=[("register", {})])
@@ -181,27 +173,7 @@ def test_history_names_the_public_reporter_anonymously(client, as_user):
 
 
 # --- routing -------------------------------------------------------------------------------
-# The role x route matrix for POST /api/cases/<id>/route (test_access.py holds the GET
-# matrix): re-routing a case of community 210204001001 to its sibling micro-grid, with a reason.
-
-ROUTE_MATRIX = {"public": 401, "wall": 403, "admin": 200, "district_sup": 200, "street_sup": 200,
-                "community_sup": 200, "grid_leader": 403, "grid_worker": 403, "info_officer": 403,
-                "volunteer": 403, "other_worker": 404}
-
-
-@pytest.mark.parametrize("who,status", sorted(ROUTE_MATRIX.items()))
-def test_route_role_matrix(client, as_user, engine, who, status):
-    case_id = new(client, as_user)
-    before = fields(engine, case_id)
-    resp = client.post(f"/api/cases/{case_id}/route", json={"area": NW_SIBLING, "note": "位置在隔壁"},
-                       headers={} if who == "public" else as_user(who))
-    assert resp.status_code == status, resp.get_json()
-    after = fields(engine, case_id)
-    if status == 200:
-        assert after["area_code"] == NW_SIBLING and after["assignee_person_id"] is None
-    else:
-        assert resp.get_json()["error"] and after == before
-
+# Role by role, routing is in the matrix of tests/test_access.py (CASE_MATRIX).
 
 def test_supervisor_cannot_take_another_communitys_case(client, as_user, engine):
     """The bug in the issue: routing a case one cannot read into one's own area."""
@@ -304,3 +276,11 @@ def test_sort_by_deadline_and_bad_list_parameters(client, as_user):
     assert deadlines == sorted(deadlines)
     for bad in ("sort=priority", "q=" + "x" * 101, "limit=0", "offset=-1", "limit=abc"):
         refused(client.get(f"/api/cases?{bad}", headers=h), 400)
+
+
+def test_stats_name_areas_by_their_path(client, as_user):
+    new(client, as_user)
+    rows = client.get("/api/cases/stats?area=210204001001&group=area",
+                      headers=as_user("community_sup")).get_json()["rows"]
+    labels = {r["grp"]: r["label"] for r in rows}
+    assert labels["210204001001001"] == "测试社区01001 测试网格01001"

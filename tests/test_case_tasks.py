@@ -26,7 +26,7 @@ NW = (121.51, 38.99)
 NAMES = {"community_sup": "王芳", "grid_worker": "张伟"}
 
 
-def png(width=8, height=8, rgb=(200, 60, 40)) -> bytes:
+def png(width=160, height=120, rgb=(200, 60, 40)) -> bytes:
     """A real (tiny) PNG, so the page shows it like a photo."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -128,7 +128,7 @@ def test_supervisor_dispatches_worker_handles_supervisor_evaluates(
                                   p.set_input_files("#action-form input[name=photos]", str(photo))))
     assert state_of(hand) == "已处理"
     hand.wait_for_selector("#case-photos img")
-    assert hand.evaluate("() => document.querySelector('#case-photos img').naturalWidth") == 8
+    assert hand.evaluate("() => document.querySelector('#case-photos img').naturalWidth") == 160
 
     # The supervisor verifies, closes and evaluates.
     sup.reload()
@@ -169,6 +169,8 @@ def test_grid_worker_finds_and_handles_a_case_on_a_phone(live_server, phone_page
         new_case(client, as_user, f"其他案件 {i}")
     page = phone_page
     login(page, live_server, "grid_worker", "/field")
+    # He leaves /field at once: what it was still loading (its due list, nearby places) is cut.
+    page.expect_problem(r"request failed: GET \S+/api/\S+ \(net::ERR_ABORTED\)")
     page.click("#my-cases a")                               # /field links the worker's cases
     page.wait_for_url(f"{live_server}/cases?mine=1")
     page.wait_for_selector(".case-card")
@@ -194,6 +196,8 @@ def test_grid_worker_finds_and_handles_a_case_on_a_phone(live_server, phone_page
     page.tap("#case-actions button[data-action=handle]")
     page.fill("#action-form textarea[name=note]", "已拆除飞线，提醒住户到充电桩充电")
     page.set_input_files("#action-form input[name=photos]", str(photo))
+    assert "已选 1 张" in page.inner_text("#action-form")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert_accessible(page)
     screenshot(page, "case-phone-handle-form")
     page.tap("#action-form button[type=submit]")
@@ -224,9 +228,23 @@ def many_cases(engine, n, tag):
             {"tag": tag, "area": area, "t": t, "n": n}).scalars().all()
 
 
+def badge_cases(engine):
+    """The newest cases: one of each look (near its deadline, cancelled, closed), for axe."""
+    with engine.begin() as conn:
+        conn.execute(text("""
+            INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_id, area_code,
+                                   state, reported_at, dispatched_at, deadline_at, cancel_reason)
+            SELECT 'incident', 'noise', '夜间施工噪声 ' || s, 'staff', ST_SetSRID(ST_MakePoint(121.51, 38.99), 4326),
+                   (SELECT id FROM area WHERE code = '210204001001001001'), '210204001001001001', s,
+                   now() + interval '1 day', now(), now() + interval '1 hour',
+                   CASE WHEN s = 'cancelled' THEN '重复' END
+            FROM unnest(ARRAY['in_progress', 'cancelled', 'closed', 'evaluated', 'reported']) s"""))
+
+
 @pytest.mark.browser
 def test_list_pages_searches_and_sorts(live_server, strict_page, engine):
     ids = many_cases(engine, 120, "占道停车")
+    badge_cases(engine)
     page = strict_page
     login(page, live_server, "community_sup", "/cases")
     page.wait_for_selector("#case-table tbody tr")
@@ -235,6 +253,8 @@ def test_list_pages_searches_and_sorts(live_server, strict_page, engine):
     assert total >= 120 and page.locator("#case-table tbody tr").count() == 50
     assert page.inner_text("#page-info") == f"第 1 / {-(-total // 50)} 页" and page.is_disabled("#page-prev")
     first_page = page.eval_on_selector_all("#case-table tbody tr", "rs => rs.map(r => r.dataset.caseId)")
+    assert page.locator("#case-table .badge.warn").count() >= 1          # near its deadline
+    assert page.locator("#case-table .badge.state-cancelled").count() == 1
     assert_accessible(page)                       # the 57 contrast failures are gone
     screenshot(page, "cases-list-desktop")
 
@@ -280,3 +300,46 @@ def test_list_on_a_phone_is_cards_with_paging(live_server, phone_page, engine):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert_accessible(page)
     screenshot(page, "cases-list-phone")
+
+
+@pytest.mark.browser
+def test_supervisor_extends_merges_and_cancels_with_reasons(live_server, strict_page, client, as_user):
+    slow = new_case(client, as_user, "小区南门路灯下垃圾堆积", steps=("register", "dispatch"))
+    kept = new_case(client, as_user, "南门垃圾（先报）")
+    dup = new_case(client, as_user, "南门垃圾（重复）")
+    wrong = new_case(client, as_user, "误报：其实已清理")
+    page = strict_page
+    login(page, live_server, "community_sup", f"/cases/{slow}")
+    page.wait_for_selector("#case-actions button[data-action=extend]")
+    before = page.inner_text("#case-facts")
+    do(page, "extend", lambda p: (p.fill("#action-form input[name=hours]", "16"),
+                                  p.fill("#action-form textarea[name=note]", "等待环卫车辆")))
+    assert page.inner_text("#case-facts") != before
+    assert "延期" in page.inner_text("#case-events li[data-action=extend]")
+
+    # Merge: the form names the case to keep, and asks for a reason and a confirmation.
+    page.goto(f"{live_server}/cases/{dup}")
+    page.click("#case-actions button[data-action=merge]")
+    page.fill("#action-form input[name=into]", str(kept))
+    page.fill("#action-form textarea[name=note]", "同一处垃圾")
+    page.click("#action-form button[type=submit]")               # not confirmed: nothing is sent
+    assert page.is_visible("#action-form") and state_of(page) == "已上报"
+    page.check("#action-form input[name=confirm]")
+    assert_accessible(page)
+    screenshot(page, "case-merge-form")
+    page.click("#action-form button[type=submit]")
+    page.wait_for_selector("#case-events li[data-action=cancel]")
+    assert state_of(page) == "已作废" and f"合并至 {kept}" in page.inner_text("#case-events")
+
+    # Cancel: a reason is required, then a confirmation.
+    page.goto(f"{live_server}/cases/{wrong}")
+    page.click("#case-actions button[data-action=cancel]")
+    page.check("#action-form input[name=confirm]")
+    page.click("#action-form button[type=submit]")               # no reason: nothing is sent
+    assert page.is_visible("#action-form") and state_of(page) == "已上报"
+    page.fill("#action-form textarea[name=note]", "现场核实为误报")
+    page.click("#action-form button[type=submit]")
+    page.wait_for_selector("#case-events li[data-action=cancel]")
+    assert state_of(page) == "已作废" and "现场核实为误报" in page.inner_text("#case-facts")
+    assert client.get(f"/api/cases/{wrong}", headers=as_user("street_sup")).get_json()["cancel_reason"] \
+        == "现场核实为误报"

@@ -25,10 +25,12 @@ WITH c AS MATERIALIZED (
            OR EXISTS (SELECT 1 FROM case_category k WHERE k.key = c.category
                       AND (k.name_zh ILIKE :q_like OR k.key = :q))
            OR EXISTS (SELECT 1 FROM area a WHERE a.id = c.area_id AND a.name ILIKE :q_like)
-           OR EXISTS (SELECT 1 FROM building b
-                      WHERE ST_DWithin(b.geom::geography, c.geom::geography, 30)
-                        AND b.geom && ST_Expand(c.geom, 0.0005)
-                        AND b.address ILIKE :q_like))
+           -- Uncorrelated, so run once: the few buildings whose address matches, then
+           -- the cases near them through the GiST index (not a building search per case).
+           OR c.id IN (SELECT n.id FROM building b JOIN case_file n
+                         ON n.geom && ST_Expand(b.geom, 0.0005)
+                        AND ST_DWithin(b.geom::geography, n.geom::geography, 30)
+                       WHERE b.address ILIKE :q_like))
 )
 SELECT c.id, c.kind, c.category, cc.name_zh AS category_zh, c.description, c.contact,
        c.reporter_user_id, c.state, c.reported_at, c.area_code, a.name AS area_name,

@@ -3,9 +3,9 @@
 (function () {
   "use strict";
   const { api, el, ACTIONS } = window.gisapp;
-  const REASON = { send_back: "退回原因", cancel: "作废原因", suspend: "暂停原因", extend: "延期原因",
+  const REASON = { handle: "处理情况说明", send_back: "退回原因", cancel: "作废原因", suspend: "暂停原因", extend: "延期原因",
                    merge: "合并原因", escalate: "提交会商的理由" };
-  const NOTE = { handle: "处理情况说明", evaluate: "评价意见", register: "备注", dispatch: "派遣说明",
+  const NOTE = { evaluate: "评价意见", register: "备注", dispatch: "派遣说明",
                  accept: "备注", verify: "核查情况", close: "结案说明", resume: "备注" };
   const FIELD_MSG = {
     score: "请选择 1 到 5 分", hours: "延期时长须为 0.5 到 400 小时", note: "请填写原因",
@@ -36,6 +36,18 @@
         onDuty.length ? group("本区域在岗人员", onDuty) : [], others.length ? group("其他人员", others) : []));
   }
 
+  // A photo picker that reads in Chinese and fits a phone (the browser's own box does neither).
+  function photoBox() {
+    const names = el("span", { class: "file-names muted" }, "未选择照片");
+    const input = el("input", { type: "file", name: "photos", class: "visually-hidden", multiple: "",
+                                accept: "image/jpeg,image/png,image/webp",
+                                onchange: () => { names.textContent = input.files.length
+                                  ? `已选 ${input.files.length} 张：${Array.from(input.files).map((f) => f.name).join("、")}`
+                                  : "未选择照片"; } });
+    return el("div", { class: "field-photos" },
+      el("label", { class: "file-button" }, "拍照或选择现场照片（选填，可多张）", input), names);
+  }
+
   function confirmBox(text) {
     return el("label", { class: "check" }, el("input", { type: "checkbox", name: "confirm", required: "" }), text);
   }
@@ -56,8 +68,7 @@
       el("input", { type: "number", name: "into", min: "1", step: "1", required: "",
                     value: c.duplicate_of.length ? String(c.duplicate_of[0]) : null })));
     out.push(noteBox(action));
-    if (action === "handle") out.push(el("label", {}, "现场照片（选填，可多张）",
-      el("input", { type: "file", name: "photos", accept: "image/jpeg,image/png,image/webp", multiple: "" })));
+    if (action === "handle") out.push(photoBox());
     if (action === "cancel") out.push(confirmBox("我确认作废此案件"));
     if (action === "merge") out.push(confirmBox(`我确认将案件 ${c.id} 作为重复案件合并并作废`));
     return out;
