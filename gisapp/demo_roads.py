@@ -4,8 +4,9 @@ In a real Chinese city the 街道, 社区 and 网格 boundaries mostly run along
 the demo does it the other way round: street boundaries become arterials (主干路),
 community boundaries secondary roads (次干路) and grid boundaries minor roads (支路).
 Boundary edges that continue each other almost straight are joined into one named road
-(a road crosses several junctions under one name, as 中山路 does), and each road gets a
-name from its class's list. The sea south and east of the coastline is the water.
+(a road crosses several junctions under one name, as 中山路 does). Arterials and
+secondary roads get names from a list per class; minor roads are the community's lanes
+(嘉和苑三巷). The sea south and east of the coastline is the water.
 """
 from __future__ import annotations
 
@@ -38,15 +39,8 @@ SECONDARY = tuple(f"{city}{tail}" for city, tail in zip((
     "重庆", "兰州", "银川", "太原", "郑州", "合肥", "南昌", "贵阳", "南宁", "西宁",
     "秦皇岛", "唐山", "保定", "洛阳", "开封", "徐州", "扬州", "无锡", "常州", "宁波",
 ), ("路", "街") * 25))
-MINOR_HEADS = (
-    "丁香", "玉兰", "海棠", "紫荆", "槐花", "枫叶", "松林", "竹园", "桃园", "杏林",
-    "梨园", "樱桃", "葡萄", "石榴", "芙蓉", "牡丹", "月季", "荷花", "兰亭", "桂香",
-    "柳荫", "杨树", "银杏", "白桦", "青松", "翠竹", "春晖", "秋实", "夏荷", "冬青",
-    "晨光", "晓月", "明泉", "清溪", "北斗", "南山", "东岭", "西岗", "云霞", "星光",
-)
-MINOR = tuple(f"{head}{tail}" for tail in ("街", "巷", "东巷", "西巷", "南街", "北街")
-              for head in MINOR_HEADS)
-NAMES = {"主干路": ARTERIALS, "次干路": SECONDARY, "支路": MINOR}
+NAMES = {"主干路": ARTERIALS, "次干路": SECONDARY}
+NUMERALS = "一二三四五六七八九"
 
 
 def build_roads(areas, seed: int) -> dict:
@@ -59,12 +53,9 @@ def build_roads(areas, seed: int) -> dict:
     coast = LineString(geo.LAND[2:])
     taken = None
     roads = []
-    for level in (1, 2, 3, 4):
+    for level in (1, 2, 3):
         polys = [a.geom for a in areas if a.level == level]
-        if not polys:
-            continue
-        lines = shapely.union_all(shapely.boundary(np.asarray(polys, dtype=object)),
-                                  grid_size=geo.GRID)
+        lines = _boundaries(polys)
         own = lines if taken is None else shapely.difference(lines, taken, grid_size=geo.GRID)
         taken = lines if taken is None else shapely.union(taken, lines, grid_size=geo.GRID)
         cls = CLASS_BY_LEVEL[level]
@@ -73,13 +64,38 @@ def build_roads(areas, seed: int) -> dict:
             near = coast.buffer(1e-6)
             edges = [p for e in edges for p in _parts(shapely.line_merge(shapely.intersection(e, near)))
                      + _parts(shapely.line_merge(shapely.difference(e, near)))]
-        chains = join_straight(edges, MIN_METRES[level])
-        for chain in chains:
+        for chain in join_straight(edges, MIN_METRES[level]):
             on_coast = level == 1 and shapely.distance(
                 coast, chain[0].interpolate(0.5, normalized=True)) < 1e-6
             name = COAST_ROAD if on_coast else next(namers[cls])
             roads += [(name, cls, line) for line in chain]
-    return {"roads": roads, "water": [("黄海", "sea", sea())]}
+    return {"roads": roads + _lanes(areas), "water": [("黄海", "sea", sea())]}
+
+
+def _boundaries(polys) -> object:
+    """The noded union of the polygons' boundaries (shared edges once)."""
+    if not polys:
+        return shapely.MultiLineString()
+    return shapely.union_all(shapely.boundary(np.asarray(polys, dtype=object)), grid_size=geo.GRID)
+
+
+def _lanes(areas) -> list[tuple]:
+    """支路 on the grid boundaries inside each community, named as lanes in China often
+    are, after the neighbourhood and numbered: 嘉和苑一巷, 嘉和苑二街 (long ones are 街)."""
+    grids: dict[int, list] = {}
+    for a in areas:
+        if a.level == 4:
+            grids.setdefault(a.parent, []).append(a.geom)
+    roads = []
+    for community, polys in grids.items():
+        outline = areas[community].geom.boundary
+        inner = shapely.difference(_boundaries(polys), outline, grid_size=geo.GRID)
+        head = areas[community].name.removesuffix("社区")
+        chains = join_straight(_parts(shapely.line_merge(inner)), MIN_METRES[4])
+        for k, chain in enumerate(chains, start=1):
+            tail = "街" if sum(_metres(ln) for ln in chain) > 600 else "巷"
+            roads += [(f"{head}{_numeral(k)}{tail}", "支路", line) for line in chain]
+    return roads
 
 
 def sea() -> MultiPolygon:
@@ -166,10 +182,15 @@ def _namer(pool: tuple[str, ...], rng: np.random.Generator):
     k = 0
     while True:
         name, rounds = pool[order[k % len(pool)]], k // len(pool)
-        if rounds:
-            name = name[:-1] + "一二三四五六七八九十"[min(rounds, 9)] + name[-1]
-        yield name
+        yield name[:-1] + _numeral(rounds + 1) + name[-1] if rounds else name
         k += 1
+
+
+def _numeral(n: int) -> str:
+    """1..99 in Chinese numerals (一, 十二, 二十三)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else NUMERALS[tens - 1] + "十")
+    return head + (NUMERALS[ones - 1] if ones else "")
 
 
 # --- loading ---------------------------------------------------------------------------

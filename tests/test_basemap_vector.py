@@ -48,7 +48,7 @@ def test_minor_roads_appear_only_when_zoomed_in(client):
 
 
 def test_water_and_place_names(client):
-    lake = tile_at(121.575, 38.91, 14)
+    lake = tile_at(121.575, 38.935, 14)
     assert base_tile(client, lake, "water") == [{"name": "星海湖", "kind": "lake"}]
     places = {f["name"]: f["level"] for f in base_tile(client, tile_at(121.525, 38.975, 13), "places")}
     assert places.get("测试社区01001") == 3
