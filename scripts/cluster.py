@@ -70,7 +70,7 @@ def run_user() -> pwd.struct_passwd:
     except KeyError:
         log(f"creating the system user {RUN_USER}")
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                        "--home-dir", str(STATE), RUN_USER], check=True)
+                        "--home-dir", "/nonexistent", RUN_USER], check=True)
         return pwd.getpwnam(RUN_USER)
 
 
