@@ -273,6 +273,7 @@ def gisapp_cmd(*args: str) -> None:
 
 def load_data() -> None:
     """Database, schema and the demo district, all through the write port."""
+    # DB is a constant of this script, never input.
     if psql(write_url_db("postgres"), f"select 1 from pg_database where datname = '{DB}'") != "1":
         psql(write_url_db("postgres"), f"create database {DB}")
     gisapp_cmd("init-db")
