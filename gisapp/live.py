@@ -214,7 +214,9 @@ class LiveHub:
                 if conn is not None:
                     conn.close()
             self._stopping.wait(backoff)
-            backoff = min(backoff * 2, 10.0)
+            # At most 2 s: after a failover the feed follows the new primary within
+            # seconds (one connection attempt per process every 2 s costs nothing).
+            backoff = min(backoff * 2, 2.0)
 
     def _on_connect(self) -> None:
         """After (re)connecting, notifications may have been missed: catch up and say so."""

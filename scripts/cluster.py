@@ -70,7 +70,7 @@ def run_user() -> pwd.struct_passwd:
     except KeyError:
         log(f"creating the system user {RUN_USER}")
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                        "--home-dir", str(STATE), RUN_USER], check=True)
+                        "--home-dir", "/nonexistent", RUN_USER], check=True)
         return pwd.getpwnam(RUN_USER)
 
 
@@ -273,6 +273,7 @@ def gisapp_cmd(*args: str) -> None:
 
 def load_data() -> None:
     """Database, schema and the demo district, all through the write port."""
+    # DB is a constant of this script, never input.
     if psql(write_url_db("postgres"), f"select 1 from pg_database where datname = '{DB}'") != "1":
         psql(write_url_db("postgres"), f"create database {DB}")
     gisapp_cmd("init-db")

@@ -7,6 +7,7 @@ shows). scripts/faults --cluster runs the real replica behind HAProxy.
 """
 from __future__ import annotations
 
+import math
 import uuid
 
 import pytest
@@ -73,6 +74,30 @@ def test_statistics_read_the_replica(split_app, headers):
         resp = client.get("/api/areas/210204001001", headers=headers)
         assert resp.status_code == 200
         assert "（副本）" in resp.get_data(as_text=True)
+    finally:
+        with split_app.extensions["gisapp_read_engine"].begin() as conn:
+            conn.execute(text("UPDATE area SET name = replace(name, '（副本）', '') "
+                              "WHERE code = '210204001001'"))
+
+
+def _tile_at(lng: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2 ** z
+    x = int((lng + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def test_tiles_render_on_a_replica_that_has_caught_up(split_app, headers, tmp_path):
+    # The stand-in replica lives in the same PostgreSQL, so it has "replayed" every WAL
+    # position of the primary: the tile is rendered there and shows the replica's name.
+    split_app.config["TILE_CACHE_DIR"] = str(tmp_path)
+    with split_app.extensions["gisapp_read_engine"].begin() as conn:
+        conn.execute(text("UPDATE area SET name = name || '（副本）' WHERE code = '210204001001'"))
+    try:
+        x, y = _tile_at(*WEST_POINT, 14)
+        resp = split_app.test_client().get(f"/tiles/community/14/{x}/{y}.pbf", headers=headers)
+        assert resp.status_code == 200
+        assert "（副本）".encode() in resp.data
     finally:
         with split_app.extensions["gisapp_read_engine"].begin() as conn:
             conn.execute(text("UPDATE area SET name = replace(name, '（副本）', '') "
