@@ -143,8 +143,7 @@ def _watch(context, page) -> Problems:
     problems = Problems()
     page.requests_seen, page.console_seen, page.errors_seen = [], [], []
     context.on("request", lambda req: page.requests_seen.append(req.url))
-    context.on("requestfailed", lambda req: problems.add(
-        f"request failed: {req.method} {req.url} ({req.failure})"))
+    context.on("requestfailed", lambda req: _failed(problems, req))
     context.on("response", lambda res: res.status >= 400 and problems.add(
         f"HTTP {res.status}: {res.request.method} {res.url}"))
     page.on("console", lambda msg: _console(page, problems, msg))
@@ -153,6 +152,13 @@ def _watch(context, page) -> Problems:
     page.expect_problem = problems.expect
     page.problems = problems
     return problems
+
+
+def _failed(problems: Problems, req) -> None:
+    # net::ERR_ABORTED is a request the page itself cancelled: a map dropping the tiles of
+    # a zoom it has left, or a navigation ending the last page's fetches. Nothing failed.
+    if req.failure != "net::ERR_ABORTED":
+        problems.add(f"request failed: {req.method} {req.url} ({req.failure})")
 
 
 def _console(page, problems: Problems, msg) -> None:
