@@ -123,7 +123,7 @@ DESCRIBED: dict[tuple[str, str], dict] = {
         "summary": "households beyond `distance` metres of every facility of a kind, per area",
         "description": SMALL_COUNTS, "tags": ["facilities"],
         "parameters": [_q("kind", "facility kind", required=True),
-                       _q("distance", DISTANCE_LIMIT, {"type": "number", "exclusiveMinimum": 0,
+                       _q("distance", DISTANCE_LIMIT, {"type": "number", "minimum": 0, "exclusiveMinimum": True,
                                                        "maximum": MAX_DISTANCE_M}, True),
                        _q("level", "street, community or grid (default community)"),
                        _q("area", "area code: only areas inside it"),
