@@ -27,7 +27,7 @@ from .errors import BadInput, NotFound, Unauthenticated
 WORLD = 40075016.68557849          # width of the Web Mercator world, metres
 ORIGIN = WORLD / 2
 MAX_ZOOM = 22
-LAYER_KINDS = ("area", "cases", "households", "facilities")
+LAYER_KINDS = ("area", "cases", "households", "facilities", "base")
 
 
 @dataclass(frozen=True)
@@ -201,6 +201,8 @@ def access_class(layer: Layer, viewer: Viewer) -> str:
     also sees the cases they reported). The jurisdiction's digest is part of the class,
     so a change of duties never serves tiles built for the old ones.
     """
+    if layer.kind == "base":
+        return "any"
     if layer.kind == "area":
         return _counts_class(viewer, "any")
     if viewer.is_public:
@@ -253,6 +255,8 @@ def render_tile(conn: Connection, registry: Registry, layer: Layer, viewer: View
     if layer.kind == "area":
         params.update(level=layer.level, tolerance=tile_size(z) / 512,
                       counted=viewer.duty_patterns(), small=small)
+    elif layer.kind == "base":
+        params.update(tolerance=tile_size(z) / 512)
     elif layer.kind == "cases" and public:
         params.update(level=band.level, hidden_states=list(FINAL_STATES))
     elif layer.kind == "cases":
@@ -260,7 +264,8 @@ def render_tile(conn: Connection, registry: Registry, layer: Layer, viewer: View
         # `visible` is one of visibility_sql's fixed fragments, never request text.
         statement = statement.replace("{visible}", visible)
         params.update(vis_params, kind=layer.case_kind, hidden_states=list(FINAL_STATES),
-                      clock_states=list(CLOCK_STATES), **_cells(registry, band, z))
+                      clock_states=list(CLOCK_STATES), level=band.level,
+                      tolerance=tile_size(z) / 512, **_cells(registry, band, z))
     elif layer.kind == "households":
         patterns = viewer.like_patterns() if shows_personal_data(layer, viewer, z) else []
         params.update(level=band.level, patterns=patterns, counted=viewer.duty_patterns(),

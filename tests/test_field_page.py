@@ -1,13 +1,14 @@
-"""The field page on an emulated phone: where am I (from a GCJ-02 position), today's
-visits, logging a visit that the supervisor then sees, and the offline outbox."""
+"""The field page on an emulated phone: where am I (from the browser's WGS-84 position),
+today's visits, logging a visit that the supervisor then sees, and the offline outbox.
+
+The browser's Geolocation API gives WGS-84 (W3C); an earlier version of this test fed the
+page a GCJ-02 position, encoding the page's old mistake of reading positions as GCJ-02."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-
-from gisapp.crs import wgs84_to_gcj02
 
 from .browser import _local_only, csp_violations, foreign_requests, wait_for_summary
 from .tiny_city import PASSWORD
@@ -34,11 +35,10 @@ def yellow_homes(engine):
 
 @pytest.fixture()
 def phone(chromium):
-    """A phone-sized page whose browser reports HERE as a Chinese phone would: GCJ-02."""
-    gx, gy = (float(v) for v in wgs84_to_gcj02(*HERE))
+    """A phone-sized page whose browser reports HERE as browsers do: WGS-84."""
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                    device_scale_factor=2, locale="zh-CN",
-                                   geolocation={"longitude": gx, "latitude": gy, "accuracy": 15},
+                                   geolocation={"longitude": HERE[0], "latitude": HERE[1], "accuracy": 15},
                                    permissions=["geolocation"])
     page = context.new_page()
     page.requests_seen, page.console_seen, page.errors_seen = [], [], []
@@ -129,16 +129,16 @@ def test_offline_visit_is_sent_once_when_back_online(live_server, phone, engine,
                      lambda t: "待发送 1 条" in t)
     page.wait_for_timeout(500)
     assert len(_visits(engine, target)) == before                  # nothing reached the server
-    outbox = page.evaluate("() => localStorage.getItem('gisapp.field.outbox.v1')")
-    client_id = page.evaluate("() => JSON.parse(localStorage.getItem('gisapp.field.outbox.v1'))[0].client_id")
+    entry = page.evaluate("() => window.fieldStore.all('outbox').then((a) => a[0])")
+    client_id = entry["client_id"]
 
     page.context.set_offline(False)
-    wait_for_summary(page, "() => localStorage.getItem('gisapp.field.outbox.v1')", lambda s: s == "[]")
+    wait_for_summary(page, "() => window.fieldStore.all('outbox').then((a) => a.length === 0 ? 'empty' : '')",
+                     lambda s: s == "empty")
     # A phone that sent the visit but died before clearing its outbox sends it again:
     # still one visit. So do a second flush and a reload.
-    page.evaluate("(box) => localStorage.setItem('gisapp.field.outbox.v1', box)", outbox)
-    page.evaluate("() => window.fieldQueue.flush()")
-    assert page.evaluate("() => localStorage.getItem('gisapp.field.outbox.v1')") == "[]"
+    page.evaluate("(e) => window.fieldStore.put('outbox', e).then(() => window.fieldQueue.flush())", entry)
+    assert page.evaluate("() => window.fieldStore.all('outbox').then((a) => a.length)") == 0
     page.reload()
     page.wait_for_selector("#due-list", state="attached")
     page.wait_for_timeout(300)

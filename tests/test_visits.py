@@ -213,6 +213,26 @@ def test_visit_with_photo_by_multipart(client, as_user, engine, homes):
     assert r.status_code == 400
 
 
+def test_multipart_visit_takes_its_location_as_json_text(client, as_user, engine, homes):
+    """A form cannot nest: the phone sends the location object as JSON text beside the photo."""
+    hid = homes["blue"]
+    data = {"household_id": str(hid), "outcome": "well", "note": "照片与位置",
+            "client_id": "visit-multipart-json-0001",
+            "location": '{"lng": 121.512, "lat": 38.986, "crs": "wgs84", "accuracy": 12}',
+            "photo": (io.BytesIO(PNG), "door.png")}
+    r = client.post("/api/visits", headers=as_user("info_officer"), data=data,
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    visit = r.get_json()["visit"]
+    assert visit["has_photo"] and abs(visit["lng"] - 121.512) < 1e-9 and visit["accuracy_m"] == 12
+    # What the old page sent: the text "[object Object]" is refused, naming the field.
+    bad = {**data, "client_id": "visit-multipart-json-0002", "location": "[object Object]",
+           "photo": (io.BytesIO(PNG), "door.png")}
+    r = client.post("/api/visits", headers=as_user("info_officer"), data=bad,
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and r.get_json()["field"] == "location"
+
+
 def test_stats_count_completion_and_overdue(client, as_user, engine, homes):
     today = china_today().isoformat()
     r = client.get(f"/api/visits/stats?area={NW_COMMUNITY}&group=grid&from={today}&to={today}",

@@ -16,7 +16,7 @@ bp = Blueprint("areas", __name__)
 @bp.get("/api/areas/<code>")
 def area_detail(code: str):
     code = parse_code(code)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         feature = get_area(conn, code)
     viewer, props = current_viewer(), feature["properties"]
     if not viewer.may_see_staff_contacts():
@@ -35,7 +35,7 @@ def area_list():
     zoom = parse_int(args.get("zoom"), "zoom", None, 0, 22) if args.get("zoom") else None
     limit = parse_int(args.get("limit"), "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     offset = parse_int(args.get("offset"), "offset", 0, 0, 10**9)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         page = list_areas(conn, level, parent, bbox, zoom, limit, offset)
     page["limit"], page["offset"] = limit, offset
     return jsonify(page)

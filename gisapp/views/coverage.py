@@ -29,7 +29,7 @@ def coverage_api():
         raise BadInput(f"format must be one of {', '.join(FORMATS)}", field="format")
     viewer = current_viewer()
     q = parse_query(request.args, viewer)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         result = protect(coverage(conn, q), viewer, threshold())
         if fmt == "geojson":
             return jsonify(as_geojson(conn, result))
@@ -62,7 +62,7 @@ def coverage_households():
 @bp.get("/coverage")
 def coverage_page():
     """服务覆盖分析: the gaps on a map and the areas ranked."""
-    with db.read() as conn:
+    with db.read_replica() as conn:
         kind_names = kinds(conn)
     viewer = current_viewer()
     return render_template("coverage/index.html", kinds=kind_names, colours=COLOURS,

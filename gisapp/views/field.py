@@ -1,14 +1,15 @@
 """The field page (/field) for a phone, the supervision page, and nearby facilities."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
+                   send_from_directory, url_for)
 from sqlalchemy import text
 
-from .. import db
+from .. import auth, db
 from ..areas import parse_int
 from ..errors import BadInput
 from ..visit_stats import STATS_ROLES, opening_group
-from ..web_auth import current_viewer
+from ..web_auth import SESSION_COOKIE, current_viewer
 from .visits import _position
 from .wall import _basemap as basemap_config     # the same base map as the wall, if any
 
@@ -39,7 +40,27 @@ def field_page():
     """外勤: where am I, today's visits, log a visit, report a case (for a phone)."""
     if current_viewer().is_public:
         return _login_first()
-    return render_template("field/index.html", basemap=basemap_config(current_app.config))
+    return render_template("field/index.html", basemap=basemap_config(current_app.config),
+                           session_expires=_session_expires())
+
+
+def _session_expires() -> str | None:
+    """When this login ends: the page forgets its cached due list then at the latest."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None                          # a bearer token: nothing is cached for it
+    with db.read() as conn:
+        found = auth.session_user(conn, cookie)
+    return found[2].isoformat() if found else None
+
+
+@bp.get("/field-sw.js")
+def field_service_worker():
+    """The field page's service worker, served from the root so it may control /field."""
+    resp = send_from_directory(current_app.static_folder, "js/field-sw.js",
+                               mimetype="text/javascript", max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
 
 
 @bp.get("/visits/supervision")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -112,6 +113,8 @@ def _read_submission() -> tuple[dict, bytes | None]:
         if len(files) > 1:
             raise TooLarge("one photo per visit", field="photo")
         fields = request.form.to_dict()
+        if isinstance(fields.get("location"), str):
+            fields["location"] = _json_field(fields["location"], "location")
         if fields.get("open_case_category"):
             fields["open_case"] = {"category": fields["open_case_category"],
                                    "description": fields.get("open_case_description")}
@@ -120,6 +123,16 @@ def _read_submission() -> tuple[dict, bytes | None]:
     if not isinstance(body, dict):
         raise BadInput("body must be a JSON object")
     return body, None
+
+
+def _json_field(raw: str, name: str):
+    """A multipart field that carries a JSON object as text (a form cannot nest)."""
+    if raw == "":
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise BadInput(f"{name} must be JSON text in a multipart form", field=name) from None
 
 
 def _validate(f: dict) -> dict:
@@ -207,7 +220,7 @@ def visits_stats():
         raise BadInput("format must be json or csv", field="format")
     today = china_today()
     start, end = parse_period(args.get("from"), args.get("to"), today)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         result = visit_stats(conn, viewer, area, args.get("group", "total"), start, end, today)
     if fmt == "csv":
         buf = io.StringIO()

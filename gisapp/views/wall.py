@@ -43,7 +43,7 @@ def _basemap(cfg) -> dict | None:
 def wall_summary():
     viewer = current_viewer()
     require_wall(viewer)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         return jsonify(summary(conn, viewer, now(), threshold()))
 
 
@@ -53,6 +53,6 @@ def wall_choropleth():
     viewer = current_viewer()
     require_wall(viewer)
     days = parse_int(request.args.get("days"), "days", 30, 1, 3660)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         return jsonify(choropleth(conn, viewer, request.args.get("level", "community"), days, now(),
                                   threshold()))

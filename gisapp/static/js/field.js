@@ -1,12 +1,14 @@
 // The field page (外勤): where am I, today's visits (list + map), log a visit (kept in
 // the outbox until sent, see field-queue.js), report a case from where I stand.
+// Positions come from the browser's Geolocation API, which gives WGS-84 (W3C), so the
+// page sends crs=wgs84 as /report does; GCJ-02 comes only from Chinese map SDKs.
 (function () {
   "use strict";
   const { api, el, KINDS } = window.gisapp;
   const queue = window.fieldQueue;
   const COLOURS = { red: "#d92d20", orange: "#f79009", yellow: "#eaaa08", blue: "#1570ef", green: "#12b76a" };
   const LEVELS = { microgrid: "微网格", grid: "网格", community: "社区" };
-  const DUE_CACHE = "gisapp.field.due.v1";
+  const privacy = window.fieldPrivacy;
   const $ = (id) => document.getElementById(id);
 
   const state = { pos: null, me: null, due: [], outcomes: [], categories: [], target: null };
@@ -20,7 +22,7 @@
   const markers = {};
   let meMarker = null;
 
-  const crs = () => $("crs").value;
+  const crs = () => "wgs84";
   const metres = (m) => (m === null || m === undefined ? "" : m < 1000 ? `${Math.round(m)} 米` : `${(m / 1000).toFixed(1)} 公里`);
   const posQuery = () => new URLSearchParams(state.pos ? {
     lng: state.pos.lng, lat: state.pos.lat, crs: crs(), accuracy: Math.min(state.pos.accuracy || 0, 5000) } : {});
@@ -34,10 +36,14 @@
       state.pos = { lng: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy };
       refresh();
     }, (err) => {
-      $("where-status").textContent = "无法获取位置（" + err.message + "），走访列表按到期时间排序";
+      $("where-status").textContent = "无法获取位置（" + GEO_ERRORS[err.code] + "），走访列表按到期时间排序";
       loadDue();
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
   }
+
+  const GEO_ERRORS = { 1: "未允许本页使用定位", 2: "暂时无法确定位置", 3: "定位超时" };
+  // A failed request in words a worker reads: never the server's English.
+  const failure = (err) => (err.status ? `服务器错误 ${err.status}` : "网络不可用");
 
   function refresh() {
     return Promise.all([whereAmI(), loadDue(), nearby()]);
@@ -63,7 +69,7 @@
       showPeople(r.areas);
       drawArea(r.areas.grid || r.areas.microgrid);
     } catch (err) {
-      $("where-status").textContent = err.status === 404 ? "当前位置不在任何网格内" : "定位查询失败：" + err.message;
+      $("where-status").textContent = err.status === 404 ? "当前位置不在任何网格内" : "定位查询失败（" + failure(err) + "）";
       $("where-areas").hidden = true;
     }
   }
@@ -110,17 +116,28 @@
     try {
       const r = await api("/api/visits/due?" + posQuery());
       state.due = r.visits;
-      localStorage.setItem(DUE_CACHE, JSON.stringify(r.visits));
+      await privacy.saveDue(r.visits).catch(() => null);
       $("due-status").textContent = r.count ? `共 ${r.count} 户，其中逾期 ${r.overdue} 户；距离为直线距离` : "今天没有需要走访的住户";
     } catch (err) {
-      state.due = JSON.parse(localStorage.getItem(DUE_CACHE) || "[]");
-      $("due-status").textContent = err.status ? "加载失败：" + err.message : "网络不可用，显示上次加载的名单";
+      if (err.status === 401 || err.status === 403) {      // the session has ended: forget the list
+        await privacy.forgetDue().catch(() => null);
+        state.due = [];
+        $("due-status").textContent = "登录已失效，请重新登录";
+      } else if (err.status) {
+        $("due-status").textContent = "名单加载失败（" + failure(err) + "）";
+      } else {
+        const cached = await privacy.loadDue().catch(() => null);
+        state.due = cached || [];
+        $("due-status").textContent = cached ? "网络不可用，显示上次加载的名单（离线名单只含楼栋和单元）"
+          : "网络不可用，本机没有可用的名单";
+      }
     }
     renderDue();
   }
 
   function label(h) {
-    return [h.building, h.unit ? h.unit + "单元" : "", h.room ? h.room + "室" : ""].filter(Boolean).join(" ") || `住户 ${h.id}`;
+    const where = [h.building, h.unit ? h.unit + "单元" : "", h.room ? h.room + "室" : ""].filter(Boolean).join(" ");
+    return h.offline ? `${where} 住户编号 ${h.id}`.trim() : where || `住户 ${h.id}`;
   }
 
   function dueText(h) {
@@ -135,7 +152,7 @@
     homesLayer.clearLayers();
     $("due-list").replaceChildren(...list.map((h) => {
       const colour = COLOURS[h.colour_key] || "#777";
-      markers[h.id] = L.circleMarker([h.lat, h.lng], { radius: 9, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.95 })
+      if (h.lat !== undefined) markers[h.id] = L.circleMarker([h.lat, h.lng], { radius: 9, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.95 })
         .bindPopup(() => el("div", { class: "popup" }, el("strong", {}, label(h)), el("br"), h.head_name || "",
           el("br"), el("button", { type: "button", onclick: () => openVisit(h) }, "记录走访"),
           el("button", { type: "button", onclick: () => navigate(h) }, "导航")))
@@ -148,8 +165,8 @@
           el("div", {}, dueText(h), " ", h.distance_m !== null ? el("span", { class: "distance" }, "约 " + metres(h.distance_m)) : ""),
           el("div", { class: "due-actions" },
             el("button", { type: "button", class: "primary", onclick: () => openVisit(h) }, "记录走访"),
-            el("button", { type: "button", onclick: () => navigate(h) }, "导航"),
-            el("button", { type: "button", onclick: () => showOnMap(h) }, "地图"))));
+            h.offline ? "" : el("button", { type: "button", onclick: () => navigate(h) }, "导航"),
+            h.offline ? "" : el("button", { type: "button", onclick: () => showOnMap(h) }, "地图"))));
     }));
     state.visible = list;
     fit();
@@ -158,7 +175,7 @@
   // Frame what matters: me and today's households; the grid only when there is neither.
   function fit() {
     if (state.routing) return;
-    const pts = (state.visible || []).map((h) => [h.lat, h.lng]).concat(state.me ? [state.me] : []);
+    const pts = (state.visible || []).filter((h) => h.lat !== undefined).map((h) => [h.lat, h.lng]).concat(state.me ? [state.me] : []);
     if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.2), { maxZoom: 17, animate: false });
     else if (state.areaBounds) map.fitBounds(state.areaBounds, { animate: false });
   }
@@ -197,6 +214,7 @@
   // --- logging a visit --------------------------------------------------------------
   function openVisit(h) {
     state.target = h;
+    state.editing = null;
     const form = $("visit-form");
     form.reset();
     form.household_id.value = h.id;
@@ -204,6 +222,28 @@
     $("visit-result").textContent = "";
     $("visit-distance").textContent = h.distance_m !== null ? `您距离该户约 ${metres(h.distance_m)}（超过 100 米将提交复核）` : "未获取到位置，提交后将提交复核";
     updateCaseOffer();
+    showVisitBox("提交走访");
+  }
+
+  // A refused entry from the outbox, back in the form: fix it and send it again.
+  function editQueued(item) {
+    state.editing = item;
+    const form = $("visit-form");
+    form.reset();
+    form.household_id.value = item.fields.household_id;
+    form.outcome.value = item.fields.outcome;
+    form.note.value = item.fields.note || "";
+    form.open_case.checked = !!item.fields.open_case;
+    if (item.fields.open_case) form.case_category.value = item.fields.open_case.category;
+    $("visit-target").textContent = item.label;
+    $("visit-result").textContent = "";
+    $("visit-distance").textContent = "未被接受的原因：" + item.reason + (item.photo ? "（不选新照片则保留原照片）" : "");
+    updateCaseOffer();
+    showVisitBox("重新发送");
+  }
+
+  function showVisitBox(submitText) {
+    $("visit-submit").textContent = submitText;
     $("visit-box").hidden = false;
     $("visit-box").scrollIntoView({ behavior: "smooth" });
   }
@@ -212,6 +252,7 @@
     const o = state.outcomes.find((x) => x.key === $("visit-form").outcome.value);
     $("case-offer").hidden = !(o && o.suggests_case);
     if (!o || !o.suggests_case) $("visit-form").open_case.checked = false;
+    $("visit-form").case_category.disabled = !$("visit-form").open_case.checked;
   }
 
   async function shrinkPhoto(file) {
@@ -220,23 +261,38 @@
     const scale = Math.min(1, 1280 / Math.max(bitmap.width, bitmap.height));
     const canvas = el("canvas", { width: Math.round(bitmap.width * scale), height: Math.round(bitmap.height * scale) });
     canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    return canvas.toDataURL("image/jpeg", 0.8);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
+  }
+
+  function visitFields(form) {
+    const editing = state.editing;
+    const fields = { household_id: Number(form.household_id.value), outcome: form.outcome.value,
+                     note: form.note.value.trim(),
+                     visited_at: editing ? editing.fields.visited_at : new Date().toISOString() };
+    if (state.pos) fields.location = { lng: state.pos.lng, lat: state.pos.lat, crs: crs(),
+                                       accuracy: Math.min(state.pos.accuracy || 0, 5000) };
+    else if (editing && editing.fields.location) fields.location = editing.fields.location;
+    fields.open_case = form.open_case.checked ? { category: form.case_category.value, description: fields.note || null } : null;
+    return fields;
   }
 
   async function submitVisit(ev) {
     ev.preventDefault();
     const form = ev.target;
-    const fields = { household_id: Number(form.household_id.value), outcome: form.outcome.value,
-                     note: form.note.value.trim(), visited_at: new Date().toISOString() };
-    if (state.pos) fields.location = { lng: state.pos.lng, lat: state.pos.lat, crs: crs(),
-                                       accuracy: Math.min(state.pos.accuracy || 0, 5000) };
-    if (form.open_case.checked) fields.open_case = { category: form.case_category.value, description: fields.note || null };
-    let photo = null;
+    const fields = visitFields(form);
+    const h = state.target;
     try {
-      if (form.photo.files[0]) photo = await shrinkPhoto(form.photo.files[0]);
-      queue.add(fields, photo);
+      const photo = form.photo.files[0] ? await shrinkPhoto(form.photo.files[0]) : undefined;
+      if (state.editing) {
+        $("visit-box").hidden = true;
+        flash("正在重新发送…");
+        await queue.resend(state.editing.client_id, fields, photo);
+        state.editing = null;
+        return;
+      }
+      await queue.add(fields, photo || null, `${h.colour_zh}色 · ${label(h)}`);
     } catch (err) {
-      $("visit-result").textContent = "无法保存走访记录：" + (err.name === "QuotaExceededError" ? "手机存储已满" : err.message);
+      $("visit-result").textContent = "无法保存走访记录：" + (err.name === "QuotaExceededError" ? "手机存储已满" : "本机存储不可用");
       return;
     }
     $("visit-box").hidden = true;
@@ -252,9 +308,7 @@
   }
 
   queue.onChange((items, event) => {
-    const n = items.length;
-    $("queue-count").hidden = !n;
-    $("queue-count").textContent = `待发送 ${n} 条`;
+    window.fieldOutbox.render(items, editQueued);
     if (event.type === "sent") {
       const v = event.body.visit;
       flash(`走访已记录（编号 ${v.id}）` + (v.flagged_far ? `，距离该户 ${metres(v.distance_m)}，已提交复核` : "") +
@@ -263,13 +317,15 @@
       if (h && v.completes) h.done = true;
       renderDue();
     } else if (event.type === "rejected") {
-      flash("走访未被接受：" + ((event.body && event.body.message) || event.status));
+      flash("走访未被接受：" + event.item.reason + "。记录仍保存在“待发送”中，可修改后重发");
       renderDue();
-    }
+    } else if (event.type === "waiting" && event.status === 401) {
+      flash("登录已失效：请重新登录，待发送的走访会在登录后发送");
+    } else if (event.type === "discarded") renderDue();
   });
 
   // --- report from where I stand ------------------------------------------------------
-  let reportClientId = queue.newClientId().replace("visit-", "case-");
+  let reportClientId = queue.newClientId("case");
   async function submitReport(ev) {
     ev.preventDefault();
     const form = ev.target;
@@ -281,11 +337,12 @@
         kind: cat.kind, category: cat.key, description: form.description.value.trim(), client_id: reportClientId,
         location: { lng: state.pos.lng, lat: state.pos.lat, crs: crs(), accuracy: Math.min(state.pos.accuracy || 0, 5000) } } });
       $("report-result").replaceChildren(el("strong", {}, `已上报，案件编号 ${r.case.id}`),
-        r.case.area_name ? `，由 ${r.case.area_name} 负责` : "");
-      reportClientId = queue.newClientId().replace("visit-", "case-");
+        r.case.area_path || r.case.area_name ? `，由 ${r.case.area_path || r.case.area_name} 负责` : "");
+      reportClientId = queue.newClientId("case");
       form.reset();
     } catch (err) {
-      $("report-result").textContent = "上报失败：" + err.message + (err.status ? "" : "（网络异常，可直接重试，不会重复上报）");
+      $("report-result").textContent = "上报失败：" + (err.status ? queue.reasonFor(err.status, err.body)
+        : "网络异常，可直接重试，不会重复上报");
     }
   }
 
@@ -311,9 +368,11 @@
   $("visit-cancel").addEventListener("click", () => { $("visit-box").hidden = true; });
   $("report-here").addEventListener("submit", submitReport);
   $("relocate").addEventListener("click", locate);
-  $("crs").addEventListener("change", refresh);
   window.addEventListener("online", online);
   window.addEventListener("offline", online);
-  init().catch((err) => { $("due-status").textContent = "加载失败：" + err.message; })
+  $("visit-form").open_case.addEventListener("change", updateCaseOffer);
+  privacy.registerWorker();
+  queue.reload().then((items) => { window.fieldOutbox.render(items, editQueued); renderDue(); }).catch(() => null);
+  init().catch((err) => { $("due-status").textContent = "加载失败（" + failure(err) + "）"; })
     .finally(() => { locate(); online(); });
 })();

@@ -1,4 +1,6 @@
 // Public hazard report: pick a place, describe, attach photos, submit once (client id).
+// Positions are WGS-84: from a tap on the map (our base map is WGS-84) or from the
+// browser's Geolocation API (WGS-84 by the W3C specification).
 (function () {
   "use strict";
   const { el } = window.gisapp;
@@ -9,10 +11,11 @@
   let clientId = "web-" + (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
 
   const map = L.map("report-map").setView([38.91, 121.6], 12);
+  L.control.scale({ imperial: false }).addTo(map);          // how far the view reaches
   let marker = null;
   function place(lat, lng, crs) {
     form.lng.value = lng; form.lat.value = lat; form.crs.value = crs || "wgs84";
-    locText.textContent = `经度 ${(+lng).toFixed(6)}，纬度 ${(+lat).toFixed(6)}`;
+    locText.textContent = `经度 ${(+lng).toFixed(6)}，纬度 ${(+lat).toFixed(6)}（WGS-84）`;
     if (marker) marker.setLatLng([lat, lng]); else marker = L.marker([lat, lng]).addTo(map);
   }
   map.on("click", (e) => place(e.latlng.lat, e.latlng.lng, "wgs84"));
@@ -23,7 +26,10 @@
   document.getElementById("use-location").addEventListener("click", () => {
     if (!navigator.geolocation) { locText.textContent = "浏览器不支持定位"; return; }
     navigator.geolocation.getCurrentPosition(
-      (pos) => place(pos.coords.latitude, pos.coords.longitude, "wgs84"),
+      (pos) => {
+        place(pos.coords.latitude, pos.coords.longitude, "wgs84");
+        map.setView([pos.coords.latitude, pos.coords.longitude], Math.max(map.getZoom(), 17));
+      },
       () => { locText.textContent = "无法获取位置，请在地图上点击"; });
   });
 
@@ -37,12 +43,29 @@
     result.textContent = "正在提交…";
     try {
       const body = await window.gisapp.api("/api/cases", { method: "POST", body: data });
-      result.replaceChildren(el("strong", {}, `已受理，案件编号 ${body.case.id}`),
-        body.case.area_name ? `，由 ${body.case.area_name} 负责处理。` : "，将由工作人员人工分派。");
+      result.replaceChildren(...receipt(body.case));
       clientId = "web-" + (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()));
-      form.reset();
+      form.reset();                       // ready for the next report, from a new place
+      if (marker) { marker.remove(); marker = null; }
+      locText.textContent = "未选择位置";
     } catch (err) {
-      result.textContent = "提交失败：" + err.message + (err.status ? "" : "（网络异常，可直接重试）");
+      result.textContent = "提交失败：" + (err.status ? chinese(err) : "网络异常，可直接重试，不会重复提交");
     }
   });
+
+  // The receipt names the area by its full path and the office to call.
+  function receipt(c) {
+    const parts = [el("strong", {}, `已受理，案件编号 ${c.id}`)];
+    if (!c.area_path) return parts.concat("，将由工作人员人工分派。");
+    parts.push(`，由 ${c.area_path} 负责处理。`);
+    if (c.office) parts.push(el("br"), `联系 ${c.office.name}：`, el("a", { href: "tel:" + c.office.phone }, c.office.phone));
+    return parts;
+  }
+
+  function chinese(err) {
+    const msg = ((err.body && err.body.message) || "").split(" (")[0];
+    if (/[\u4e00-\u9fff]/.test(msg)) return msg;
+    return { 400: "填写的内容有误，请检查后重试", 413: "照片太大", 429: "提交太频繁，请稍后再试" }[err.status]
+      || `服务器错误 ${err.status}`;
+  }
 })();
