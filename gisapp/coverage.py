@@ -22,7 +22,12 @@ from .small_counts import BREAKDOWN_LEVEL, shown
 
 COVERAGE_LEVELS = ("street", "community", "grid")
 CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15, "microgrid": 18}
+# Coverage is about reach on foot or by a short ride (the 15-minute life circle is ~1 km);
+# 20 km spans a whole district, beyond which every household is "covered" by any facility
+# in the city and the answer says nothing, while the query's cost grows with the distance.
 MAX_DISTANCE_M = 20_000
+DISTANCE_LIMIT = (f"metres, more than 0 and at most {MAX_DISTANCE_M} (20 km spans a whole "
+                  "district: coverage is about walking reach, ~1 km for the 15-minute life circle)")
 # Sphere distances times this bound spheroid distances (they differ by < 0.6%): see coverage.sql.
 SPHERE_MARGIN = 1.01
 # Display-only simplification of the map layer, in degrees (about 10 m; 2 m for grids).
@@ -71,7 +76,7 @@ def _distance(raw) -> float:
     except ValueError:
         raise BadInput("distance must be a number of metres", field="distance") from None
     if not math.isfinite(value) or not 0 < value <= MAX_DISTANCE_M:
-        raise BadInput(f"distance must be more than 0 and at most {MAX_DISTANCE_M} metres",
+        raise BadInput(f"距离须大于 0 且不超过 {MAX_DISTANCE_M} 米 (distance: {DISTANCE_LIMIT})",
                        field="distance")
     return value
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from . import audit
 from .access import Viewer
-from .case_query import CSV_FIELDS as CASE_FIELDS, list_cases
+from .case_query import CSV_FIELDS as CASE_FIELDS, list_cases, parse_filters
 from .errors import BadInput, Forbidden
 from .households import list_households
 from .ogc_collections import COLLECTIONS, base_query, property_names
@@ -80,11 +80,10 @@ def _case_rows(conn: Connection, viewer: Viewer, area: str | None) -> dict:
     viewer.require_login()
     cal = load_calendar(conn)
     rows: list[dict] = []
+    # The case list's own filters with their defaults, so a filter added there is set here.
+    filters = parse_filters({"limit": str(PAGE), **({"area": area} if area else {})}, viewer)
     while len(rows) < MAX_ROWS:
-        page = list_cases(conn, viewer, {
-            "area": area, "states": None, "kind": None, "category": None, "since": None,
-            "until": None, "bbox": None, "mine": False, "unassigned": False, "format": "json",
-            "limit": PAGE, "offset": len(rows)}, cal)
+        page = list_cases(conn, viewer, {**filters, "offset": len(rows)}, cal)
         rows += [{k: c.get(k) for k in CASE_FIELDS} for c in page["cases"]]
         if page["numberReturned"] < PAGE:
             break

@@ -10,6 +10,7 @@ import re
 
 from flask import Flask
 
+from .coverage import DISTANCE_LIMIT, MAX_DISTANCE_M
 from .ogc_collections import COLLECTIONS
 from .ogc_crs import SUPPORTED
 
@@ -22,6 +23,10 @@ def _q(name: str, description: str, schema: dict | None = None, required: bool =
             "schema": schema or {"type": "string"}}
 
 
+SMALL_COUNTS = ("Privacy of small numbers: to anyone without a duty toward the households "
+                "(the public, a wall screen, staff outside their jurisdiction) a count of a "
+                "colour or special group under GISAPP_SMALL_COUNT (5) reads \"<5\", and "
+                "there is no colour breakdown below the community ({} or null).")
 CRS_ENUM = {"type": "string", "enum": list(SUPPORTED)}
 F = _q("f", "output format", {"type": "string", "enum": ["json", "html"]})
 ITEMS_PARAMS = [
@@ -122,7 +127,19 @@ DESCRIBED: dict[tuple[str, str], dict] = {
     ("/api/cases", "post"): {"summary": "report a case (location with crs: wgs84, gcj02, bd09, cgcs2000)",
                              "tags": ["cases"]},
     ("/api/households", "get"): {"summary": "households for those with a duty; counts for everyone else",
-                                 "tags": ["households"]},
+                                 "description": SMALL_COUNTS, "tags": ["households"]},
+    ("/api/coverage", "get"): {
+        "summary": "households beyond `distance` metres of every facility of a kind, per area",
+        "description": SMALL_COUNTS, "tags": ["facilities"],
+        "parameters": [_q("kind", "facility kind", required=True),
+                       _q("distance", DISTANCE_LIMIT, {"type": "number", "minimum": 0,
+                                                       "exclusiveMinimum": True,
+                                                       "maximum": MAX_DISTANCE_M}, True),
+                       _q("level", "street, community or grid (default community)"),
+                       _q("area", "area code: only areas inside it"),
+                       _q("colour", "red, orange, yellow, blue, green or 1-5"),
+                       _q("tag", "a special group such as 独居老人 (staff only)"),
+                       _q("format", "json, csv or geojson")]},
 }
 
 

@@ -22,6 +22,28 @@ loop is bounded in time; the cases and visits it created are deleted at the end.
 from __future__ import annotations
 
 import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (parsed before anything else is imported: --help changes nothing)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=1000, help="SSE clients (default 1000)")
+    parser.add_argument("--rate", type=float, default=200.0, help="requests per second in all")
+    parser.add_argument("--cases-per-s", type=float, default=1.0,
+                        help="case reports per second, and as many visits (1/s is ~86,000 a "
+                             "day, far above a city's; each case is an event on every stream)")
+    parser.add_argument("--keep", action="store_true", help="keep the cases and visits created")
+    parser.add_argument("--scale", choices=["city", "district"], default="city",
+                        help="the demo to load (city: ~5 min the first time)")
+    return parser
+
+
+if __name__ == "__main__":
+    # Before the imports below, which need the venv: `--help` works and exits without them.
+    ARGS = build_parser().parse_args()
+
 import asyncio
 import json
 import os
@@ -29,7 +51,6 @@ import random
 import re
 import resource
 import subprocess
-import sys
 import time
 import uuid
 from collections import defaultdict
@@ -528,17 +549,7 @@ def print_report(result: dict) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--clients", type=int, default=1000, help="SSE clients (default 1000)")
-    parser.add_argument("--rate", type=float, default=200.0, help="requests per second in all")
-    parser.add_argument("--cases-per-s", type=float, default=1.0,
-                        help="case reports per second, and as many visits (1/s is ~86,000 a "
-                             "day, far above a city's; each case is an event on every stream)")
-    parser.add_argument("--keep", action="store_true", help="keep the cases and visits created")
-    parser.add_argument("--scale", choices=["city", "district"], default="city",
-                        help="the demo to load (city: ~5 min the first time)")
-    args = parser.parse_args()
+    args = ARGS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))   # and the server's
     BENCH_DIR.mkdir(parents=True, exist_ok=True)

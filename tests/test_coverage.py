@@ -129,7 +129,7 @@ def test_filters_by_colour_and_tag(client, as_user, facilities):
 def test_the_public_gets_aggregates_and_no_counts_by_tag(client, facilities):
     facilities([NW_HOME])
     body = get(client, "kind=elderly_canteen&distance=1000&level=grid")
-    assert set(body["rows"][0]) == {"code", "name", "households", "gaps", "gap_share"}
+    assert set(body["rows"][0]) == {"code", "name", "path", "households", "gaps", "gap_share"}
     fc = get(client, "kind=elderly_canteen&distance=1000&level=grid&format=geojson")
     assert {f["geometry"]["type"] for f in fc["features"]} <= {"Polygon", "MultiPolygon"}
     assert len(fc["features"]) == 8 and sum(f["properties"]["gaps"] for f in fc["features"]) == 15

@@ -4,7 +4,9 @@ SELECT json_build_object(
     'id', a.code,
     'geometry', ST_AsGeoJSON(a.geom, 7)::json,
     'properties', json_build_object(
-        'id', a.id, 'code', a.code, 'name', a.name, 'level', l.key, 'level_zh', l.name_zh,
+        'id', a.id, 'code', a.code, 'name', a.name,
+        -- How a page names it: the path from the district ('沙河口区 … 嘉和苑社区 第11网格').
+        'path', area_path(a.id, 1::smallint), 'level', l.key, 'level_zh', l.name_zh,
         'version', a.version, 'valid_from', a.valid_from,
         'office', CASE WHEN a.office_phone IS NULL THEN NULL
                   ELSE json_build_object('name', a.office_name, 'phone', a.office_phone) END,

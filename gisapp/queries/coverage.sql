@@ -67,7 +67,7 @@ rolled AS (
     FROM leaf JOIN scope s ON s.id = leaf.area_id
     GROUP BY 1
 )
-SELECT t.code, t.name, coalesce(r.households, 0)::int AS households,
+SELECT t.code, t.name, area_path(t.id) AS path, coalesce(r.households, 0)::int AS households,
        coalesce(r.gaps, 0)::int AS gaps
 FROM area t
 LEFT JOIN rolled r ON r.code = t.code

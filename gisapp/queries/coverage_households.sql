@@ -1,7 +1,7 @@
 -- The households themselves that are farther than :d metres from every facility of :kind,
 -- only inside :patterns (the areas whose households the viewer may see in person), with
 -- the distance to the nearest facility of the kind (NULL when there is none at all).
-SELECT h.id, a.code AS area_code, a.name AS area_name, h.colour, h.tags,
+SELECT h.id, a.code AS area_code, area_path(a.id) AS area_name, h.colour, h.tags,
        ST_X(h.geom) AS lng, ST_Y(h.geom) AS lat,
        round(ST_Distance(n.geom::geography, h.geom::geography)::numeric, 1)::float8 AS nearest_m
 FROM household h

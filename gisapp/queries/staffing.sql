@@ -10,11 +10,11 @@ WITH staff AS (
       AND d.role IN (:worker_role, 'info_officer')
       AND d.starts_on <= current_date AND (d.ends_on IS NULL OR d.ends_on >= current_date)
 )
-SELECT t.code, t.name, t.households,
+SELECT t.code, t.name, area_path(t.id) AS path, t.households,
        count(DISTINCT s.person_id) FILTER (WHERE s.role = :worker_role)::int AS workers,
        count(DISTINCT s.person_id) FILTER (WHERE s.role = 'info_officer')::int AS info_officers
 FROM area t
 LEFT JOIN staff s ON s.code = t.code
 WHERE t.retired_at IS NULL AND t.level = :level AND t.code LIKE :prefix || '%'
-GROUP BY t.code, t.name, t.households
+GROUP BY t.id, t.code, t.name, t.households
 ORDER BY t.code

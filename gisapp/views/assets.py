@@ -34,3 +34,10 @@ def folium_asset(name: str):
     if not name.endswith((".css", ".js")):
         abort(404)
     return send_from_directory(FOLIUM_TEMPLATES, name, max_age=86400)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Our icon (an SVG we drew) for clients that ask the conventional path; pages link it."""
+    return send_from_directory(Path(current_app.static_folder), "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86400)

@@ -434,6 +434,7 @@
     node.appendChild(el('h3', 'area-detail-name', p.name));
     node.appendChild(el('div', 'area-detail-meta', (p.level_zh || ZH[p.level] || '') + ' · 编码 ' + p.code));
     var table = el('table', 'area-detail-table');
+    if (p.path && p.path !== p.name) { row(table, '位置', p.path); }
     if (p.parent) { row(table, '上级', p.parent.name + '（' + p.parent.code + '）'); }
     row(table, '户数', p.households === null || p.households === undefined ? '—' : p.households);
     row(table, '五色户', coloursNode(p.colour_counts));

@@ -45,7 +45,7 @@
       style: (f) => ({ color: "#4b5563", weight: 1, fillOpacity: 0.7, fillColor: colourFor(f.properties.gap_share) }),
       onEachFeature: (f, layer) => {
         const p = f.properties;
-        layer.bindTooltip(`${p.name}（${p.code}）<br>住户 ${count(p.households)}，超出距离 ${count(p.gaps)}（${pct(p.gap_share)}）`);
+        layer.bindTooltip(`${p.path || p.name}（${p.code}）<br>住户 ${count(p.households)}，超出距离 ${count(p.gaps)}（${pct(p.gap_share)}）`);
       },
     }).addTo(map);
     if (!fitted && fc.features.length) { map.fitBounds(areas.getBounds()); fitted = true; }
@@ -76,7 +76,7 @@
   function drawTable(fc) {
     const rows = fc.features.map((f) => f.properties).filter((r) => r.households !== 0);
     document.querySelector("#cov-table tbody").replaceChildren(...rows.slice(0, 200).map((r, i) =>
-      el("tr", { "data-code": r.code }, el("td", {}, i + 1), el("td", {}, r.name, el("small", { class: "code" }, r.code)),
+      el("tr", { "data-code": r.code }, el("td", {}, i + 1), el("td", {}, r.path || r.name, el("small", { class: "code" }, r.code)),
          el("td", { class: "num" }, count(r.households)), el("td", { class: "num" }, count(r.gaps)),
          el("td", { class: "num" }, pct(r.gap_share)))));
   }

@@ -33,7 +33,7 @@
     document.querySelector("#fac-table tbody").replaceChildren(...body.facilities.slice(0, 500).map((f) =>
       el("tr", { "data-id": f.id, onclick: () => select(f) }, el("td", {}, f.name), el("td", {}, f.kind_name),
          el("td", { class: "num" }, f.capacity ?? "—"), el("td", {}, f.opening_hours || "—"),
-         el("td", {}, f.area_name || "—"))));
+         el("td", {}, f.area_path || f.area_name || "—"))));
     document.body.dataset.facilitiesReady = "1";
   }
 
@@ -83,7 +83,7 @@
         const id = form.id.value;
         const saved = await api(id ? `/api/facilities/${id}` : "/api/facilities",
                                 { method: id ? "PATCH" : "POST", json: body() });
-        result.textContent = `已保存：${saved.facility.name}（${saved.facility.area_name || "区域外"}）`;
+        result.textContent = `已保存：${saved.facility.name}（${saved.facility.area_path || saved.facility.area_name || "区域外"}）`;
         await load();
         select(saved.facility);
       } catch (err) { result.textContent = "保存失败：" + err.message; }

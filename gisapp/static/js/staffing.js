@@ -18,7 +18,7 @@
     if (charts[id]) charts[id].destroy();
     charts[id] = new Chart(document.getElementById(id), {
       type: "bar",
-      data: { labels: rows.map((r) => r.name), datasets: [
+      data: { labels: rows.map((r) => r.path || r.name), datasets: [
         { label: labels[0], data: rows.map(onDuty), backgroundColor: "#1f6feb" },
         { label: labels[1], data: rows.map(needed), backgroundColor: "#f79009" }] },
       options: { animation: false, indexAxis: "y", plugins: { legend: { position: "bottom" } } },
@@ -45,7 +45,7 @@
     const num = (v) => el("td", { class: "num" }, v);
     document.querySelector("#st-table tbody").replaceChildren(...body.rows.map((r) => el("tr",
       { class: r.workers_shortfall || r.info_officers_shortfall ? "short" : "", "data-code": r.code },
-      el("td", {}, `${r.name}（${r.code}）`), num(r.households), num(r.workers), num(r.workers_needed),
+      el("td", {}, `${r.path || r.name}（${r.code}）`), num(r.households), num(r.workers), num(r.workers_needed),
       num(r.workers_shortfall), num(r.info_officers), num(r.info_officers_needed),
       num(r.info_officers_needed_max), num(r.info_officers_shortfall))));
     document.body.dataset.staffingReady = "1";
