@@ -4,6 +4,8 @@ a visit the server refuses kept with its reason in Chinese, resent after an edit
 discarded by hand; and nothing personal left in the browser after logout."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
 
@@ -47,6 +49,9 @@ def open_field(page, base):
     wait_for_summary(page, "() => document.getElementById('w-grid').textContent",
                      lambda t: "210204001001001" in t)
     wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length", lambda n: n >= 1)
+    # Settled: the facilities nearby and the grid's outline have arrived too.
+    wait_for_summary(page, "() => document.getElementById('nearby-count').textContent", bool)
+    page.wait_for_selector("#field-map path[stroke-dasharray]")
 
 
 def wait_for_shell(page):
@@ -54,6 +59,13 @@ def wait_for_shell(page):
     wait_for_summary(page, """async () => { await navigator.serviceWorker.ready;
         const c = await caches.open('gisapp-field-shell-v1');
         return !!(await c.match('/field')) && !!(await c.match('/static/js/field.js')); }""", bool)
+
+
+def assert_chinese(page):
+    """No English on the page: only names that are not words (WGS-84, codes, the user name)."""
+    shown = re.sub(r"grid_(worker|leader)", "", page.inner_text("body"))    # user names
+    words = set(re.findall(r"[A-Za-z]{2,}", shown)) - {"WGS", "Leaflet"}
+    assert not words, words
 
 
 def log_visit(page, household_id, note, photo):
@@ -98,6 +110,7 @@ def test_offline_photo_visit_reopens_offline_and_is_sent_once(live_server, open_
     listed = page.eval_on_selector_all("#due-list li", "els => els.map(e => +e.dataset.householdId)")
     assert sorted(listed) == sorted(homes[1:])            # the logged one waits in the outbox
     assert visits_of(engine, target) == []
+    assert_chinese(page)
     screenshot(page, "phone-field-offline")
     assert_accessible(page)
 
@@ -131,6 +144,7 @@ def test_refused_visit_stays_with_its_reason_until_fixed_or_discarded(live_serve
         assert "未被接受：照片太大" in reason and not any(c.isascii() and c.isalpha() for c in reason.split("：", 1)[1])
         assert "走访未被接受" in page.inner_text("#net-status")
         assert page.evaluate(OUTBOX + ".then((a) => a.length)") == 1      # kept, with its photo
+        assert_chinese(page)
         screenshot(page, "phone-field-refused")
         assert_accessible(page)
 
@@ -170,10 +184,10 @@ def test_after_logout_nothing_personal_remains(live_server, open_context, engine
     page.wait_for_selector("#outbox li[data-client-id]")
     kept = storage(page)
     assert "gisapp-field" in kept["indexedDB"] and kept["caches"] and kept["workers"]
-    page.context.set_offline(False)
-    page.evaluate("() => window.fieldQueue.flush()")
+    with page.expect_response(lambda r: "/api/visits/due" in r.url):   # reloaded once sent
+        page.context.set_offline(False)
+        page.evaluate("() => window.fieldQueue.flush()")
     page.wait_for_selector("#outbox li[data-client-id]", state="detached")
-    page.wait_for_load_state("networkidle")            # the due list reloads after sending
 
     # Log out from another page: the server's Clear-Site-Data still removes it all.
     page.goto(f"{live_server}/cases")
@@ -186,14 +200,12 @@ def test_after_logout_nothing_personal_remains(live_server, open_context, engine
 
     # And from /field itself, with a visit still unsent: the page asks, then forgets.
     open_field(page, live_server)
-    page.wait_for_load_state("networkidle")
     # The server is down for visits (503): the visit waits in the outbox.
     page.expect_problem(r"HTTP 503: POST .*/api/visits")
     page.route("**/api/visits", lambda route: route.fulfill(
         status=503, content_type="application/json", body='{"error": "unavailable", "message": "维护中"}'))
     log_visit(page, homes[4], "退出时仍未发送", photo_file(32, 32, seed=6))
     page.wait_for_selector("#outbox li[data-client-id]")
-    page.wait_for_load_state("networkidle")
     asked = []
     page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     page.tap("form[action='/logout'] button")

@@ -97,6 +97,7 @@ def test_one_position_gives_one_grid_on_report_and_field(live_server, open_conte
                      lambda t: "210204001001002001" in t)
     assert "测试微网格02001" in page.inner_text("#w-microgrid")
     assert "WGS-84" in page.inner_text("#crs-note")        # the page says which CRS it reads
-    page.wait_for_load_state("networkidle")
+    wait_for_summary(page, "() => document.getElementById('nearby-count').textContent", bool)
+    page.wait_for_selector("#field-map path[stroke-dasharray]")            # the grid's outline
     screenshot(page, "phone-field-near-line")
     assert_accessible(page)

@@ -242,7 +242,13 @@
     showVisitBox("重新发送");
   }
 
+  function showPhotoName() {
+    const file = $("visit-form").photo.files[0];
+    $("photo-name").textContent = file ? `已选择：${file.name}` : (state.editing && state.editing.photo ? "保留原照片" : "未选择照片");
+  }
+
   function showVisitBox(submitText) {
+    showPhotoName();
     $("visit-submit").textContent = submitText;
     $("visit-box").hidden = false;
     $("visit-box").scrollIntoView({ behavior: "smooth" });
@@ -371,6 +377,8 @@
   window.addEventListener("online", online);
   window.addEventListener("offline", online);
   $("visit-form").open_case.addEventListener("change", updateCaseOffer);
+  $("visit-form").photo.addEventListener("change", showPhotoName);
+  $("visit-form").addEventListener("reset", () => setTimeout(showPhotoName));
   privacy.registerWorker();
   queue.reload().then((items) => { window.fieldOutbox.render(items, editQueued); renderDue(); }).catch(() => null);
   init().catch((err) => { $("due-status").textContent = "加载失败（" + failure(err) + "）"; })
