@@ -152,7 +152,11 @@ def test_refused_visit_stays_with_its_reason_until_fixed_or_discarded(live_serve
         page.tap("#outbox li.refused button.edit")
         assert page.input_value("#visit-form textarea[name=note]") == "照片太大的一次走访"
         page.fill("#visit-form textarea[name=note]", "换了一张小照片")
-        page.set_input_files("#visit-form input[name=photo]", photo_file(8, 8, seed=3))
+        page.set_input_files("#visit-form input[name=photo]", photo_file(8, 8, seed=3, name="小照片.png"))
+        assert page.inner_text("#photo-name") == "已选择：小照片.png"
+        assert page.inner_text("#visit-submit") == "重新发送"
+        page.locator("#visit-box").screenshot(path=str(screenshot(page, "phone-field-edit")))
+        assert_accessible(page, "#visit-box")
         page.tap("#visit-submit")
         wait_for_summary(page, OUTBOX + ".then((a) => a.length === 0 ? 'sent' : '')", lambda s: s == "sent")
         stored = visits_of(engine, homes[1])

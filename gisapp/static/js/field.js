@@ -220,6 +220,7 @@
     form.household_id.value = h.id;
     $("visit-target").textContent = `${h.colour_zh}色 · ${label(h)} ${h.head_name || ""}`;
     $("visit-result").textContent = "";
+    $("visit-distance").className = "muted";
     $("visit-distance").textContent = h.distance_m !== null ? `您距离该户约 ${metres(h.distance_m)}（超过 100 米将提交复核）` : "未获取到位置，提交后将提交复核";
     updateCaseOffer();
     showVisitBox("提交走访");
@@ -237,6 +238,7 @@
     if (item.fields.open_case) form.case_category.value = item.fields.open_case.category;
     $("visit-target").textContent = item.label;
     $("visit-result").textContent = "";
+    $("visit-distance").className = "refused";
     $("visit-distance").textContent = "未被接受的原因：" + item.reason + (item.photo ? "（不选新照片则保留原照片）" : "");
     updateCaseOffer();
     showVisitBox("重新发送");
