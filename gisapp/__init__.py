@@ -22,6 +22,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     web_auth.init_app(app)
     _register_blueprints(app)
     _register_headers(app)
+    from . import cors
+    cors.init_app(app)
     from .tile_fastpath import TileFastPath
     app.wsgi_app = TileFastPath(app.wsgi_app, app)
     from .cli import register_commands

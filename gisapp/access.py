@@ -19,6 +19,9 @@ ROLES = ("city_admin", "district_supervisor", "street_supervisor", "community_su
 SUPERVISORS = ("city_admin", "district_supervisor", "street_supervisor", "community_supervisor")
 HOUSEHOLD_DUTY = ("community_supervisor", "grid_leader", "grid_worker", "info_officer", "volunteer")
 CITYWIDE = ("city_admin", "wall_viewer")
+# Roles whose duties (supervising or visiting) extend to the households of their areas:
+# inside their jurisdiction they see exact counts; everyone else sees small ones hidden.
+COUNT_DUTY = SUPERVISORS + tuple(r for r in HOUSEHOLD_DUTY if r not in SUPERVISORS)
 FIELD_ROLES = ("community_supervisor", "grid_leader", "grid_worker", "info_officer", "volunteer")
 
 
@@ -74,6 +77,15 @@ class Viewer:
         if self.role not in SUPERVISORS:
             return False
         return self.covers(area_code) if area_code else self.citywide
+
+    def duty_patterns(self) -> list[str]:
+        """LIKE patterns of the areas toward whose households this viewer has a duty (exact
+        counts there; small counts hidden everywhere else). None for the public or a wall screen."""
+        return self.like_patterns() if self.role in COUNT_DUTY else []
+
+    def has_duty_toward(self, area_code: str) -> bool:
+        """Whether this viewer sees the exact counts of this area's households."""
+        return self.role in COUNT_DUTY and self.covers(area_code)
 
     def may_see_internal_facilities(self) -> bool:
         """The public sees facilities open to the public; staff see all of them."""

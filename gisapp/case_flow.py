@@ -13,7 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from .access import SUPERVISORS, Viewer
-from .cases import CLOCK_STATES, load_case, may_see, now
+from .case_people import check_candidate, history
+from .cases import CLOCK_STATES, FINAL_STATES, load_case, may_see, now
 from .errors import BadInput, Conflict, Forbidden, NotFound
 from .workhours import WorkCalendar
 
@@ -56,10 +57,12 @@ def transition(conn: Connection, viewer: Viewer, case_id: int, action: str, para
     viewer.require_login()
     case = load_case(conn, case_id, for_update=True)
     _check_allowed(viewer, case, action, rule, params)
+    if action == "dispatch" and params.get("assignee_person_id") is not None:
+        check_candidate(conn, viewer, case, params["assignee_person_id"])
     changes = _effects(action, case, params, calendar)
     if rule.to_state:
         changes["state"] = rule.to_state
-    _save(conn, viewer, case, action, changes, params.get("note") or "")
+    changes["event_id"] = _save(conn, viewer, case, action, changes, params.get("note") or "")
     return changes
 
 
@@ -141,18 +144,21 @@ WRITABLE = ("state", "dispatched_at", "deadline_at", "handled_at", "closed_at", 
             "area_id", "area_code", "merged_into")
 
 
-def _save(conn: Connection, viewer: Viewer, case: dict, action: str, changes: dict, note: str) -> None:
+def _save(conn: Connection, viewer: Viewer, case: dict, action: str, changes: dict, note: str) -> int:
+    """Write the changes and their event; the event's id."""
     cols = [c for c in WRITABLE if c in changes]
     sets = ", ".join(f"{c} = :{c}" for c in cols)     # column names from the whitelist only
     conn.execute(text(f"UPDATE case_file SET {sets}{', ' if sets else ''}version = version + 1 "
                       "WHERE id = :id"), {**{c: changes[c] for c in cols}, "id": case["id"]})
-    detail = {k: v for k, v in changes.items() if k not in ("state",)}
-    conn.execute(text("""INSERT INTO case_event (case_id, actor_user_id, actor_name, action,
+    detail = {k: v for k, v in changes.items() if k not in ("state", "event_id")}
+    return conn.execute(text("""INSERT INTO case_event (case_id, actor_user_id, actor_name, action,
                                                  from_state, to_state, note, detail)
-                         VALUES (:id, :uid, :name, :action, :from, :to, :note, CAST(:detail AS jsonb))"""),
+                         VALUES (:id, :uid, :name, :action, :from, :to, :note, CAST(:detail AS jsonb))
+                         RETURNING id"""),
                  {"id": case["id"], "uid": viewer.user_id, "name": viewer.username, "action": action,
                   "from": case["state"], "to": changes.get("state", case["state"]),
-                  "note": note[:2000], "detail": json.dumps(detail, default=str, ensure_ascii=False)})
+                  "note": note[:2000],
+                  "detail": json.dumps(detail, default=str, ensure_ascii=False)}).scalar()
 
 
 def merge(conn: Connection, viewer: Viewer, case_id: int, into_id: int, note: str) -> None:
@@ -160,32 +166,61 @@ def merge(conn: Connection, viewer: Viewer, case_id: int, into_id: int, note: st
     if case_id == into_id:
         raise BadInput("a case cannot be merged into itself", field="into")
     survivor = load_case(conn, into_id)
-    if not may_see(viewer, survivor) or viewer.role not in SUPERVISORS:
+    if not may_see(viewer, survivor):
+        raise NotFound(f"没有编号为 {into_id} 的案件 (no such case)")
+    if viewer.role not in SUPERVISORS:
         raise Forbidden("只有主管可以合并案件 (only supervisors merge cases)")
+    if not note.strip():
+        raise BadInput("合并需要说明原因 (merge needs a note giving the reason)", field="note")
     transition(conn, viewer, case_id, "cancel",
-               {"note": note or f"重复案件，已合并至 {into_id}"}, WorkCalendar())
+               {"note": f"重复案件，已合并至 {into_id}：{note.strip()}"}, WorkCalendar())
     conn.execute(text("UPDATE case_file SET merged_into = :into WHERE id = :id"),
                  {"into": into_id, "id": case_id})
 
 
-def route_by_hand(conn: Connection, viewer: Viewer, case_id: int, area_code: str) -> None:
-    """Give an unassigned case (outside every area) an area, by a supervisor."""
+def route_by_hand(conn: Connection, viewer: Viewer, case_id: int, area_code: str,
+                  reason: str = "") -> dict:
+    """Give a case an area by hand; returns {from, to} codes for the audit log.
+
+    Routing obeys the rules of reading: a case the viewer cannot read is not found.
+    It gives an unassigned case (outside every area) its area; re-routing a case that
+    has one takes a supervisor with jurisdiction over both areas, and a reason.
+    """
+    viewer.require_login()
     case = load_case(conn, case_id, for_update=True)
+    if not may_see(viewer, case):
+        raise NotFound(f"没有编号为 {case_id} 的案件 (no such case)")
     if viewer.role not in SUPERVISORS or not viewer.covers(area_code):
         raise Forbidden("只有该区域的主管可以分派案件 (only a supervisor of that area may route it)")
+    if case["state"] in FINAL_STATES:
+        raise Conflict(f"案件已{case['state']}，不能再分派 (a finished case is not routed)",
+                       current_state=case["state"])
+    if case["area_code"] is not None:
+        _check_reroute(viewer, case, reason)
     area = conn.execute(text("SELECT id, code FROM area WHERE code = :c AND retired_at IS NULL"),
                         {"c": area_code}).first()
     if area is None:
         raise BadInput(f"no current area with code {area_code}", field="area")
-    _save(conn, viewer, case, "route", {"area_id": area.id, "area_code": area.code},
-          f"人工分派至 {area.code}")
+    changes = {"area_id": area.id, "area_code": area.code}
+    if case["area_code"] is not None:
+        changes["assignee_person_id"] = None      # the old area's handler; dispatch picks anew
+    note = f"人工分派至 {area.code}" + (f"：{reason.strip()}" if reason.strip() else "")
+    _save(conn, viewer, case, "route", changes, note)
+    return {"from": case["area_code"], "to": area.code}
+
+
+def _check_reroute(viewer: Viewer, case: dict, reason: str) -> None:
+    """Moving an assigned case: jurisdiction over the area it leaves too, and a reason."""
+    if not viewer.covers(case["area_code"]):
+        raise Forbidden("只有同时管辖原区域和新区域的主管可以改派 (re-routing needs both areas)")
+    if not reason.strip():
+        raise BadInput("改派已分派的案件需要说明原因 (re-routing an assigned case needs a reason)",
+                       field="note")
 
 
 def replay(conn: Connection, case_id: int) -> list[dict]:
-    """The case's history, oldest first: every transition with who, when and why."""
-    rows = conn.execute(text("""SELECT id, at, actor_name, action, from_state, to_state, note, detail
-                                FROM case_event WHERE case_id = :id ORDER BY id"""), {"id": case_id})
-    return [dict(r) for r in rows.mappings()]
+    """The case's history, oldest first: every transition with who (name and role), when and why."""
+    return history(conn, case_id)
 
 
 def clock_flags(case: dict, cal: WorkCalendar, at=None) -> dict:

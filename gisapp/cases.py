@@ -157,6 +157,13 @@ def visibility_sql(viewer: Viewer) -> tuple[str, dict]:
             {"vis_patterns": viewer.like_patterns(), "vis_user": viewer.user_id})
 
 
+def visibility_params(viewer: Viewer) -> dict:
+    """Bound values for queries that test visibility themselves (queries/case_list.sql)."""
+    return {"vis_all": viewer.citywide and not viewer.is_public,
+            "vis_patterns": [] if viewer.citywide else viewer.like_patterns(),
+            "vis_user": viewer.user_id}
+
+
 def may_see(viewer: Viewer, case: dict) -> bool:
     if viewer.is_public:
         return False
@@ -188,6 +195,13 @@ def _as_case(case: dict) -> dict:
     case["limit_hours"] = float(case["limit_hours"])
     case["duplicate_of"] = list(case["duplicate_of"] or [])
     return case
+
+
+def area_path(conn: Connection, code: str | None) -> str | None:
+    """How a page names an area: its path from the community down (sql/140_area_path.sql)."""
+    if code is None:
+        return None
+    return conn.execute(text("SELECT area_path(CAST(:c AS text))"), {"c": code}).scalar()
 
 
 def get_case(conn: Connection, viewer: Viewer, case_id: int) -> dict:

@@ -49,18 +49,18 @@ def demo_command(scale: str, seed: int, if_empty: bool):
 @click.option("--if-empty", is_flag=True, help="only if there are no cases yet (scripts/serve)")
 @with_appcontext
 def demo_cases_command(per_district: int, seed: int, if_empty: bool):
-    """Add a year of synthetic cases to every district of the demo city."""
-    from .queries import sql
+    """Add a year of synthetic cases (about N/365 a day) to every district of the demo city."""
+    from .cases import now
+    from .demo_cases import add_cases
     eng = db.engine()
     started = time.monotonic()
     with eng.begin() as conn:
         if if_empty and conn.execute(text("SELECT EXISTS (SELECT 1 FROM case_file)")).scalar():
             click.echo("demo-cases: cases exist; nothing added")
             return
-        conn.execute(text("SELECT setseed(:s)"), {"s": (seed % 1000) / 1000})
         districts = conn.execute(text("SELECT code FROM area_current WHERE level = 1 ORDER BY code")).scalars().all()
         for code in districts:
-            n = conn.execute(sql("demo_cases"), {"district": code, "n": per_district, "seed": str(seed)}).rowcount
+            n = add_cases(conn, code, per_district, seed, now())
             click.echo(f"  {code}: {n} cases")
     click.echo(f"demo-cases: done in {time.monotonic() - started:.1f}s")
 

@@ -9,6 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS: dict[str, object] = {
     # Points at the project-local cluster that scripts/serve starts.
     "DATABASE_URL": "postgresql://postgres@127.0.0.1:54329/gisapp",
+    # A streaming replica for lookups, tiles, lists and statistics (scripts/cluster sets
+    # it to the proxy's read port); empty = everything reads the DATABASE_URL above.
+    "READ_DATABASE_URL": "",
     "SQL_DIR": str(ROOT / "sql"),
     "TILES_DIR": str(ROOT / "tiles"),
     "ASSETS_DIR": str(ROOT / "node_modules"),
@@ -41,12 +44,31 @@ DEFAULTS: dict[str, object] = {
     "SSE_RETRY_MS": 3000,
     "SSE_RING_SIZE": 1000,
     "SSE_QUEUE_SIZE": 1000,
+    # Privacy of small numbers: a count of a sensitive class (five colours, special groups)
+    # below this is shown as "<N" to anyone without a duty toward those households.
+    "SMALL_COUNT": 5,
+    # Origins (comma-separated, e.g. https://dashboard.city.example) that may read with
+    # credentials across origins; uncredentialed reads are open to every origin.
+    "CORS_ORIGINS": "",
+    # The 743 -> 841 review (gisapp/plan_rule.py, docs/plan.md): communities over
+    # PLAN_HOUSEHOLDS are reviewed; split when scattered and with many stand-alone buildings.
+    "PLAN_HOUSEHOLDS": 3000,
+    "PLAN_MANAGED_MIN": 0.6,
+    "PLAN_DENSITY_MIN": 4000.0,
+    "PLAN_COMPACT_MIN": 0.3,
+    "PLAN_SPREAD_MAX_M": 450.0,
+    "PLAN_STANDALONE_MIN": 0.3,
+    # Share of the workers to add hired in the first year (the plan: ~3,000 of ~5,000).
+    "PLAN_FIRST_YEAR_SHARE": 0.6,
 }
 
 _INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SESSION_HOURS",
              "LOGIN_ATTEMPTS_PER_MINUTE", "PUBLIC_REPORTS_PER_MINUTE", "MAX_PHOTO_BYTES",
-             "MAX_PHOTOS", "TILE_MEMORY_ENTRIES", "SSE_RETRY_MS", "SSE_RING_SIZE", "SSE_QUEUE_SIZE"}
-_FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "AUTH_CACHE_SECONDS", "TILE_SYNC_SECONDS", "SSE_HEARTBEAT_SECONDS"}
+             "MAX_PHOTOS", "TILE_MEMORY_ENTRIES", "SSE_RETRY_MS", "SSE_RING_SIZE", "SSE_QUEUE_SIZE",
+             "SMALL_COUNT", "PLAN_HOUSEHOLDS"}
+_FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "AUTH_CACHE_SECONDS", "TILE_SYNC_SECONDS", "SSE_HEARTBEAT_SECONDS",
+               "PLAN_MANAGED_MIN", "PLAN_DENSITY_MIN", "PLAN_COMPACT_MIN", "PLAN_SPREAD_MAX_M",
+               "PLAN_STANDALONE_MIN", "PLAN_FIRST_YEAR_SHARE"}
 _BOOL_KEYS = {"COOKIE_SECURE"}
 
 

@@ -18,6 +18,7 @@ from .errors import BadInput, Forbidden, NotFound
 from .facilities import check_kind
 from .households import COLOUR_KEYS, COLOURS, personal_patterns
 from .queries import sql
+from .small_counts import BREAKDOWN_LEVEL, shown
 
 COVERAGE_LEVELS = ("street", "community", "grid")
 CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15, "microgrid": 18}
@@ -105,6 +106,32 @@ def coverage(conn: Connection, q: CoverageQuery) -> dict:
             "totals": {"households": households, "gaps": gaps, "covered": households - gaps,
                        "gap_share": _share(gaps, households)},
             "rows": out}
+
+
+def protect(result: dict, viewer: Viewer, small: int) -> dict:
+    """The result as this viewer may see it. Counted by colour or special group, a row
+    outside the viewer's duty shows small counts as "<5", and below the community no
+    counts at all (small_counts); the totals follow the same rule."""
+    if result["colour"] is None and result["tag"] is None:
+        return result
+    rows, everywhere = [], True
+    for r in result["rows"]:
+        exact = viewer.has_duty_toward(r["code"])
+        everywhere &= exact
+        rows.append(r if exact else _hidden(r, LEVELS[result["level"]], small))
+    t = result["totals"]
+    totals = t if everywhere else _hidden(t, BREAKDOWN_LEVEL, small)
+    return {**result, "rows": rows, "totals": totals}
+
+
+def _hidden(row: dict, level: int, small: int) -> dict:
+    if level > BREAKDOWN_LEVEL:
+        return {**row, "households": None, "gaps": None, "covered": None, "gap_share": None,
+                "hidden": "社区以下不公开分类户数 (no counts by class below the community)"}
+    counts = {k: shown(row[k], False, small) for k in ("households", "gaps", "covered")
+              if k in row}
+    exact = all(isinstance(v, int) for v in counts.values())
+    return {**row, **counts, "gap_share": row["gap_share"] if exact else None}
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -35,9 +35,20 @@ def engine() -> Engine:
     return current_app.extensions["gisapp_engine"]
 
 
+def replica_engine() -> Engine:
+    """The engine for reads a replica may answer: the read URL's, else the primary's."""
+    return current_app.extensions.get("gisapp_read_engine") or engine()
+
+
 def read() -> Connection:
-    """A connection for reads (a context manager)."""
+    """A connection for reads that must see this client's own writes (the primary)."""
     return engine().connect()
+
+
+def read_replica() -> Connection:
+    """A connection for reads that may lag the primary by a moment: lookups, tiles,
+    lists and statistics. The replica when GISAPP_READ_DATABASE_URL is set."""
+    return replica_engine().connect()
 
 
 def write() -> Connection:
@@ -100,4 +111,7 @@ def init_db_command():
 def init_app(app: Flask) -> None:
     app.extensions["gisapp_engine"] = make_engine(app.config["DATABASE_URL"],
                                                   app.config["DB_POOL_SIZE"])
+    if app.config.get("READ_DATABASE_URL"):
+        app.extensions["gisapp_read_engine"] = make_engine(app.config["READ_DATABASE_URL"],
+                                                           app.config["DB_POOL_SIZE"])
     app.cli.add_command(init_db_command)

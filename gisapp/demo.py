@@ -16,8 +16,10 @@ import numpy as np
 import shapely
 from sqlalchemy.engine import Engine
 
+from . import demo_buildings
 from . import demo_geometry as geo
 from . import demo_names as names
+from . import demo_roads
 
 # Per scale: district code -> (streets, communities). "city" is Dalian's urban core
 # (743 communities, ~50 streets); "district" is a reduced 沙河口区 for development.
@@ -29,7 +31,9 @@ SCALES: dict[str, dict[str, tuple[int, int]]] = {
 HOUSEHOLDS_PER_COMMUNITY = 2_680_000 / 743  # Dalian: 2.68 M urban households, 743 communities
 GRID_HOUSEHOLDS = (200, 300, 250)  # (min, max, target) households per grid
 MICROGRID_HOUSEHOLDS = (50, 100, 75)
-WORKERS_PER_COMMUNITY = 10
+# Dalian: 8,224 community workers on duty for 2.68 M households (about 11 per community);
+# each community is staffed in proportion to its households.
+WORKERS_PER_HOUSEHOLD = 8224 / 2_680_000
 VALID_FROM = "2022-01-01 00:00+08"
 STARTS_ON = "2022-01-01"
 
@@ -92,6 +96,7 @@ class City:
     persons: list = field(default_factory=list)  # (name, phone)
     duties: list = field(default_factory=list)  # (person index, area index, role)
     facilities: list = field(default_factory=list)  # (kind, name, address, phone, cap, hours, x, y)
+    roads: dict = field(default_factory=dict)  # demo_roads.build_roads: roads and water
 
 
 class Progress:
@@ -192,7 +197,10 @@ def build_city(scale: str, seed: int, bar: Progress) -> City:
                         ("staff", _add_staff), ("facilities", _add_facilities)):
         bar.show(label, 0)
         step(city, rng)
+    demo_buildings.describe_buildings(city, seed)
     _sum_counts(city)
+    bar.show("roads", 0)
+    city.roads = demo_roads.build_roads(city.areas, seed)
     return city
 
 
@@ -353,7 +361,8 @@ def _add_staff(city: City, rng: np.random.Generator) -> None:
             hire(i, "street_secretary")
         elif a.level == 3:
             hire(i, "community_secretary")
-            workers[i] = [hire(i, "community_worker") for _ in range(WORKERS_PER_COMMUNITY)]
+            workers[i] = [hire(i, "community_worker")
+                          for _ in range(max(3, round(a.households * WORKERS_PER_HOUSEHOLD)))]
         elif a.level == 4:
             _staff_grid(i, int(a.code[-3:]) - 1, workers[a.parent], hire, rng)
         else:
@@ -434,7 +443,7 @@ def summary(city: City) -> dict:
         "coloured_households": {name: int((colour == c).sum())
                                 for c, name in enumerate(COLOURS, start=1)},
         "persons": len(city.persons), "duties": len(city.duties),
-        "facilities": len(city.facilities),
+        "facilities": len(city.facilities), "roads": len(city.roads.get("roads", ())),
     }
 
 
@@ -462,6 +471,7 @@ def write_city(raw, city: City, bar: Progress) -> None:
         _copy_staff(cur, city, base)
         cur.execute("ANALYZE area; ANALYZE area_version")  # plans for locate_leaf below
         _copy_facilities(cur, city, base["facility"])
+        demo_roads.copy_roads(cur, city.roads, _copy, _ewkb)
         bar.show("indexes, keys", 0)
         for statement in saved:
             cur.execute(statement)
@@ -569,9 +579,10 @@ def _copy_areas(cur, city: City, base: int) -> None:
 def _copy_buildings(cur, city: City, base: dict) -> None:
     b = city.buildings
     n = len(b["cx"])
-    _copy(cur, "building", ("id", "name", "address", "units", "floors", "geom", "area_id"), [
+    more, values = demo_buildings.copy_columns(b)
+    _copy(cur, "building", ("id", "name", "address", "units", "floors", "geom", "area_id") + more, [
         _text(np.arange(n) + base["building"] + 1), b["name"], b["address"], _text(b["units"]),
-        _text(b["floors"]), _ewkb(b["geom"]), _text(b["area"] + base["area"] + 1)])
+        _text(b["floors"]), _ewkb(b["geom"]), _text(b["area"] + base["area"] + 1)] + values)
 
 
 def _copy_households(cur, city: City, base: dict, bar: Progress) -> None:

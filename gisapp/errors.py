@@ -107,9 +107,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError):
         app.logger.warning("database unavailable: %s", exc.orig)
-        resp = jsonify(error_body("database_unavailable", "数据库暂时不可用，请稍后重试"))
-        resp.headers["Retry-After"] = "5"
-        return resp, 503
+        return _unavailable()
 
     @app.errorhandler(PoolTimeout)
     def _pool_exhausted(exc: PoolTimeout):
@@ -131,10 +129,25 @@ def register(app: Flask) -> None:
     def _db_error(exc: DBAPIError):
         # Constraint violations that validation did not catch are still the client's input.
         pgcode = getattr(exc.orig, "pgcode", None) or ""
+        if pgcode in SWITCHING_PRIMARY or pgcode.startswith("08"):
+            # A write reached a node that was just demoted, or one shutting down.
+            app.logger.warning("database switching primary: %s", exc.orig)
+            return _unavailable()
         if pgcode.startswith("23") or pgcode.startswith("22"):
             return jsonify(error_body("rejected_by_database", str(exc.orig).splitlines()[0])), 400
         app.logger.exception("database error")
         return jsonify(error_body("internal", "服务器内部错误")), 500
+
+
+# SQLSTATEs seen while the primary changes: read_only_sql_transaction (a write on a
+# node demoted a moment ago), admin_shutdown, crash_shutdown, cannot_connect_now.
+SWITCHING_PRIMARY = {"25006", "57P01", "57P02", "57P03"}
+
+
+def _unavailable():
+    resp = jsonify(error_body("database_unavailable", "数据库暂时不可用，请稍后重试"))
+    resp.headers["Retry-After"] = "5"
+    return resp, 503
 
 
 def _has_nul(raw: str) -> bool:

@@ -6,6 +6,7 @@ from sqlalchemy.engine import Connection
 
 from .access import Viewer
 from .errors import NotFound
+from .small_counts import level_of, shown_colours
 
 COLOURS = {1: "red", 2: "orange", 3: "yellow", 4: "blue", 5: "green"}
 COLOUR_KEYS = {v: k for k, v in COLOURS.items()}
@@ -74,17 +75,19 @@ def get_household(conn: Connection, viewer: Viewer, household_id: int) -> dict:
     return _row_to_dict(row)
 
 
-def aggregate(conn: Connection, area_code: str) -> dict:
-    """Counts per colour for an area and each of its children: no person, no point."""
+def aggregate(conn: Connection, viewer: Viewer, area_code: str, small: int) -> dict:
+    """Counts per colour for an area and each of its children: no person, no point; small
+    counts hidden and no breakdown below the community without a duty (small_counts)."""
     area = conn.execute(text("SELECT code, name, households, colour_counts FROM area "
                              "WHERE code = :c AND retired_at IS NULL"), {"c": area_code}).first()
     if area is None:
         raise NotFound(f"no current area with code {area_code}")
     children = conn.execute(_AGGREGATE, {"code": area_code}).all()
-    return {"area": _counts(area), "children": [_counts(c) for c in children]}
+    return {"area": _counts(area, viewer, small),
+            "children": [_counts(c, viewer, small) for c in children]}
 
 
-def _counts(r) -> dict:
-    cc = list(r.colour_counts)
+def _counts(r, viewer: Viewer, small: int) -> dict:
     return {"code": r.code, "name": r.name, "households": r.households,
-            "colours": {COLOURS[i + 1]: cc[i] for i in range(5)}}
+            "colours": shown_colours(list(r.colour_counts), level_of(r.code),
+                                     viewer.has_duty_toward(r.code), small)}

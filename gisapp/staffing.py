@@ -28,9 +28,18 @@ SUMMED = ("households", "workers", "workers_needed", "workers_shortfall", "info_
           "info_officers_shortfall_max")
 
 
+def workers_needed(households: int) -> int:
+    """Community (or grid) workers at one per 200 households, to the nearest, at least one.
+
+    Rounded to the nearest, not up: summed over the communities this gives the city's own
+    arithmetic (2.68 M households / 200 = 13,400 needed), where rounding up would add half
+    a worker per community (about 370 in all) that the plan never counted."""
+    return max(1, math.floor(households / HOUSEHOLDS_PER_WORKER + 0.5)) if households else 0
+
+
 def needs(households: int, workers: int, info_officers: int) -> dict:
     """Staff needed for a number of households and the shortfall against those on duty."""
-    w_need = math.ceil(households / HOUSEHOLDS_PER_WORKER)
+    w_need = workers_needed(households)
     o_need = math.ceil(households / HOUSEHOLDS_PER_OFFICER_MIN)
     o_max = math.ceil(households / HOUSEHOLDS_PER_OFFICER_MAX)
     return {"workers_needed": w_need, "workers_shortfall": max(0, w_need - workers),

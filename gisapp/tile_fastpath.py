@@ -27,6 +27,7 @@ from werkzeug.http import parse_cookie
 
 from . import security_headers
 from .access import Viewer
+from .cors import cors_headers
 from .credential_cache import credential_key
 from .tile_service import MVT, etag_matches, registry, tile_headers
 from .tiles import access_class, shows_personal_data
@@ -77,7 +78,7 @@ class TileFastPath:
         entry = cache.get((cls, layer.name, zoom, col, row))
         if entry is None:
             return None
-        headers = tile_headers(entry.etag, cls) + security_headers(app)
+        headers = tile_headers(entry.etag, cls) + security_headers(app) + cors_headers(app, environ)
         if etag_matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
             return "304 NOT MODIFIED", headers, b""
         return ("200 OK", [("Content-Type", MVT), ("Content-Length", str(len(entry.data))),

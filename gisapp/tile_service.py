@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app
+from sqlalchemy import text
 from werkzeug.http import parse_etags
 
 from . import db
@@ -55,7 +56,9 @@ def tile_cache(app: Flask | None = None) -> TileCache:
     if cache is None:
         cfg = app.config
         cache = TileCache(lambda: registry(app), cfg["TILE_CACHE_DIR"] or None,
-                          namespace(cfg["DATABASE_URL"], registry(app)),
+                          # Tiles built under another small-count threshold are not ours.
+                          namespace(f"{cfg['DATABASE_URL']}|small={cfg['SMALL_COUNT']}",
+                                    registry(app)),
                           cfg["TILE_MEMORY_ENTRIES"])
         cache = app.extensions.setdefault("gisapp_tile_cache", cache)
     return cache
@@ -79,10 +82,37 @@ def fetch_tile(layer_name: str, z: str, x: str, y: str, viewer: Viewer,
     entry = cache.get(key)
     if entry is None:
         gen = cache.applied
-        with db.read() as conn:
-            data, expires = render_tile(conn, reg, layer, viewer, zoom, col, row)
+        with render_connection() as conn:
+            data, expires = render_tile(conn, reg, layer, viewer, zoom, col, row,
+                                        current_app.config["SMALL_COUNT"])
         entry = cache.put(key, data, gen, personal, expires)
     return ServedTile(entry, layer, cls, personal)
+
+
+def render_connection():
+    """Where a missed tile is rendered: the replica, if it has replayed at least the
+    primary's WAL position of now, taken after the cache's generation was read; so the
+    tile shows every change that generation covers and may be cached under it. A
+    replica behind that point (or none configured) leaves the render to the primary."""
+    if current_app.extensions.get("gisapp_read_engine") is None:
+        return db.read()
+    with db.read() as conn:
+        wanted = conn.execute(_PRIMARY_LSN).scalar()
+    conn = db.read_replica()
+    try:
+        if conn.execute(_REPLAYED, {"lsn": wanted}).scalar():
+            return conn
+    except Exception:
+        conn.close()
+        raise
+    conn.close()
+    return db.read()
+
+
+_PRIMARY_LSN = text("SELECT pg_current_wal_lsn()::text")
+# On the proxy's fallback to the primary (no replica up) the node is not in recovery.
+_REPLAYED = text("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+                 "ELSE pg_current_wal_lsn() END >= CAST(:lsn AS pg_lsn)")
 
 
 def _catch_up(cache: TileCache, min_generation: int) -> None:

@@ -27,7 +27,7 @@ from .errors import BadInput, NotFound, Unauthenticated
 WORLD = 40075016.68557849          # width of the Web Mercator world, metres
 ORIGIN = WORLD / 2
 MAX_ZOOM = 22
-LAYER_KINDS = ("area", "cases", "households", "facilities")
+LAYER_KINDS = ("area", "cases", "households", "facilities", "base")
 
 
 @dataclass(frozen=True)
@@ -194,24 +194,35 @@ def tile_range(bbox: tuple[float, float, float, float], z: int,
 def access_class(layer: Layer, viewer: Viewer) -> str:
     """The part of the cache key that says which viewers may share this layer's tiles.
 
-    Areas look the same to everyone; facilities differ for staff; households differ by
-    household-duty jurisdiction; cases by visibility (citywide, or per user, since a
-    user also sees the cases they reported). The jurisdiction's digest is part of the
-    class, so a change of duties never serves tiles built for the old ones.
+    Area polygons carry five-colour counts: exact inside the jurisdiction of a viewer with
+    a duty toward the households, small ones hidden for everyone else (small_counts), so
+    they differ by that jurisdiction. Facilities differ for staff; households differ by
+    household-duty jurisdiction; cases by visibility (citywide, or per user, since a user
+    also sees the cases they reported). The jurisdiction's digest is part of the class,
+    so a change of duties never serves tiles built for the old ones.
     """
-    if layer.kind == "area":
+    if layer.kind == "base":
         return "any"
+    if layer.kind == "area":
+        return _counts_class(viewer, "any")
     if viewer.is_public:
         return "public"
     if layer.kind == "facilities":
         return "staff"
     if layer.kind == "households":
         if viewer.role not in HOUSEHOLD_DUTY:
-            return "aggregate"
+            return _counts_class(viewer, "aggregate")
         return "duty-" + _digest(viewer.prefixes)
     if viewer.citywide:
         return "city"
     return f"user{viewer.user_id}-{_digest(viewer.prefixes)}"
+
+
+def _counts_class(viewer: Viewer, without_duty: str) -> str:
+    """The class of counts exact inside the viewer's duty (or `without_duty` if none)."""
+    if not viewer.duty_patterns():
+        return without_duty
+    return "counts-city" if viewer.citywide else "counts-" + _digest(viewer.prefixes)
 
 
 def _digest(prefixes) -> str:
@@ -227,9 +238,10 @@ def shows_personal_data(layer: Layer, viewer: Viewer, z: int) -> bool:
 # --- building --------------------------------------------------------------------------------
 
 def render_tile(conn: Connection, registry: Registry, layer: Layer, viewer: Viewer,
-                z: int, x: int, y: int) -> tuple[bytes, float | None]:
+                z: int, x: int, y: int, small: int = 5) -> tuple[bytes, float | None]:
     """The MVT bytes of one tile as this viewer may see it (b'' when empty), and when
-    (Unix time) its contents change by time alone, if the layer's SQL says so.
+    (Unix time) its contents change by time alone, if the layer's SQL says so. Counts of
+    a colour under `small` are hidden outside the viewer's duty (gisapp/small_counts.py).
 
     A layer's SQL returns the tile, and optionally a second column `expires_at`.
     """
@@ -241,7 +253,10 @@ def render_tile(conn: Connection, registry: Registry, layer: Layer, viewer: View
     sql_name = layer.public_sql if public and layer.public_sql else layer.sql
     statement = registry.sql_text[sql_name]
     if layer.kind == "area":
-        params.update(level=layer.level, tolerance=tile_size(z) / 512)
+        params.update(level=layer.level, tolerance=tile_size(z) / 512,
+                      counted=viewer.duty_patterns(), small=small)
+    elif layer.kind == "base":
+        params.update(tolerance=tile_size(z) / 512)
     elif layer.kind == "cases" and public:
         params.update(level=band.level, hidden_states=list(FINAL_STATES))
     elif layer.kind == "cases":
@@ -249,10 +264,12 @@ def render_tile(conn: Connection, registry: Registry, layer: Layer, viewer: View
         # `visible` is one of visibility_sql's fixed fragments, never request text.
         statement = statement.replace("{visible}", visible)
         params.update(vis_params, kind=layer.case_kind, hidden_states=list(FINAL_STATES),
-                      clock_states=list(CLOCK_STATES), **_cells(registry, band, z))
+                      clock_states=list(CLOCK_STATES), level=band.level,
+                      tolerance=tile_size(z) / 512, **_cells(registry, band, z))
     elif layer.kind == "households":
         patterns = viewer.like_patterns() if shows_personal_data(layer, viewer, z) else []
-        params.update(level=band.level, patterns=patterns)
+        params.update(level=band.level, patterns=patterns, counted=viewer.duty_patterns(),
+                      small=small)
     else:
         params.update(staff=not public, **_cells(registry, band, z))
     row = conn.execute(text(statement), params).one()

@@ -14,7 +14,12 @@ from .queries import sql
 from .visits import no_jit
 from .workhours import CHINA
 
-GROUPS = {"total": 0, "community": 12, "grid": 15, "microgrid": 18, "worker": None}
+GROUPS = {"total": 0, "district": 6, "street": 9, "community": 12, "grid": 15, "microgrid": 18,
+          "worker": None}
+# Where a supervisor's page opens: one level below the widest duty, so a district opens at
+# its communities (drilling down to grids), never at every grid of the district at once.
+OPENING_GROUP = {"city_admin": "district", "wall_viewer": "district",
+                 "district_supervisor": "community", "street_supervisor": "community"}
 STATS_ROLES = SUPERVISORS + ("grid_leader", "wall_viewer")
 MAX_DAYS = 366
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
@@ -25,6 +30,11 @@ def require_supervision(viewer: Viewer) -> None:
     viewer.require_login()
     if viewer.role not in STATS_ROLES:
         raise Forbidden("只有主管、网格长和指挥中心可以查看走访考核 (visit figures are for supervisors)")
+
+
+def opening_group(viewer: Viewer) -> str:
+    """The grouping the supervision page opens with for this viewer's role."""
+    return OPENING_GROUP.get(viewer.role, "grid")
 
 
 def parse_period(raw_from: str | None, raw_to: str | None, today: date) -> tuple[date, date]:
@@ -90,6 +100,8 @@ def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: 
 def _finish(r: dict) -> dict:
     r["key"], r["name"] = str(r["key"]), r["name"] or ""
     r["colour"] = COLOURS.get(r["colour"], r["colour"])
+    # Visits due and done are whole visits (sql/130_visit_rollup.sql); the SQL sums floats.
+    r["expected"], r["done"] = round(r["expected"]), round(r["done"])
     r["completion_rate"] = round(r["done"] / r["expected"], 4) if r["expected"] else None
     return r
 
@@ -104,7 +116,7 @@ def _by_colour(rows: list[dict]) -> dict:
     for r in rows:
         t = sums.get(r["colour"])
         if t is None:
-            t = sums[r["colour"]] = [0, 0.0, 0.0, 0, 0]
+            t = sums[r["colour"]] = [0, 0, 0, 0, 0]
         t[0] += r["households"]
         t[1] += r["expected"]
         t[2] += r["done"]
@@ -113,7 +125,6 @@ def _by_colour(rows: list[dict]) -> dict:
     out = {}
     for colour, t in sums.items():
         d = dict(zip(_TOTALS, t))
-        d["expected"], d["done"] = round(d["expected"], 2), round(d["done"], 2)
         d["completion_rate"] = round(d["done"] / d["expected"], 4) if d["expected"] else None
         out[colour] = d
     return out

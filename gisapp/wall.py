@@ -12,6 +12,7 @@ from .access import SUPERVISORS, Viewer
 from .areas import LEVELS
 from .cases import CLOCK_STATES, FINAL_STATES, visibility_sql
 from .errors import BadInput, Forbidden
+from .small_counts import shown
 from .workhours import CHINA
 
 WALL_ROLES = ("wall_viewer",) + SUPERVISORS
@@ -37,8 +38,9 @@ def _visible_query(name: str, viewer: Viewer) -> tuple:
     return text(_query(name).replace("{visible}", visible)), params
 
 
-def summary(conn: Connection, viewer: Viewer, now: datetime) -> dict:
-    """Live counters: active cases by state, overdue, today's flow, red households."""
+def summary(conn: Connection, viewer: Viewer, now: datetime, small: int = 5) -> dict:
+    """Live counters: active cases by state, overdue, today's flow, red households (under
+    `small` shown as "<5" to a screen without a duty toward them, see small_counts)."""
     by_state, params = _visible_query("wall_cases_by_state", viewer)
     rows = conn.execute(by_state, {**params, "clock_states": list(CLOCK_STATES),
                                    "final_states": list(FINAL_STATES)}).all()
@@ -46,7 +48,8 @@ def summary(conn: Connection, viewer: Viewer, now: datetime) -> dict:
     day_start = now.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
     today = dict(conn.execute(today_q, {**params, "day_start": day_start,
                                         "patterns": viewer.like_patterns()}).mappings().one())
-    red_done = today.pop("red_visits_done")
+    exact = bool(viewer.duty_patterns())
+    red_done = shown(today.pop("red_visits_done"), exact, small)
     homes = conn.execute(text(_query("wall_households")), {
         "citywide": viewer.citywide, "codes": list(viewer.prefixes or ())}).mappings().one()
     return {
@@ -57,12 +60,14 @@ def summary(conn: Connection, viewer: Viewer, now: datetime) -> dict:
         **today,
         "households": homes["households"],
         # Red households are visited daily: all are due today; done counts those visited.
-        "red_visits": {"due": homes["red"], "done": red_done},
+        "red_visits": {"due": shown(homes["red"], exact, small), "done": red_done},
     }
 
 
-def choropleth(conn: Connection, viewer: Viewer, level: str, days: int, now: datetime) -> dict:
-    """Cases and overdue five-colour visits per 1,000 households, per area of a level."""
+def choropleth(conn: Connection, viewer: Viewer, level: str, days: int, now: datetime,
+               small: int = 5) -> dict:
+    """Cases and overdue five-colour visits per 1,000 households, per area of a level
+    (overdue counts under `small` hidden from a screen without a duty, see small_counts)."""
     if level not in LEVELS:
         raise BadInput(f"level must be one of {', '.join(LEVELS)}", field="level")
     query, params = _visible_query("wall_choropleth", viewer)
@@ -74,9 +79,10 @@ def choropleth(conn: Connection, viewer: Viewer, level: str, days: int, now: dat
     overdue = dict(conn.execute(text(_query("wall_overdue_visits")), {
         "code_length": CODE_LENGTH[number], "patterns": viewer.like_patterns(),
         "today": now.astimezone(CHINA).date()}).all())
-    areas = []
+    exact, areas = bool(viewer.duty_patterns()), []
     for r in rows:
-        late = overdue.get(r["code"], 0)
+        late = shown(overdue.get(r["code"], 0), exact, small)
         areas.append({**r, "overdue_visits": late, "overdue_visits_per_1000":
-                      round(1000.0 * late / r["households"], 2) if r["households"] else None})
+                      round(1000.0 * late / r["households"], 2)
+                      if r["households"] and isinstance(late, int) else None})
     return {"level": level, "days": days, "areas": areas}

@@ -219,10 +219,12 @@ CREATE TRIGGER visit_outcome_rollup_trg AFTER UPDATE ON visit_outcome
 -- their groups. The rules are those of the straightforward reading of the visits, which
 -- tests/visit_stats_reference.sql keeps and tests/test_visit_rollup.py compares:
 --   expected: the cadence's visits over the days of the period since the household got
---             its current colour, fractional;
+--             its current colour, in whole visits: one for each cadence begun in those
+--             days (a quarterly household in a 30-day month is due 1 visit, not 1/3;
+--             a count of visits is never fractional);
 --   done:     days with a completing visit, capped per household at its expectation;
---             when the period is shorter than the cadence, the household's share counts
---             as done if it was visited within one cadence before the end (to_ts);
+--             when the period is shorter than the cadence, the household's one visit
+--             counts as done if it was visited within one cadence before the end (to_ts);
 --   overdue:  households whose next visit (household_due_on, sql/110) was past due on
 --             end_day, from their last visit before to_ts (last_visit_at, or else the
 --             last completing visit from window_ts on);
@@ -276,9 +278,9 @@ LANGUAGE sql STABLE AS $$
                     WHEN hi > 0 AND visit_days[hi] >= window_day THEN visit_days[hi] END AS last_seen
         FROM home
     )
-    SELECT code, colour, count(*)::int, sum(days / cadence_days),
-           sum(CASE WHEN days >= cadence_days THEN least(days_visited, days / cadence_days)
-                    WHEN last_seen >= recent_from THEN days / cadence_days
+    SELECT code, colour, count(*)::int, sum(ceil(days / cadence_days)),
+           sum(CASE WHEN days >= cadence_days THEN least(days_visited, ceil(days / cadence_days))
+                    WHEN last_seen >= recent_from THEN ceil(days / cadence_days)
                     ELSE 0 END),
            sum(visits)::int, sum(flagged)::int,
            (count(*) FILTER (WHERE CASE WHEN coalesce(last_known, last_seen) IS NULL

@@ -66,6 +66,7 @@ def test_supervisor_acts_and_sees_charts(live_server, browser_page, client, as_u
     page.goto(f"{live_server}/cases/{created['id']}")
     page.wait_for_selector("#case-actions button[data-action=register]")
     page.click("#case-actions button[data-action=register]")
+    page.click("#action-form[data-action=register] button[type=submit]")   # the form confirms it
     page.wait_for_selector("#case-actions button[data-action=dispatch]")
     assert page.inner_text("#case-state") == "已立案"
     assert "立案" in page.inner_text("#case-events")

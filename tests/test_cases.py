@@ -91,7 +91,9 @@ def test_possible_duplicates_are_suggested_and_merged(client, as_user, new_case)
     assert client.get(f"/api/cases/{far['id']}", headers=h).get_json()["duplicate_of"] == []
     assert client.post(f"/api/cases/{b['id']}/merge", json={"into": a["id"]},
                        headers=as_user("grid_worker")).status_code == 403
-    assert client.post(f"/api/cases/{b['id']}/merge", json={"into": a["id"]}, headers=h).status_code == 200
+    assert client.post(f"/api/cases/{b['id']}/merge", json={"into": a["id"]}, headers=h).status_code == 400
+    assert client.post(f"/api/cases/{b['id']}/merge", json={"into": a["id"], "note": "同一辆车"},
+                       headers=h).status_code == 200
     merged = client.get(f"/api/cases/{b['id']}", headers=h).get_json()
     assert merged["state"] == "cancelled" and merged["merged_into"] == a["id"]
 

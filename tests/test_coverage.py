@@ -114,11 +114,16 @@ def test_filters_by_colour_and_tag(client, as_user, facilities):
     base = "kind=elderly_canteen&distance=1000&level=street"
     assert get(client, base + "&colour=red")["totals"]["gaps"] == 15       # every tiny household is red
     assert get(client, base + "&colour=1")["totals"]["gaps"] == 15
-    assert get(client, base + "&colour=orange")["totals"] == {
+    assert get(client, base + "&colour=orange", as_user("admin"))["totals"] == {
         "households": 0, "gaps": 0, "covered": 0, "gap_share": None}
+    # Without a duty, a small count of a colour reads "<5" (test_small_counts).
+    assert get(client, base + "&colour=orange")["totals"] == {
+        "households": "<5", "gaps": "<5", "covered": "<5", "gap_share": None}
     staff = as_user("street_sup")
     assert get(client, base + "&tag=独居老人", staff)["totals"]["gaps"] == 15
-    assert get(client, base + "&tag=低保", staff)["totals"]["households"] == 0
+    assert get(client, base + "&tag=低保", as_user("district_sup"))["totals"]["households"] == 0
+    # The street supervisor has no duty toward the other street: its small count is hidden.
+    assert get(client, base + "&tag=低保", staff)["totals"]["households"] == "<5"
 
 
 def test_the_public_gets_aggregates_and_no_counts_by_tag(client, facilities):

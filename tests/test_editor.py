@@ -7,17 +7,16 @@ Each test works in its own community so the expected answers stay obvious from t
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import text
 
-from .browser import csp_violations, foreign_requests, wait_for_summary
+from .browser import (assert_accessible, csp_violations, foreign_requests, screenshot,
+                      wait_for_summary)
 from .tiny_city import PASSWORD
 
 pytest_plugins = ["tests.browser"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 COMMUNITY = "210204001001"                       # community_sup's community
 WEST, EAST, NEW_GRID = COMMUNITY + "001", COMMUNITY + "002", COMMUNITY + "003"
@@ -83,8 +82,8 @@ def assert_clean(page, base) -> None:
 
 
 @pytest.mark.browser
-def test_supervisor_splits_a_grid_with_a_line(live_server, browser_page, engine):
-    page = browser_page
+def test_supervisor_splits_a_grid_with_a_line(live_server, strict_page, engine):
+    page = strict_page
     open_editor(page, live_server, "community_sup")
     wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == COMMUNITY)
     assert page.locator("header.topbar a[href='/editor']").inner_text() == "边界编辑"
@@ -122,14 +121,15 @@ def test_supervisor_splits_a_grid_with_a_line(live_server, browser_page, engine)
     assert scalar(engine, "SELECT count(*) FROM area_current WHERE parent_id = "
                           "(SELECT id FROM area WHERE code = :c)", c=NEW_GRID) == 2
     page.wait_for_timeout(300)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor.png"))
+    screenshot(page, "editor-split")
+    assert_accessible(page)
     assert_clean(page, live_server)
 
 
 @pytest.mark.browser
-def test_non_supervisor_gets_a_403_page(live_server, browser_page):
-    page = browser_page
+def test_non_supervisor_gets_a_403_page(live_server, strict_page):
+    page = strict_page
+    page.expect_problem(r"HTTP 403: GET .*/editor$")
     page.goto(f"{live_server}/login?next=/cases")
     page.fill("input[name=username]", "grid_worker")
     page.fill("input[name=password]", PASSWORD)
@@ -144,18 +144,20 @@ def test_non_supervisor_gets_a_403_page(live_server, browser_page):
 
 
 @pytest.mark.browser
-def test_a_rejected_edit_is_highlighted_with_its_message(live_server, browser_page, engine):
-    """Dragging the west grid's corner into the east grid overlaps it: the server refuses,
-    and the page draws the overlap in red with the Chinese message."""
+def test_a_rejected_edit_is_highlighted_with_its_message(live_server, strict_page, engine):
+    """Pulling the middle of the line between the two grids onto the east grid's far edge
+    pinches the east grid in two at one point: the server refuses the invalid ring, and
+    the page draws the spot in red with the Chinese message."""
     community = "210204001002"                      # 121.50..121.55 E, 38.90..38.95 N
-    west = community + "001"
-    page = browser_page
+    east = community + "002"
+    page = strict_page
+    page.expect_problem(r"HTTP 400: PUT .*/api/boundaries/" + community)
     open_editor(page, live_server, "street_sup", community)
     before = scalar(engine, "SELECT count(*) FROM area_version")
-    click_map(page, 121.51, 38.925)
     page.click("button[data-tool=edit]")
-    page.wait_for_selector("#editor-map .marker-icon")
-    start, end = map_point(page, 121.525, 38.95), map_point(page, 121.537, 38.937)
+    page.wait_for_selector("#editor-map .ed-mid.shared")
+    # Dragged beyond the community, the new vertex stops on its east edge.
+    start, end = map_point(page, 121.525, 38.925), map_point(page, 121.56, 38.925)
     page.mouse.move(*start)
     page.mouse.down()
     page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=5)
@@ -163,26 +165,29 @@ def test_a_rejected_edit_is_highlighted_with_its_message(live_server, browser_pa
     page.mouse.up()
     page.click("#mode-save")
     page.wait_for_selector("#editor-map path.editor-problem")
-    assert page.get_attribute("#editor-message", "data-error") == "overlap"
+    assert page.get_attribute("#editor-message", "data-error") == "invalid_geometry"
     message = page.inner_text("#editor-message")
-    assert "重叠" in message and "overlap" not in message
-    assert page.get_attribute("#children-list li.problem", "data-code") == west
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor-problem.png"))
+    assert "几何无效" in message and "invalid" not in message
+    assert page.get_attribute("#children-list li.problem", "data-code") == east
+    screenshot(page, "editor-problem")
+    assert_accessible(page)
     assert page.locator("#preview-box").is_hidden()
     assert scalar(engine, "SELECT count(*) FROM area_version") == before
+    # The edit is still open: one undo and the east grid is whole again.
+    page.click("#mode-undo")
+    assert page.evaluate("(c) => gisappEditor.layers.childLayers[c].getLatLngs()[0][0].length", east) == 4
     assert_clean(page, live_server)
 
 
 @pytest.mark.browser
-def test_history_lists_versions_and_reverts(live_server, browser_page, client, as_user, engine):
+def test_history_lists_versions_and_reverts(live_server, strict_page, client, as_user, engine):
     community, grid = "210204002001", "210204002001001"        # 121.55..121.60 E, 38.95..39.00 N
     resp = client.post(f"/api/areas/{grid}/split", headers=as_user("district_sup"), json={
         "line": {"type": "LineString", "coordinates": [[121.56, 39.001], [121.56, 38.949]]},
         "version": 1, "reason": "按户数拆分网格"})
     assert resp.status_code == 200, resp.get_json()
     new_grid = resp.get_json()["created"][0]
-    page = browser_page
+    page = strict_page
     open_editor(page, live_server, "district_sup", community)
     assert listed_children(page) == [grid, community + "002", new_grid]
     page.click(f"#children-list li[data-code='{grid}']")
@@ -196,8 +201,8 @@ def test_history_lists_versions_and_reverts(live_server, browser_page, client, a
     # The newest version is shown against the one before it.
     assert page.locator("#editor-map path.editor-history.after").count() == 1
     assert page.locator("#editor-map path.editor-history.before").count() == 1
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor-history.png"))
+    screenshot(page, "editor-history")
+    assert_accessible(page)
     page.click("#history-list li[data-version='1']")
     assert page.locator("#editor-map path.editor-history.before").count() == 0
     page.click("#history-list li[data-version='1'] button.revert")
@@ -215,10 +220,11 @@ def test_history_lists_versions_and_reverts(live_server, browser_page, client, a
 
 
 @pytest.mark.browser
-def test_a_conflict_shows_the_other_edit(live_server, browser_page, client, as_user, engine):
+def test_a_conflict_shows_the_other_edit(live_server, strict_page, client, as_user, engine):
     community = "210204002002"                                  # 121.55..121.60 E, 38.90..38.95 N
     west, east = community + "001", community + "002"
-    page = browser_page
+    page = strict_page
+    page.expect_problem(r"HTTP 409: POST .*/api/areas/%s/split" % east)
     open_editor(page, live_server, "admin", community)
     # Someone else splits the east grid after the page loaded it.
     resp = client.post(f"/api/areas/{east}/split", headers=as_user("district_sup"), json={
@@ -235,8 +241,8 @@ def test_a_conflict_shows_the_other_edit(live_server, browser_page, client, as_u
     assert "第 2 版" in conflict and "district_sup" in conflict and "东网格按楼栋拆分" in conflict
     assert "你基于第 1 版" in conflict
     assert page.locator("#editor-map path.editor-problem.conflict").count() >= 1
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor-conflict.png"))
+    screenshot(page, "editor-conflict")
+    assert_accessible(page)
     assert page.get_attribute("#editor-message", "data-error") == "conflict"
     assert page.locator("#preview-box").is_hidden()
     page.click("#conflict-reload")
@@ -246,12 +252,12 @@ def test_a_conflict_shows_the_other_edit(live_server, browser_page, client, as_u
 
 
 @pytest.mark.browser
-def test_merge_delete_and_draw_a_new_area(live_server, browser_page, engine):
+def test_merge_delete_and_draw_a_new_area(live_server, strict_page, engine):
     """Micro-grids of the east grid 210204001001002 (121.525..121.55 E, 38.95..39.00 N):
     merge its two halves; then draw a new micro-grid over the north-west corner."""
     grid = EAST
     north, south = grid + "001", grid + "002"                 # split at 38.975
-    page = browser_page
+    page = strict_page
     open_editor(page, live_server, "community_sup")
     # The search box finds the grid by name; a click opens it.
     page.fill("#area-search", "测试网格01002")
@@ -266,8 +272,8 @@ def test_merge_delete_and_draw_a_new_area(live_server, browser_page, engine):
     click_map(page, 121.54, 38.96)                            # the south half
     page.wait_for_selector("#preview-box:not([hidden])")
     assert f"撤销：{south}" in page.inner_text("#preview-summary")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "editor-preview.png"))
+    screenshot(page, "editor-preview")
+    assert_accessible(page)
     page.click("#preview-confirm")
     wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 1)
     assert current_children(engine, grid) == [north]
@@ -456,10 +462,10 @@ def test_split_proposal_refusals(client, as_user, path, user, status):
 
 
 @pytest.mark.browser
-def test_split_proposal_in_the_editor(live_server, browser_page, engine):
+def test_split_proposal_in_the_editor(live_server, strict_page, engine):
     """Street 210204002: its west community is proposed in two by households, and saved."""
     street, community = "210204002", "210204002001"
-    page = browser_page
+    page = strict_page
     open_editor(page, live_server, "admin", street)
     before = current_children(engine, street)
     page.click(f"#children-list li[data-code='{community}']")
@@ -477,47 +483,7 @@ def test_split_proposal_in_the_editor(live_server, browser_page, engine):
     assert_clean(page, live_server)
 
 
-# --- the city plan report -----------------------------------------------------------------
-
-def test_city_plan_counts_communities_to_split(client, as_user, engine):
-    with engine.connect() as conn:
-        homes = dict(conn.execute(text("SELECT code, households FROM area_current WHERE level = 3")).all())
-    # In the tiny city every community is small: with a threshold of 3 households each
-    # one of them is "over", and splits into ceil(h / 3) parts (at least two).
-    body = client.get("/api/boundaries/plan?over=3", headers=as_user("admin")).get_json()
-    over = {c: h for c, h in homes.items() if h > 3}
-    assert body["communities"] == len(homes) and body["over_threshold"] == len(over) > 0
-    assert body["after_split"] == len(homes) + sum(max(2, -(-h // 3)) - 1 for h in over.values())
-    assert sorted(r["code"] for r in body["rows"]) == sorted(over)
-    assert body["workers_needed"] == sum(-(-h // 200) for h in homes.values())
-    # The real threshold: nothing in the tiny city is over 3,000 households.
-    plain = client.get("/api/boundaries/plan", headers=as_user("admin")).get_json()
-    assert plain["over_threshold"] == 0 and plain["after_split"] == len(homes)
-    # A community supervisor's report covers their community only.
-    mine = client.get("/api/boundaries/plan?over=3", headers=as_user("community_sup")).get_json()
-    assert mine["communities"] == 1 and [r["code"] for r in mine["rows"]] == [COMMUNITY]
-    csv_resp = client.get("/api/boundaries/plan?over=3&format=csv", headers=as_user("admin"))
-    lines = csv_resp.get_data(as_text=True).splitlines()
-    assert lines[0] == "\ufeffcode,name,households,parts,households_per_part,workers,workers_needed,workers_shortfall"
-    assert len(lines) == len(over) + 2 and lines[-1].startswith("total,")
-    assert client.get("/api/boundaries/plan", headers=as_user("grid_worker")).status_code == 403
-    assert client.get("/api/boundaries/plan?format=xml", headers=as_user("admin")).status_code == 400
-
-
-@pytest.mark.browser
-def test_city_plan_page(live_server, browser_page, engine):
-    communities = scalar(engine, "SELECT count(*) FROM area_current WHERE level = 3")
-    page = browser_page
-    open_editor(page, live_server, "admin")
-    # A citywide admin has no area of their own: the editor opens the first district.
-    wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == "210204")
-    page.click("#editor-tools .plan-link a")
-    page.wait_for_url(f"{live_server}/editor/plan")
-    page.wait_for_selector("#plan-after")
-    assert page.inner_text("#plan-before") == str(communities) == page.inner_text("#plan-after")
-    assert "没有需要拆分的社区" in page.inner_text("#plan-table")
-    assert "社区工作者" in page.inner_text("#plan-workers")
-    assert_clean(page, live_server)
+# The city plan review (/editor/plan, /api/boundaries/plan): tests/test_plan_review.py.
 
 
 # --- gridding an area that has no children yet (a fresh copy of the tiny city) ----------------
@@ -597,7 +563,7 @@ def test_grid_proposal_and_save_for_a_bare_community(bare_city):
 
 
 @pytest.mark.browser
-def test_gridding_a_bare_community_in_the_editor(bare_city, browser_page):
+def test_gridding_a_bare_community_in_the_editor(bare_city, strict_page):
     import threading
     from werkzeug.serving import make_server
     server = make_server("127.0.0.1", 0, bare_city, threaded=True)
@@ -605,7 +571,7 @@ def test_gridding_a_bare_community_in_the_editor(bare_city, browser_page):
     base, community = f"http://127.0.0.1:{server.server_port}", "210204002002"
     engine = bare_city.extensions["gisapp_engine"]
     try:
-        page = browser_page
+        page = strict_page
         open_editor(page, base, "district_sup", community)
         assert listed_children(page) == []
         assert page.locator("button[data-tool=split]").is_disabled()

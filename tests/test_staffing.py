@@ -2,10 +2,10 @@
 
 The tiny city has 4 communities of 4 households each (one per micro-grid), a grid worker
 per grid and an information officer per micro-grid, and no community workers. This module
-adds 450 households to micro-grid 210204001001001001 and two community workers to its
-community, so community 210204001001 has 454 households: 3 workers needed at 1 per 200
-(2 on duty: shortfall 1), 5 to 10 information officers at 1 per 100-50 (5 on duty: the 4
-of its micro-grids and the tiny users' info_officer).
+adds 550 households to micro-grid 210204001001001001 and two community workers to its
+community, so community 210204001001 has 554 households: 3 workers needed at 1 per 200,
+to the nearest (2 on duty: shortfall 1), 6 to 12 information officers at 1 per 100-50 (5
+on duty: the 4 of its micro-grids and the tiny users' info_officer).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def busy_community(engine):
         conn.execute(text("""
             INSERT INTO household (geom, area_id)
             SELECT ST_SetSRID(ST_MakePoint(121.51 + i * 1e-5, 38.99), 4326), a.id
-            FROM generate_series(1, 450) i, area a WHERE a.code = '210204001001001001'"""))
+            FROM generate_series(1, 550) i, area a WHERE a.code = '210204001001001001'"""))
         ids = conn.execute(text("INSERT INTO person (name) VALUES ('社工甲'), ('社工乙'), ('离职社工'), "
                                 "('停用社工') RETURNING id")).scalars().all()
         conn.execute(text("UPDATE person SET active = false WHERE id = :p"), {"p": ids[3]})
@@ -52,14 +52,14 @@ def test_per_community(client, as_user):
     assert {k: busy[k] for k in ("households", "workers", "workers_needed", "workers_shortfall",
                                  "info_officers", "info_officers_needed", "info_officers_needed_max",
                                  "info_officers_shortfall", "info_officers_shortfall_max")} == {
-        "households": 454, "workers": 2, "workers_needed": 3, "workers_shortfall": 1,
-        "info_officers": 5, "info_officers_needed": 5, "info_officers_needed_max": 10,
-        "info_officers_shortfall": 0, "info_officers_shortfall_max": 5}
+        "households": 554, "workers": 2, "workers_needed": 3, "workers_shortfall": 1,
+        "info_officers": 5, "info_officers_needed": 6, "info_officers_needed_max": 12,
+        "info_officers_shortfall": 1, "info_officers_shortfall_max": 7}
     quiet = rows["210204002002"]
     assert (quiet["households"], quiet["workers"], quiet["workers_needed"], quiet["workers_shortfall"],
             quiet["info_officers"], quiet["info_officers_needed"]) == (4, 0, 1, 1, 4, 1)
     assert body["worker_role"] == "community_worker"
-    assert body["totals"]["households"] == 466
+    assert body["totals"]["households"] == 566
     assert body["totals"]["workers_needed"] == 3 + 1 + 1 + 1
     assert body["totals"]["workers_shortfall"] == 1 + 1 + 1 + 1
 
@@ -69,12 +69,12 @@ def test_per_grid_inside_a_community(client, as_user):
     rows = {r["code"]: r for r in body["rows"]}
     assert set(rows) == {COMMUNITY + "001", COMMUNITY + "002"}
     g = rows[COMMUNITY + "001"]
-    # 452 households; grid workers: the tiny city's and the tiny users' grid_worker.
-    assert (g["households"], g["workers"], g["workers_needed"], g["workers_shortfall"]) == (452, 2, 3, 1)
+    # 552 households; grid workers: the tiny city's and the tiny users' grid_worker.
+    assert (g["households"], g["workers"], g["workers_needed"], g["workers_shortfall"]) == (552, 2, 3, 1)
     # Information officers: two micro-grids' and the tiny users' info_officer.
     assert (g["info_officers"], g["info_officers_needed"], g["info_officers_shortfall"],
-            g["info_officers_shortfall_max"]) == (3, 5, 2, 7)
-    assert body["worker_role"] == "grid_worker" and body["totals"]["households"] == 454
+            g["info_officers_shortfall_max"]) == (3, 6, 3, 9)
+    assert body["worker_role"] == "grid_worker" and body["totals"]["households"] == 554
 
 
 def test_csv_has_a_total_row(client, as_user):
@@ -82,7 +82,7 @@ def test_csv_has_a_total_row(client, as_user):
     assert r.status_code == 200 and r.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0]["code"] == COMMUNITY and rows[0]["workers_shortfall"] == "1"
-    assert rows[-1]["code"] == "total" and rows[-1]["households"] == "466"
+    assert rows[-1]["code"] == "total" and rows[-1]["households"] == "566"
 
 
 def test_needs_login_and_names_nobody(client, as_user):

@@ -25,7 +25,7 @@ IGNORED = {"date", "server", "content-length"}
 def app(db_url):
     # A sync interval as in production: with 0 (wall_support's default) every request
     # would have to catch up first, and the fast path would never answer.
-    app = make_app(db_url, TILE_SYNC_SECONDS=60.0)
+    app = make_app(db_url, TILE_SYNC_SECONDS=60.0, CORS_ORIGINS="http://dashboard.test")
     yield app
     close_app(app)
 
@@ -60,7 +60,11 @@ def _session_headers(app, username):
 def test_both_paths_answer_alike_for_every_viewer(app, as_user):
     viewers = {"public": {}, "admin": as_user("admin"), "wall": as_user("wall"),
                "grid_worker": as_user("grid_worker"), "community_sup": as_user("community_sup"),
-               "session": _session_headers(app, "grid_worker")}
+               "session": _session_headers(app, "grid_worker"),
+               # CORS: a page elsewhere, without and with credentials, listed or not.
+               "public elsewhere": {"Origin": "http://elsewhere.test"},
+               "admin elsewhere": {**as_user("admin"), "Origin": "http://elsewhere.test"},
+               "admin listed": {**as_user("admin"), "Origin": "http://dashboard.test"}}
     served_fast = 0
     for who, headers in viewers.items():
         for layer, zxy in TILES:

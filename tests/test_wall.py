@@ -53,7 +53,10 @@ def test_summary_and_choropleth(client, as_user):
     report(client, as_user("grid_worker"), 121.511, 38.989)
     summary = client.get("/api/wall/summary", headers=as_user("wall")).get_json()
     assert summary["active"] >= 1 and summary["active_by_state"]["reported"] >= 1
-    assert summary["red_visits"]["due"] == 16 and summary["red_visits"]["done"] == 0
+    # A wall screen has no duty toward the households: small counts read "<5" (the admin's exact).
+    assert summary["red_visits"]["due"] == 16 and summary["red_visits"]["done"] == "<5"
+    exact = client.get("/api/wall/summary", headers=as_user("admin")).get_json()
+    assert exact["red_visits"] == {"due": 16, "done": 0}
     choro = client.get("/api/wall/choropleth?level=community", headers=as_user("wall")).get_json()
     nw = next(a for a in choro["areas"] if a["code"] == "210204001001")
     assert nw["cases"] >= 1 and nw["per_1000"] == pytest.approx(1000 * nw["cases"] / 4)
@@ -72,9 +75,11 @@ def test_choropleth_counts_overdue_visits(client, as_user, engine):
             WHERE area_id = (SELECT id FROM area WHERE code = '210204001001001001')"""))
         conn.execute(text("""UPDATE household SET last_visit_at = now()
             WHERE area_id <> (SELECT id FROM area WHERE code = '210204001001001001')"""))
-    choro = client.get("/api/wall/choropleth?level=grid", headers=as_user("wall")).get_json()
+    choro = client.get("/api/wall/choropleth?level=grid", headers=as_user("admin")).get_json()
     late = {a["code"]: a["overdue_visits"] for a in choro["areas"]}
     assert late["210204001001001"] == 1 and sum(late.values()) == 1
+    screen = client.get("/api/wall/choropleth?level=grid", headers=as_user("wall")).get_json()
+    assert {a["overdue_visits"] for a in screen["areas"]} == {"<5"}     # small counts hidden
     nw = next(a for a in choro["areas"] if a["code"] == "210204001001001")
     assert nw["overdue_visits_per_1000"] == pytest.approx(1000 / nw["households"])
 

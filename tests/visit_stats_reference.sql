@@ -2,8 +2,8 @@
 -- of :code_length digits (0 = one group for the whole scope), for coloured households
 -- inside :prefix and the viewer's :patterns.
 --   expected: visits the cadence asks for in the days of the period since the
---             household got its current colour, fractional (a quarterly household
---             in a 30-day month is expected 1/3 of a visit);
+--             household got its current colour, one for each cadence begun in them
+--             (a quarterly household in a 30-day month is due 1 visit: never a fraction);
 --   done:     days with a completing visit, capped per household at its expectation;
 --             when the period is shorter than the cadence (a quarterly household over
 --             a month), the household's share counts as done if it was visited within
@@ -48,11 +48,11 @@ per_home AS (
     -- OFFSET 0 keeps this a subquery, so last_before_end reaches household_due_on as a
     -- plain column and the function is inlined.
     SELECT hh.code, hh.colour, hh.cadence, hh.colour_since,
-           hh.days / hh.cadence_days AS expected,
-           CASE WHEN hh.days >= hh.cadence_days THEN least(coalesce(d.days, 0), hh.days / hh.cadence_days)
+           ceil(hh.days / hh.cadence_days) AS expected,
+           CASE WHEN hh.days >= hh.cadence_days THEN least(coalesce(d.days, 0), ceil(hh.days / hh.cadence_days))
                 -- visited within one cadence before the end of the period
                 WHEN d.last_before_end >= CAST(:to_ts AS timestamptz) - hh.cadence
-                THEN hh.days / hh.cadence_days
+                THEN ceil(hh.days / hh.cadence_days)
                 ELSE 0 END AS done,
            coalesce(d.visits, 0) AS visits, coalesce(d.flagged, 0) AS flagged,
            CASE WHEN hh.last_visit_at < CAST(:to_ts AS timestamptz) THEN hh.last_visit_at

@@ -33,11 +33,11 @@ done AS (
 ),
 per_home AS (
     SELECT hh.id, hh.code, hh.colour, hh.owner_roles, hh.cadence, hh.colour_since,
-           hh.days / hh.cadence_days AS expected,
-           CASE WHEN hh.days >= hh.cadence_days THEN least(coalesce(d.days, 0), hh.days / hh.cadence_days)
+           ceil(hh.days / hh.cadence_days) AS expected,
+           CASE WHEN hh.days >= hh.cadence_days THEN least(coalesce(d.days, 0), ceil(hh.days / hh.cadence_days))
                 -- visited within one cadence before the end of the period
                 WHEN d.last_before_end >= CAST(:to_ts AS timestamptz) - hh.cadence
-                THEN hh.days / hh.cadence_days
+                THEN ceil(hh.days / hh.cadence_days)
                 ELSE 0 END AS done,
            coalesce(d.visits, 0) AS visits, coalesce(d.flagged, 0) AS flagged,
            CASE WHEN hh.last_visit_at < CAST(:to_ts AS timestamptz) THEN hh.last_visit_at

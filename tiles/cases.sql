@@ -27,7 +27,7 @@ WITH env AS (
 ), members AS (
     -- Clusters take only the tile's own points (half-open, as tile addresses are), so
     -- each case is counted in exactly one tile; single points keep the buffer.
-    SELECT p.*,
+    SELECT p.*, m.cell,
            CASE WHEN m.cell > 0 THEN floor((ST_X(p.g) + 20037508.342789244) / m.cell)
                 ELSE p.id END AS gx,
            CASE WHEN m.cell > 0 THEN floor((20037508.342789244 - ST_Y(p.g)) / m.cell)
@@ -37,7 +37,13 @@ WITH env AS (
        OR (ST_X(p.g) >= ST_XMin(env.e3857) AND ST_X(p.g) < ST_XMax(env.e3857)
            AND ST_Y(p.g) > ST_YMin(env.e3857) AND ST_Y(p.g) <= ST_YMax(env.e3857))
 ), groups AS (
-    SELECT ST_Centroid(ST_Collect(g)) AS g,
+    -- A cluster sits at the centre of its cell, so two clusters are always at least a
+    -- cell apart and symbols under half a cell wide never overlap; a single case keeps
+    -- its own position.
+    SELECT CASE WHEN count(*) > 1
+                THEN ST_SetSRID(ST_MakePoint(-20037508.342789244 + (gx + 0.5) * min(cell),
+                                             20037508.342789244 - (gy + 0.5) * min(cell)), 3857)
+                ELSE ST_Centroid(ST_Collect(g)) END AS g,
            count(*)::int AS count,
            (count(*) FILTER (WHERE overdue))::int AS overdue_count,
            count(*) > 1 AS cluster,

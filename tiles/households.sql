@@ -3,8 +3,10 @@
 -- household is left out), and, only where :patterns (the viewer's household-duty
 -- jurisdiction, as LIKE patterns; empty for everyone else) covers an area, individual
 -- points instead of that area's counts. More than :max_points points in the tile: the
--- whole tile stays aggregated.
--- Params: z, x, y, margin, extent, buffer, layer, level, patterns, max_points.
+-- whole tile stays aggregated. Colour counts are exact only inside :counted (the viewer's
+-- duty); elsewhere small ones read '<5' and there is no breakdown below the community
+-- (sql/190_small_counts.sql).
+-- Params: z, x, y, margin, extent, buffer, layer, level, patterns, counted, small, max_points.
 WITH env AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS e3857,
            ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS e4326
@@ -28,15 +30,14 @@ WITH env AS (
     SELECT ST_AsMVTGeom(p.g, env.e3857, :extent, :buffer, true) AS geom,
            p.id, p.colour::int AS colour,
            NULL::text AS code, NULL::text AS name, NULL::int AS households,
-           NULL::int AS red, NULL::int AS orange, NULL::int AS yellow, NULL::int AS blue,
-           NULL::int AS green
+           '{}'::jsonb AS colours
     FROM pts p, env, use_points u
     WHERE u.ok
     UNION ALL
     SELECT ST_AsMVTGeom(a.g, env.e3857, :extent, :buffer, true),
            NULL, NULL, a.code, a.name, a.households,
-           a.colour_counts[1], a.colour_counts[2], a.colour_counts[3], a.colour_counts[4],
-           a.colour_counts[5]
+           shown_colours(a.colour_counts, a.level,
+                         a.code LIKE ANY(CAST(:counted AS text[])), :small)
     FROM areas a, env
 )
 SELECT ST_AsMVT(feats.*, :layer, :extent, 'geom') FROM feats WHERE geom IS NOT NULL

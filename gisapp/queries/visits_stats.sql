@@ -14,6 +14,9 @@ WITH grouped AS (
                                CAST(:end_day AS date), :prefix, CAST(:patterns AS text[])) l
     GROUP BY 1, 2
 )
-SELECT g.key, a.name, g.colour, g.households, g.expected, g.done, g.visits, g.flagged, g.overdue
+SELECT g.key,
+       -- Named by its path from the community down ('嘉和苑社区 第11网格'): "第3网格" alone
+       -- is ambiguous. Districts and streets are named by themselves.
+       coalesce(area_path(a.id, least(a.level, 3)::smallint), a.name) AS name, g.colour, g.households, g.expected, g.done, g.visits, g.flagged, g.overdue
 FROM grouped g LEFT JOIN area a ON a.code = g.key
 ORDER BY g.key, g.colour

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from .. import db
+from ..small_counts import level_of, shown_colours, threshold
 from ..web_auth import current_viewer
 from ..ogc_crs import bbox_param
 from ..areas import (DEFAULT_PAGE, MAX_PAGE, get_area, list_areas, parse_code,
@@ -15,10 +16,13 @@ bp = Blueprint("areas", __name__)
 @bp.get("/api/areas/<code>")
 def area_detail(code: str):
     code = parse_code(code)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         feature = get_area(conn, code)
-    if not current_viewer().may_see_staff_contacts():
-        feature["properties"].pop("on_duty", None)     # the public sees office phones only
+    viewer, props = current_viewer(), feature["properties"]
+    if not viewer.may_see_staff_contacts():
+        props.pop("on_duty", None)     # the public sees office phones only
+    props["colour_counts"] = shown_colours(props["colour_counts"], level_of(code),
+                                           viewer.has_duty_toward(code), threshold())
     return jsonify(feature)
 
 
@@ -31,7 +35,7 @@ def area_list():
     zoom = parse_int(args.get("zoom"), "zoom", None, 0, 22) if args.get("zoom") else None
     limit = parse_int(args.get("limit"), "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     offset = parse_int(args.get("offset"), "offset", 0, 0, 10**9)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         page = list_areas(conn, level, parent, bbox, zoom, limit, offset)
     page["limit"], page["offset"] = limit, offset
     return jsonify(page)

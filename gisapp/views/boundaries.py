@@ -1,10 +1,9 @@
 """The boundary editor: its API (read, save, split, merge, delete, history, revert) and page."""
 from __future__ import annotations
 
-import csv
-import io
+import math
 
-from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
                    url_for)
 
 from .. import db, index
@@ -15,9 +14,13 @@ from ..boundary_input import (parse_edit, parse_geometry, parse_line, parse_name
                               parse_version, parse_versions, read_body)
 from ..boundary_ops import (area_history, carve_area, editor_view, merge_areas, revert_area,
                             search_areas, split_area)
-from ..boundary_city_plan import CSV_FIELDS, city_plan
+from ..boundary_city_plan import (EXPORT_FIELDS, city_plan, clear_override, export_rows,
+                                  set_override)
 from ..boundary_proposals import MAX_PARTS, grid_area, propose_grids, propose_split
 from ..errors import BadInput
+from ..plan_rule import PARAMETERS as PLAN_PARAMETERS
+from ..plan_rule import Thresholds
+from ..table_export import csv_response, xlsx_response
 from ..web_auth import current_viewer
 from .wall import _basemap as wall_basemap
 
@@ -167,39 +170,68 @@ def area_grid(code: str):
 
 @bp.get("/api/boundaries/plan")
 def boundary_plan():
-    """?format=json|csv&over=3000: the communities to split, after-split count, staff needed."""
+    """The review of communities over the threshold: ?format=json|csv|xlsx, and thresholds
+    over, managed, density, compact, spread, standalone (defaults GISAPP_PLAN_*)."""
     viewer = current_viewer()
     viewer.require_role(*SUPERVISORS)
-    over = parse_int(request.args.get("over"), "over", 3000, 1, 1_000_000)
     fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise BadInput("format 必须是 json 或 csv (format must be json or csv)", field="format")
+    if fmt not in ("json", "csv", "xlsx"):
+        raise BadInput("format 必须是 json、csv 或 xlsx (format must be json, csv or xlsx)", field="format")
+    thresholds = plan_thresholds(request.args)
     with db.read() as conn:
-        plan = city_plan(conn, viewer, over)
+        plan = city_plan(conn, viewer, thresholds, current_app.config["PLAN_FIRST_YEAR_SHARE"],
+                         geometry=fmt == "json" and request.args.get("map") == "1")
     if fmt == "json":
         return jsonify(plan)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(plan["rows"])
-    writer.writerow({"code": "total", "name": f"合计：社区 {plan['communities']} → {plan['after_split']}",
-                     "households": plan["households"],
-                     "workers": plan["workers"], "workers_needed": plan["workers_needed"],
-                     "workers_shortfall": plan["workers_to_add"]})
-    # A byte-order mark, so spreadsheet programs read the Chinese as UTF-8.
-    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=community-split-plan.csv"})
+    rows = export_rows(plan)
+    if fmt == "csv":
+        return csv_response(rows, EXPORT_FIELDS, "community-split-review")
+    return xlsx_response(rows, EXPORT_FIELDS, "community-split-review", "社区拆分评估")
+
+
+def plan_thresholds(args) -> Thresholds:
+    """The configured thresholds, with those given as query parameters replaced."""
+    values = {}
+    for param, (name, lo, hi) in PLAN_PARAMETERS.items():
+        if args.get(param) in (None, ""):
+            continue
+        if isinstance(lo, int):
+            values[name] = parse_int(args[param], param, 0, lo, hi)
+            continue
+        try:
+            value = float(args[param])
+        except ValueError:
+            value = math.nan
+        if not lo <= value <= hi:
+            raise BadInput(f"{param} 必须是 {lo} 到 {hi} 之间的数 ({param} must be a number "
+                           f"between {lo} and {hi})", field=param)
+        values[name] = value
+    return Thresholds.from_config(current_app.config).with_values(values)
+
+
+@bp.post("/api/boundaries/plan/<code>/override")
+def boundary_plan_override(code: str):
+    """{"decision": "split"|"keep"|null, "reason": ...}: a supervisor replaces the rule's
+    decision for one community (null: back to the rule). Audited."""
+    body = _body()
+    code = parse_code(code)
+    reason = parse_reason(body.get("reason"))
+    with db.engine().begin() as conn:
+        if body.get("decision") is None:
+            return jsonify(clear_override(conn, current_viewer(), code, reason))
+        return jsonify(set_override(conn, current_viewer(), code, body["decision"], reason))
 
 
 @bp.get("/editor/plan")
 def plan_page():
-    """拆分规划: the city plan report for the supervisor's jurisdiction."""
+    """拆分规划: the review of communities over the threshold, on a map and in a table."""
     viewer = current_viewer()
     if viewer.is_public:
         return redirect(url_for("auth.login_form", next=request.path), code=303)
     if viewer.role not in SUPERVISORS:
         return render_template("editor/editor.html", allowed=False), 403
-    return render_template("editor/plan.html")
+    return render_template("editor/plan.html", basemap=wall_basemap(current_app.config),
+                           thresholds=Thresholds.from_config(current_app.config))
 
 
 @bp.get("/api/areas/<code>/history")

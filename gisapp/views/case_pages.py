@@ -8,6 +8,7 @@ from ..cases import STATES, categories
 from ..web_auth import current_viewer
 
 bp = Blueprint("case_pages", __name__)
+PAGE_SIZE = 50          # cases per page of the list
 STATE_NAMES = {"reported": "已上报", "registered": "已立案", "dispatched": "已派遣",
                "in_progress": "处理中", "handled": "已处理", "verified": "已核查", "closed": "已结案",
                "evaluated": "已评价", "escalated": "会商研判", "cancelled": "已作废"}
@@ -30,7 +31,8 @@ def report_page():
 def case_list():
     if current_viewer().is_public:
         return _login_first()
-    return render_template("cases/list.html", states=[(s, STATE_NAMES[s]) for s in STATES])
+    return render_template("cases/list.html", states=[(s, STATE_NAMES[s]) for s in STATES],
+                           page_size=PAGE_SIZE)
 
 
 @bp.get("/cases/<int:case_id>")

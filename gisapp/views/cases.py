@@ -11,13 +11,14 @@ from sqlalchemy import text
 
 from .. import audit, auth, db, index, photos
 from ..areas import parse_code
+from ..case_people import candidates
 from ..case_receipt import receipt_area
 from ..case_flow import allowed_actions, clock_flags, merge, replay, route_by_hand, transition
 from ..case_query import list_cases, parse_filters, render_cases
 from ..case_stats import case_stats, parse_period
-from ..cases import KINDS, categories, get_case, mask_for, report_and_load
+from ..cases import KINDS, area_path, categories, get_case, mask_for, report_and_load
 from ..crs import parse_crs, to_wgs84
-from ..errors import BadInput, NotFound, TooLarge
+from ..errors import BadInput, Forbidden, NotFound, TooLarge
 from ..jsonbody import parse_json_body
 from ..locate import accuracy_circle, check_range, parse_accuracy, parse_coordinate
 from ..web_auth import current_viewer
@@ -129,16 +130,17 @@ def _check_public_category(cat: str) -> None:
         raise BadInput(f"the public may report only: {', '.join(sorted(allowed))}", field="category")
 
 
-def _store_photos(conn, case_id: int, uploads: list[bytes]) -> list[dict]:
+def _store_photos(conn, case_id: int, uploads: list[bytes], event_id: int | None = None) -> list[dict]:
     root, limit = Path(current_app.config["PHOTO_DIR"]), current_app.config["MAX_PHOTO_BYTES"]
     stored = []
     try:
         for data in uploads:
             item = photos.store(root, data, limit)
             stored.append(item)
-            conn.execute(text("""INSERT INTO case_photo (case_id, sha256, content_type, bytes)
-                                 VALUES (:c, :s, :t, :b)"""),
-                         {"c": case_id, "s": item["sha256"], "t": item["content_type"], "b": item["bytes"]})
+            conn.execute(text("""INSERT INTO case_photo (case_id, event_id, sha256, content_type, bytes)
+                                 VALUES (:c, :e, :s, :t, :b)"""),
+                         {"c": case_id, "e": event_id, "s": item["sha256"],
+                          "t": item["content_type"], "b": item["bytes"]})
     except BaseException:
         photos.discard(stored)
         raise
@@ -150,7 +152,7 @@ def cases_list():
     viewer = current_viewer()
     viewer.require_login()
     filters = parse_filters(request.args, viewer)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         cal = load_calendar(conn)
         page = list_cases(conn, viewer, filters, cal)
     return render_cases(page, filters)
@@ -165,12 +167,25 @@ def case_detail(case_id: int):
         case["events"] = replay(conn, case_id)
         case["actions"] = allowed_actions(viewer, case)
         case["photos"] = _photo_list(conn, case_id)
+        case["area_path"] = area_path(conn, case["area_code"])
     return jsonify(case)
 
 
+@bp.get("/api/cases/<int:case_id>/candidates")
+def case_candidates(case_id: int):
+    """Whom this case may be dispatched to: those on duty for its area first."""
+    viewer = current_viewer()
+    with db.read() as conn:
+        case = get_case(conn, viewer, case_id)
+        if "dispatch" not in allowed_actions(viewer, {**case, "state": "registered"}):
+            raise Forbidden("只有主管和网格长可以派遣案件 (only those who dispatch see candidates)")
+        people = candidates(conn, viewer, case)
+    return jsonify({"case": case_id, "area_code": case["area_code"], "candidates": people})
+
+
 def _photo_list(conn, case_id: int) -> list[dict]:
-    rows = conn.execute(text("SELECT id, content_type, bytes FROM case_photo WHERE case_id = :c "
-                             "ORDER BY id"), {"c": case_id}).mappings()
+    rows = conn.execute(text("SELECT id, content_type, bytes, event_id FROM case_photo "
+                             "WHERE case_id = :c ORDER BY id"), {"c": case_id}).mappings()
     return [{**r, "url": f"/api/cases/{case_id}/photos/{r['id']}"} for r in rows]
 
 
@@ -189,15 +204,39 @@ def case_photo(case_id: int, photo_id: int):
 
 @bp.post("/api/cases/<int:case_id>/actions/<action>")
 def case_action(case_id: int, action: str):
+    """One step of the closed loop; `handle` may come as multipart with photos of the work."""
     viewer = current_viewer()
-    params = _action_params()
-    with db.write() as conn:
-        changes = transition(conn, viewer, case_id, action, params, load_calendar(conn))
-        audit.record(conn, viewer, f"case.{action}", str(case_id))
+    params, uploads = _action_submission(action)
+    stored = []
+    try:
+        with db.write() as conn:
+            changes = transition(conn, viewer, case_id, action, params, load_calendar(conn))
+            event_id = changes.pop("event_id")
+            stored = _store_photos(conn, case_id, uploads, event_id)
+            audit.record(conn, viewer, f"case.{action}", str(case_id),
+                         **({"photos": len(stored)} if stored else {}))
+    except BaseException:
+        photos.discard(stored)
+        raise
     with db.read() as conn:
         case = get_case(conn, viewer, case_id)
         case.update(clock_flags(case, load_calendar(conn)))
     return jsonify({"case": case, "changed": sorted(changes)})
+
+
+def _action_submission(action: str) -> tuple[dict, list[bytes]]:
+    """The action's parameters, and photos if it came as multipart (handle only)."""
+    if (request.mimetype or "") != "multipart/form-data":
+        return _action_params(), []
+    if action != "handle":
+        raise BadInput("only handle takes photos (multipart); send JSON", field="photos")
+    form, uploads = _read_submission()
+    params = {"note": form.get("note") or None}
+    if form.get("version"):
+        if not (form["version"].isascii() and form["version"].isdigit() and len(form["version"]) < 10):
+            raise BadInput("version must be an integer", field="version")
+        params["version"] = int(form["version"])
+    return _checked_params(params), uploads
 
 
 def _action_params() -> dict:
@@ -206,6 +245,10 @@ def _action_params() -> dict:
     body = parse_json_body(request, current_app.config["MAX_CONTENT_LENGTH"])
     if not isinstance(body, dict):
         raise BadInput("body must be a JSON object")
+    return _checked_params(body)
+
+
+def _checked_params(body: dict) -> dict:
     note = body.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 2000):
         raise BadInput("note must be text of at most 2000 characters", field="note")
@@ -213,8 +256,9 @@ def _action_params() -> dict:
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         raise BadInput("version must be an integer", field="version")
     person = body.get("assignee_person_id")
-    if person is not None and (not isinstance(person, int) or isinstance(person, bool)):
-        raise BadInput("assignee_person_id must be an integer", field="assignee_person_id")
+    if person is not None and (not isinstance(person, int) or isinstance(person, bool)
+                               or not 0 < person < 2**62):
+        raise BadInput("assignee_person_id must be a person's id", field="assignee_person_id")
     return body
 
 
@@ -228,7 +272,7 @@ def case_merge(case_id: int):
         raise BadInput("into must be the id of the case to keep", field="into")
     with db.write() as conn:
         merge(conn, viewer, case_id, into, body.get("note") or "")
-        audit.record(conn, viewer, "case.merge", str(case_id), into=into)
+        audit.record(conn, viewer, "case.merge", str(case_id), into=into, reason=body["note"].strip())
     return jsonify({"merged": case_id, "into": into})
 
 
@@ -238,10 +282,12 @@ def case_route(case_id: int):
     viewer.require_login()
     body = _action_params()
     code = parse_code(body.get("area") if isinstance(body.get("area"), str) else None, "area")
+    reason = body.get("note") or ""
     with db.write() as conn:
-        route_by_hand(conn, viewer, case_id, code)
-        audit.record(conn, viewer, "case.route", str(case_id), area=code)
-    return jsonify({"routed": case_id, "area": code})
+        moved = route_by_hand(conn, viewer, case_id, code, reason)
+        audit.record(conn, viewer, "case.route", str(case_id), area=code, **moved,
+                     reason=reason.strip() or None)
+    return jsonify({"routed": case_id, "area": code, "from": moved["from"]})
 
 
 @bp.get("/api/cases/stats")
@@ -256,7 +302,7 @@ def cases_stats():
     fmt = args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise BadInput("format must be json or csv", field="format")
-    with db.read() as conn:
+    with db.read_replica() as conn:
         rows = case_stats(conn, viewer, area, group, since, until)
     if fmt == "csv":
         return _stats_csv(rows)

@@ -8,10 +8,11 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from .. import audit, db
 from ..areas import parse_int
-from ..coverage import as_geojson, coverage, gap_households, parse_query
+from ..coverage import as_geojson, coverage, gap_households, parse_query, protect
 from ..errors import BadInput
 from ..facilities import kinds
 from ..households import COLOURS
+from ..small_counts import threshold
 from ..web_auth import current_viewer
 from .wall import _basemap as basemap_config     # the same base map as the wall, if any
 
@@ -26,9 +27,10 @@ def coverage_api():
     fmt = request.args.get("format", "json")
     if fmt not in FORMATS:
         raise BadInput(f"format must be one of {', '.join(FORMATS)}", field="format")
-    q = parse_query(request.args, current_viewer())
-    with db.read() as conn:
-        result = coverage(conn, q)
+    viewer = current_viewer()
+    q = parse_query(request.args, viewer)
+    with db.read_replica() as conn:
+        result = protect(coverage(conn, q), viewer, threshold())
         if fmt == "geojson":
             return jsonify(as_geojson(conn, result))
     if fmt == "csv":
@@ -60,7 +62,7 @@ def coverage_households():
 @bp.get("/coverage")
 def coverage_page():
     """服务覆盖分析: the gaps on a map and the areas ranked."""
-    with db.read() as conn:
+    with db.read_replica() as conn:
         kind_names = kinds(conn)
     viewer = current_viewer()
     return render_template("coverage/index.html", kinds=kind_names, colours=COLOURS,

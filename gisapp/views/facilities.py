@@ -36,7 +36,7 @@ def facilities_list():
     fmt = args.get("format", "json")
     if fmt not in ("json", "geojson"):
         raise BadInput("format must be json or geojson", field="format")
-    with db.read() as conn:
+    with db.read_replica() as conn:
         rows = list_facilities(conn, current_viewer(), kind, area, bbox, limit, offset)
     if fmt == "geojson":
         return jsonify({"type": "FeatureCollection", "numberReturned": len(rows), "features": [

@@ -6,15 +6,17 @@ from flask import (Blueprint, current_app, jsonify, redirect, render_template, r
 from sqlalchemy import text
 
 from .. import auth, db
-from ..access import SUPERVISORS
 from ..areas import parse_int
 from ..errors import BadInput
+from ..visit_stats import STATS_ROLES, opening_group
 from ..web_auth import SESSION_COOKIE, current_viewer
 from .visits import _position
 from .wall import _basemap as basemap_config     # the same base map as the wall, if any
 
 bp = Blueprint("field", __name__)
 NEARBY_METRES = 1000
+PAGE_GROUPS = (("district", "按区"), ("street", "按街道"), ("community", "按社区"), ("grid", "按网格"),
+               ("worker", "按走访责任人"), ("total", "合计"))
 
 _NEARBY = text("""
     SELECT f.id, f.kind, k.name_zh AS kind_zh, f.name, f.address, f.phone, f.opening_hours,
@@ -67,11 +69,13 @@ def supervision_page():
     viewer = current_viewer()
     if viewer.is_public:
         return _login_first()
+    if viewer.role not in STATS_ROLES:        # as /api/visits/stats answers 403
+        return render_template("visits/forbidden.html"), 403
     default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
     return render_template("visits/supervision.html", default_area=default,
+                           default_group=opening_group(viewer), groups=PAGE_GROUPS,
                            basemap=basemap_config(current_app.config),
-                           may_see_homes=viewer.may_see_personal_data(),
-                           is_supervisor=viewer.role in SUPERVISORS + ("grid_leader", "wall_viewer"))
+                           may_see_homes=viewer.may_see_personal_data())
 
 
 @bp.get("/api/field/nearby")

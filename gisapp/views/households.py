@@ -16,6 +16,7 @@ from ..households_import import import_households, read_table
 from ..jsonbody import parse_json_body
 from ..access import SUPERVISORS
 from ..visits import china_today, owners, unowned, unowned_counts
+from ..small_counts import threshold
 from ..web_auth import current_viewer
 
 bp = Blueprint("households", __name__)
@@ -41,7 +42,7 @@ def households_list():
     offset = parse_int(args.get("offset"), "offset", 0, 0, 10**9)
     viewer = current_viewer()
     with db.write() as conn:
-        counts = aggregate(conn, area)
+        counts = aggregate(conn, viewer, area, threshold())
         rows = list_households(conn, viewer, area, colour, q, limit, offset)
         if rows:
             audit.record(conn, viewer, "read.households", area, count=len(rows), format=fmt,

@@ -30,7 +30,7 @@ def staffing_api():
     fmt = args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise BadInput("format must be json or csv", field="format")
-    with db.read() as conn:
+    with db.read_replica() as conn:
         result = staffing(conn, level, area)
     if fmt == "csv":
         buf = io.StringIO()

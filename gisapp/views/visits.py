@@ -220,7 +220,7 @@ def visits_stats():
         raise BadInput("format must be json or csv", field="format")
     today = china_today()
     start, end = parse_period(args.get("from"), args.get("to"), today)
-    with db.read() as conn:
+    with db.read_replica() as conn:
         result = visit_stats(conn, viewer, area, args.get("group", "total"), start, end, today)
     if fmt == "csv":
         buf = io.StringIO()

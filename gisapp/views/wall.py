@@ -8,6 +8,7 @@ from ..areas import parse_int
 from ..basemap import find_mbtiles
 from ..cases import now
 from ..wall import WALL_ROLES, choropleth, require_wall, summary
+from ..small_counts import threshold
 from ..web_auth import current_viewer
 
 bp = Blueprint("wall", __name__)
@@ -42,8 +43,8 @@ def _basemap(cfg) -> dict | None:
 def wall_summary():
     viewer = current_viewer()
     require_wall(viewer)
-    with db.read() as conn:
-        return jsonify(summary(conn, viewer, now()))
+    with db.read_replica() as conn:
+        return jsonify(summary(conn, viewer, now(), threshold()))
 
 
 @bp.get("/api/wall/choropleth")
@@ -52,5 +53,6 @@ def wall_choropleth():
     viewer = current_viewer()
     require_wall(viewer)
     days = parse_int(request.args.get("days"), "days", 30, 1, 3660)
-    with db.read() as conn:
-        return jsonify(choropleth(conn, viewer, request.args.get("level", "community"), days, now()))
+    with db.read_replica() as conn:
+        return jsonify(choropleth(conn, viewer, request.args.get("level", "community"), days, now(),
+                                  threshold()))

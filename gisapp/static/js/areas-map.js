@@ -379,9 +379,13 @@
   }
 
   function coloursNode(counts) {
+    // No breakdown below the community for those without a duty (small counts read "<5").
+    if (!counts || !Object.keys(counts).length) {
+      return document.createTextNode('社区以下不公开分色户数');
+    }
     var node = el('span', 'area-colours');
     COLOURS.forEach(function (c) {
-      var chip = el('span', 'area-chip area-chip-' + c[0], c[1] + ' ' + ((counts || {})[c[0]] || 0));
+      var chip = el('span', 'area-chip area-chip-' + c[0], c[1] + ' ' + (counts[c[0]] === undefined || counts[c[0]] === null ? 0 : counts[c[0]]));
       node.appendChild(chip);
     });
     return node;

@@ -18,6 +18,8 @@
   const FIVE = { red: "#ef4444", orange: "#f97316", yellow: "#eab308", blue: "#3b82f6", green: "#22c55e" };
 
   const colourFor = (share) => (share === null ? "#f1f5f9" : COLOURS[BREAKS.filter((b) => share >= b).length]);
+  // A count hidden for privacy is null (below the community) or "<5" (small_counts).
+  const count = (n) => (n === null || n === undefined ? "不公开" : n);
   const pctLabel = (x) => Math.round(x * 100) + "%";
 
   const legend = L.control({ position: "bottomright" });
@@ -43,7 +45,7 @@
       style: (f) => ({ color: "#4b5563", weight: 1, fillOpacity: 0.7, fillColor: colourFor(f.properties.gap_share) }),
       onEachFeature: (f, layer) => {
         const p = f.properties;
-        layer.bindTooltip(`${p.name}（${p.code}）<br>住户 ${p.households}，超出距离 ${p.gaps}（${pct(p.gap_share)}）`);
+        layer.bindTooltip(`${p.name}（${p.code}）<br>住户 ${count(p.households)}，超出距离 ${count(p.gaps)}（${pct(p.gap_share)}）`);
       },
     }).addTo(map);
     if (!fitted && fc.features.length) { map.fitBounds(areas.getBounds()); fitted = true; }
@@ -72,10 +74,10 @@
   }
 
   function drawTable(fc) {
-    const rows = fc.features.map((f) => f.properties).filter((r) => r.households > 0);
+    const rows = fc.features.map((f) => f.properties).filter((r) => r.households !== 0);
     document.querySelector("#cov-table tbody").replaceChildren(...rows.slice(0, 200).map((r, i) =>
       el("tr", { "data-code": r.code }, el("td", {}, i + 1), el("td", {}, r.name, el("small", { class: "code" }, r.code)),
-         el("td", { class: "num" }, r.households), el("td", { class: "num" }, r.gaps),
+         el("td", { class: "num" }, count(r.households)), el("td", { class: "num" }, count(r.gaps)),
          el("td", { class: "num" }, pct(r.gap_share)))));
   }
 
@@ -89,8 +91,8 @@
     await drawSites(fc.kind);
     await drawHomes();
     const t = fc.totals, secs = ((performance.now() - started) / 1000).toFixed(1);
-    summary.replaceChildren(`${fc.kind_name}：${fc.distance_m} 米范围外的住户 `, el("strong", {}, t.gaps),
-      ` 户，占 ${t.households} 户的 ${pct(t.gap_share)}；按${LEVEL_NAMES[fc.level]}统计 ${fc.features.length} 个区域（${secs} 秒）。`);
+    summary.replaceChildren(`${fc.kind_name}：${fc.distance_m} 米范围外的住户 `, el("strong", {}, count(t.gaps)),
+      ` 户，占 ${count(t.households)} 户的 ${pct(t.gap_share)}；按${LEVEL_NAMES[fc.level]}统计 ${fc.features.length} 个区域（${secs} 秒）。`);
     document.body.dataset.coverageReady = String(++loads);   // for tests: which load finished
   }
 

@@ -7,10 +7,12 @@
   "use strict";
   const { api, el, fmtTime } = window.gisapp;
   const M = window.gisappEditorMap;
+  const T = window.gisappEditorTopology;
   const root = document.getElementById("editor");
   const $ = (id) => document.getElementById(id);
   const ed = M.create(root);
-  const state = { view: null, selected: null, mode: null, pending: null, edited: new Set(), history: null };
+  const state = { view: null, selected: null, mode: null, pending: null, history: null,
+                  topology: null };
   const ACTION_NAMES = { create: "新建", version: "新版本", resurrect: "恢复", keep: "不变" };
   // The Chinese part of a server message ("中文 (English)"); the whole is kept as a tooltip.
   const zh = (message) => String(message || "").replace(/\s*\([^()]*[A-Za-z][^()]*\)\s*$/, "");
@@ -31,7 +33,6 @@
     }
     state.view = view;
     state.selected = null;
-    state.edited.clear();
     M.drawArea(ed, view);
     bindChildLayers();
     renderHead(view);
@@ -80,7 +81,6 @@
   function bindChildLayers() {
     Object.entries(ed.childLayers).forEach(([code, layer]) => {
       layer.on("click", () => pick(code));
-      layer.on("pm:edit pm:markerdragend pm:vertexremoved", () => { state.edited.add(code); });
     });
     ed.groups.neighbours.eachLayer((layer) => layer.on("click", () => {
       if (!state.mode) load(layer.feature.properties.code);
@@ -134,10 +134,15 @@
       ed.map.pm.enableDraw("Polygon", { snappable: true });
     },
     edit() {
+      // Topological: a shared vertex or edge moves in every child that has it.
       const codes = state.selected ? [state.selected] : Object.keys(ed.childLayers);
-      setMode("edit", `拖动顶点修改 ${state.selected ? child(state.selected).name : "各下级区域"} 的边界，完成后点击“预览并保存”。`);
+      setMode("edit", `拖动顶点修改 ${state.selected ? child(state.selected).name : "各下级区域"} 的边界：`
+        + "共用的顶点和边（橙色）在相邻区域中一起移动，上级边界上的顶点（方形）只沿上级边界滑动；"
+        + "拖动边的中点可加点，右键删除顶点。完成后点击“预览并保存”。");
       $("mode-save").hidden = false;
-      codes.forEach((c) => ed.childLayers[c].pm.enable({ snappable: true, snapDistance: 18 }));
+      $("mode-undo").hidden = false;
+      state.topology = T.start(ed, state.view, codes, topologyChanged);
+      topologyChanged();
     },
     split() {
       setMode("split", `画一条穿过 ${child(state.selected).name} 的分割线：依次点击，再次点击最后一个点结束。`);
@@ -177,12 +182,14 @@
     $("mode-text").textContent = text;
     $("mode-bar").hidden = false;
     $("mode-save").hidden = true;
+    $("mode-undo").hidden = true;
     updateTools();
   }
 
   function resetMode() {
     ed.map.pm.disableDraw();
-    Object.values(ed.childLayers).forEach((l) => l.pm && l.pm.enabled() && l.pm.disable());
+    if (state.topology) state.topology.stop();
+    state.topology = null;
     state.mode = null;
     delete root.dataset.mode;
     $("mode-bar").hidden = true;
@@ -205,25 +212,33 @@
     }
   });
 
-  // Whether a child's polygon on the map differs from the geometry it was loaded with.
-  function moved(c) {
-    const now = ed.childLayers[c.code].toGeoJSON(false).geometry;
-    return state.edited.has(c.code) || now.type !== c.geometry.type
-      || JSON.stringify(now.coordinates) !== JSON.stringify(c.geometry.coordinates);
+  // After each step of a vertex edit: the undo button, and a refusal said on the spot.
+  function topologyChanged(refusal) {
+    $("mode-undo").disabled = !(state.topology && state.topology.canUndo());
+    if (refusal) showMessage(refusal, "error");
+    root.dataset.edited = state.topology ? [...state.topology.edited].sort().join(" ") : "";
   }
 
+  function undoStep() {
+    if (state.topology && state.topology.undo()) showMessage("已撤销上一步。");
+  }
+
+  // One save for every child the vertex edit touched: a moved shared line changes both sides.
   function saveEdits() {
     const view = state.view;
-    view.children.filter(moved).forEach((c) => state.edited.add(c.code));
+    const topo = state.topology;
     const children = view.children.map((c) => ({
       code: c.code, version: c.version,
       // Unchanged children go back exactly as they came, so their edges do not move.
-      geometry: state.edited.has(c.code) ? ed.childLayers[c.code].toGeoJSON(false).geometry : c.geometry,
+      geometry: topo.edited.has(c.code) ? topo.geometry(c.code) : c.geometry,
     }));
-    const count = state.edited.size;
-    resetMode();
+    const count = topo.edited.size;
+    const names = view.children.filter((c) => topo.edited.has(c.code)).map((c) => c.name).join("、");
+    if (state.pending) return;
     if (!count) { showMessage("没有修改任何顶点。"); return; }
-    propose({ url: `/api/boundaries/${view.parent.code}`, method: "PUT", title: `修改 ${count} 个区域的边界`,
+    // The edit stays open: after a refusal, or 放弃 in the preview, the supervisor goes on
+    // from the same vertices (or undoes the last step); a save reloads the area.
+    propose({ url: `/api/boundaries/${view.parent.code}`, method: "PUT", title: `修改 ${count} 个区域的边界（${names}）`,
               body: { children } });
   }
 
@@ -412,16 +427,23 @@
   document.querySelectorAll("#editor-tools button[data-tool]").forEach((b) =>
     b.addEventListener("click", () => { showMessage(null); TOOLS[b.dataset.tool](); }));
   $("mode-cancel").addEventListener("click", () => {
-    const editing = state.mode === "edit";
+    const editing = state.mode === "edit" && state.topology && state.topology.edited.size;
     resetMode();
-    if (editing && state.edited.size) load(state.view.parent.code);   // undo the moved vertices
+    if (editing) load(state.view.parent.code);   // undo the moved vertices
   });
+  $("mode-undo").addEventListener("click", undoStep);
   $("mode-save").addEventListener("click", saveEdits);
   $("preview-confirm").addEventListener("click", confirm);
   $("preview-cancel").addEventListener("click", hidePreview);
   $("conflict-reload").addEventListener("click", () => load(state.view.parent.code));
   $("history-close").addEventListener("click", closeHistory);
-  document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && state.mode) $("mode-cancel").click(); });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && state.mode) $("mode-cancel").click();
+    if ((ev.ctrlKey || ev.metaKey) && ev.key === "z" && state.topology && !/INPUT|TEXTAREA/.test(ev.target.tagName)) {
+      ev.preventDefault();
+      undoStep();
+    }
+  });
 
   async function start() {
     let code = root.dataset.start || new URLSearchParams(location.search).get("area");
@@ -430,7 +452,9 @@
       const fc = await api("/api/areas?level=district&limit=1");
       code = fc.features.length ? fc.features[0].properties.code : null;
     }
-    if (code) load(code);
+    // From the plan (/editor/plan): ?propose=<community> opens its split proposal.
+    const propose = new URLSearchParams(location.search).get("propose");
+    if (code) load(code).then(() => { if (propose && child(propose)) { pick(propose); planSplit(child(propose)); } });
     else showMessage("没有可编辑的区域。", "error");
   }
 

@@ -6,7 +6,11 @@
   const COLOURS = { red: "#d92d20", orange: "#f79009", yellow: "#eaaa08", blue: "#1570ef", green: "#12b76a" };
   const NAMES = { red: "红", orange: "橙", yellow: "黄", blue: "蓝", green: "绿" };
   const box = document.getElementById("v-filters");
-  const mayHomes = box.dataset.maySeeHomes === "true", supervisor = box.dataset.supervisor === "true";
+  const mayHomes = box.dataset.maySeeHomes === "true";
+  // Drilling down: a row of one level opens the next one below it (community -> grids).
+  const NEXT = { district: "street", street: "community", community: "grid" };
+  const LENGTH = { district: 6, street: 9, community: 12, grid: 15 };
+  const GROUP_OF_LENGTH = { 0: "district", 6: "street", 9: "community", 12: "grid", 15: "grid" };
   const $ = (id) => document.getElementById(id);
   const iso = (d) => d.toISOString().slice(0, 10);
   $("v-from").value = iso(new Date(Date.now() - 29 * 86400000));
@@ -22,10 +26,9 @@
   const draw = (old, id, config) => { if (old) old.destroy(); return new Chart($(id), config); };
 
   async function loadStats() {
-    if (!supervisor) { $("v-charts").hidden = true; $("v-table").hidden = true; return; }
     const r = await api("/api/visits/stats?" + params());
     $("v-csv").href = "/api/visits/stats?format=csv&" + params();
-    $("v-status").textContent = `${r.from} 至 ${r.to}，共 ${r.days} 天；应访按走访周期折算（季度户一个月应访 1/3 次）`;
+    $("v-status").textContent = `${r.from} 至 ${r.to}，共 ${r.days} 天；应访按走访周期计整次（每个周期应访 1 次，季度户一个月应访 1 次）`;
     const colours = Object.keys(COLOURS).filter((c) => r.by_colour[c]);
     colourChart = draw(colourChart, "colour-chart", { type: "bar",
       data: { labels: colours.map((c) => NAMES[c] + "色"), datasets: [{ label: "完成率 %",
@@ -39,10 +42,29 @@
         data: groups.map((g) => (r.rows.find((x) => x.key === g && x.colour === c) || { overdue: 0 }).overdue) })) },
       options: { animation: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } });
     $("v-table").querySelector("tbody").replaceChildren(...r.rows.map((x) => el("tr", { "data-key": x.key, "data-colour": x.colour },
-      el("td", {}, label(x.key)), el("td", {}, NAMES[x.colour] + "色"), el("td", {}, x.households), el("td", {}, x.expected),
+      el("td", {}, groupCell(r.group, x.key, label(x.key))), el("td", {}, NAMES[x.colour] + "色"), el("td", {}, x.households), el("td", {}, x.expected),
       el("td", {}, x.done), el("td", {}, pct(x.completion_rate)), el("td", {}, x.overdue), el("td", {}, x.visits),
       el("td", {}, x.flagged))));
   }
+
+  function groupCell(group, key, text) {
+    if (!NEXT[group] || !key) return text;
+    const b = el("button", { type: "button", class: "link", "data-drill": key }, text);
+    b.addEventListener("click", () => drill(key, NEXT[group]));
+    return b;
+  }
+
+  function drill(area, group) {
+    $("v-area").value = area;
+    $("v-group").value = group;
+    load();
+  }
+
+  $("v-up").addEventListener("click", () => {
+    const area = $("v-area").value.trim();
+    const up = area.length > 6 ? area.slice(0, area.length - 3) : "";
+    drill(up, GROUP_OF_LENGTH[up.length] || "community");
+  });
 
   async function loadHomes() {
     if (!mayHomes) return;

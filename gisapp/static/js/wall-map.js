@@ -176,7 +176,7 @@
       overduePer1000[a.code] = a.overdue_visits_per_1000;
     });
     root.dataset.choroplethAreas = String(data.areas.length);   // what this viewer may see
-    root.dataset.overdueVisits = String(data.areas.reduce((n, a) => n + (a.overdue_visits || 0), 0));
+    root.dataset.overdueVisits = String(data.areas.reduce((n, a) => n + (Number.isInteger(a.overdue_visits) ? a.overdue_visits : 0), 0));
     choropleth.redraw();
     overdueChoropleth.redraw();
   }
@@ -224,7 +224,7 @@
     const colours = p.colour_counts || p.colours;
     showDetail(`${p.level_zh || ""} ${p.name}`, [
       ["编码", p.code], ["户数", p.households],
-      ["五色户", colours ? (Array.isArray(colours) ? colours : FIVE_NAMES.map((k) => colours[k])).map((n, i) => `${"红橙黄蓝绿"[i]}${n}`).join(" ") : null],
+      ["五色户", colours && !Object.keys(colours).length ? "社区以下不公开分色户数" : colours ? (Array.isArray(colours) ? colours : FIVE_NAMES.map((k) => colours[k])).map((n, i) => `${"红橙黄蓝绿"[i]}${n}`).join(" ") : null],
       ["办公室", p.office && p.office.name], ["电话", p.office && p.office.phone],
       ["在岗人员", (p.on_duty || []).map((d) => `${d.role_zh || d.role} ${d.name || ""}`).join("，")]]);
   }

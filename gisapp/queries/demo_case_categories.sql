@@ -1,0 +1,1 @@
+SELECT key, kind, limit_hours, department FROM case_category ORDER BY key
