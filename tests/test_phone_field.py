@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from .browser import PHONE, assert_accessible, screenshot, wait_for_summary
-from .phone_support import login, photo_file, storage
+from .phone_support import allow_tile_cancels, login, photo_file, settle_base_map, storage
 
 pytest_plugins = ["tests.browser"]
 HERE = (121.511, 38.989)                     # WGS 84, in micro-grid 210204001001001001
@@ -45,6 +45,7 @@ def visits_of(engine, household_id):
 
 
 def open_field(page, base):
+    allow_tile_cancels(page)
     login(page, base, "grid_worker", "/field")
     wait_for_summary(page, "() => document.getElementById('w-grid').textContent",
                      lambda t: "210204001001001" in t)
@@ -52,13 +53,18 @@ def open_field(page, base):
     # Settled: the facilities nearby and the grid's outline have arrived too.
     wait_for_summary(page, "() => document.getElementById('nearby-count').textContent", bool)
     page.wait_for_selector("#field-map path[stroke-dasharray]")
+    settle_base_map(page)
 
 
 def wait_for_shell(page):
-    """The service worker is active and holds the app shell (the page can open offline)."""
+    """The service worker is active and holds the app shell (the page can open offline),
+    the base map's scripts included when the page has one."""
     wait_for_summary(page, """async () => { await navigator.serviceWorker.ready;
         const c = await caches.open('gisapp-field-shell-v1');
-        return !!(await c.match('/field')) && !!(await c.match('/static/js/field.js')); }""", bool)
+        const config = document.getElementById('gisapp-basemap');
+        const base = !config || (!!(await c.match('/static/js/basemap-layer.js'))
+                                 && !!(await c.match(JSON.parse(config.textContent).worker)));
+        return base && !!(await c.match('/field')) && !!(await c.match('/static/js/field.js')); }""", bool)
 
 
 def assert_chinese(page):
