@@ -17,7 +17,7 @@ from . import audit
 from .access import Viewer
 from .cases import category as case_category
 from .cases import report_case
-from .errors import BadInput, Forbidden, NotFound
+from .errors import BadInput, Conflict, Forbidden, NotFound
 from .households import COLOURS, get_household
 from .queries import sql
 from .workhours import CHINA
@@ -90,7 +90,7 @@ def unowned_counts(conn: Connection, viewer: Viewer, area_code: str, day: date) 
     return [{"community": c, "colour": k, "households": n} for (c, k), n in sorted(counts.items())]
 
 
-_EXISTING = text("SELECT id FROM visit WHERE client_id = :c")
+_EXISTING = text("SELECT id, user_id FROM visit WHERE client_id = :c")
 _INSERT = text("""
     INSERT INTO visit (client_id, household_id, person_id, user_id, visited_at, outcome, note,
                        geom, accuracy_m, photo_sha256, photo_type)
@@ -138,7 +138,7 @@ def log_visit(conn: Connection, viewer: Viewer, visit: dict) -> tuple[int, bool]
     """
     require_field_staff(viewer)
     if visit.get("client_id"):
-        existing = conn.execute(_EXISTING, {"c": visit["client_id"]}).scalar()
+        existing = _stored(conn, viewer, visit["client_id"])
         if existing:
             return existing, False
     household = get_household(conn, viewer, visit["household_id"])
@@ -151,13 +151,27 @@ def log_visit(conn: Connection, viewer: Viewer, visit: dict) -> tuple[int, bool]
                                      "lng", "lat", "accuracy", "photo_sha256", "photo_type")},
         "person_id": viewer.person_id, "user_id": viewer.user_id}).scalar()
     if visit_id is None:           # a concurrent retry won the race on client_id
-        return conn.execute(_EXISTING, {"c": visit["client_id"]}).scalar(), False
+        return _stored(conn, viewer, visit["client_id"]), False
     if visit.get("open_case"):
         case_id = _open_case(conn, viewer, visit_id, household, visit)
         conn.execute(text("UPDATE visit SET case_id = :c WHERE id = :id"), {"c": case_id, "id": visit_id})
     audit.record(conn, viewer, "visit.log", str(visit_id), household=household["id"],
                  outcome=visit["outcome"])
     return visit_id, True
+
+
+def _stored(conn: Connection, viewer: Viewer, client_id: str) -> int | None:
+    """The visit already stored under this client id, if the caller stored it.
+
+    A client id someone else used is a conflict: answering with their visit would show
+    one worker another's notes for the price of guessing an id.
+    """
+    row = conn.execute(_EXISTING, {"c": client_id}).first()
+    if row is None:
+        return None
+    if row.user_id != viewer.user_id:
+        raise Conflict("该记录编号已被使用 (client_id already used by someone else)", field="client_id")
+    return row.id
 
 
 def _open_case(conn: Connection, viewer: Viewer, visit_id: int, household: dict, visit: dict) -> int:

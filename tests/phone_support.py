@@ -5,6 +5,7 @@ import random
 import struct
 import zlib
 
+from .browser import wait_for_summary
 from .tiny_city import PASSWORD
 
 
@@ -48,3 +49,29 @@ STORAGE = """async () => {
 
 def storage(page) -> dict:
     return page.evaluate(STORAGE)
+
+
+SETTLED = """() => {
+  const maps = window.gisappBaseMaps || [];
+  const wanted = document.getElementById('gisapp-basemap')
+    ? document.querySelectorAll('.leaflet-container').length : 0;
+  return maps.length >= wanted && maps.every((l) => {
+    const m = l.getMaplibreMap && l.getMaplibreMap();
+    return m && m.loaded() && m.areTilesLoaded(); }) ? 'idle' : '';
+}"""
+
+
+def settle_base_map(page) -> None:
+    """Wait until the base map has every tile of its view: MapLibre cancels the tiles it no
+    longer needs when the view moves or the page is left, which is not a failure of ours."""
+    wait_for_summary(page, SETTLED, lambda s: s == "idle")
+
+
+# MapLibre cancels the base-map tiles it no longer needs when the view moves (the field
+# page frames the worker and the households once it knows where they are) or the page is
+# left; Chromium reports each as net::ERR_ABORTED. Cancelled, not failed: nothing else.
+TILE_CANCELLED = r"request failed: GET \S+/tiles/base/\d+/\d+/\d+\.pbf \(net::ERR_ABORTED\)"
+
+
+def allow_tile_cancels(page) -> None:
+    page.expect_problem(TILE_CANCELLED)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from .browser import PHONE, assert_accessible, screenshot, wait_for_summary
-from .phone_support import login, photo_file
+from .phone_support import allow_tile_cancels, login, photo_file, settle_base_map
 
 pytest_plugins = ["tests.browser"]
 HERE = (121.511, 38.989)              # WGS 84, micro-grid 210204001001001001 (grid_worker's)
@@ -24,10 +24,12 @@ def at(position):
 
 def report_here(page, base, description, photo=None):
     """The public's task up to the receipt: place by 使用我的位置 and a tap, describe, send."""
+    allow_tile_cancels(page)
     page.goto(f"{base}/report")
     page.wait_for_selector("#report-map path.leaflet-interactive")      # the district is drawn
     page.select_option("select[name=category]", "fire_exit")
     page.fill("textarea[name=description]", description)
+    settle_base_map(page)
     assert " km" in page.inner_text("#report-map .leaflet-control-scale")   # the whole district
     page.tap("#use-location")
     wait_for_summary(page, "() => document.getElementById('location-text').textContent",
@@ -35,12 +37,14 @@ def report_here(page, base, description, photo=None):
     # The map zoomed in to street level: its scale bar now measures metres, not kilometres.
     wait_for_summary(page, "() => document.querySelector('#report-map .leaflet-control-scale').innerText",
                      lambda t: t.strip().endswith(" m") and int(t.split()[0]) <= 100)
+    settle_base_map(page)
     box = page.locator("#report-map").bounding_box()
     page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)   # right here
     if photo:
         page.set_input_files("input[name=photos]", photo)
     page.tap("#report-form button[type=submit]")
     page.wait_for_selector("#report-result strong")
+    settle_base_map(page)
     return page.inner_text("#report-result")
 
 
@@ -72,13 +76,20 @@ def test_public_reports_a_hazard_and_the_grid_worker_accepts_it(live_server, ope
         assert r.status_code == 200, r.get_json()
 
     worker = open_context(PHONE)
+    allow_tile_cancels(worker)
     login(worker, live_server, "grid_worker", "/cases")
-    worker.wait_for_selector(f"[data-case-id='{case_id}']")
-    assert "消防通道堵塞" in worker.inner_text(f"[data-case-id='{case_id}']")
+    card = worker.locator(f"[data-case-id='{case_id}']:visible")          # a card on a phone
+    card.wait_for()
+    assert "消防通道堵塞" in card.inner_text()
     screenshot(worker, "phone-cases-worker")
-    worker.tap(f"[data-case-id='{case_id}'] a[href='/cases/{case_id}']")
+    settle_base_map(worker)
+    card.locator(f"a[href='/cases/{case_id}']").first.tap()
     worker.tap("#case-actions button[data-action=accept]")
+    worker.wait_for_selector("#action-form[data-action=accept]")            # 接单, with a note
+    worker.fill("#action-form textarea[name=note]", "已接单，马上去现场")
+    worker.tap("#action-form button[type=submit]")
     wait_for_summary(worker, "() => document.getElementById('case-state').textContent", lambda t: t == "处理中")
+    settle_base_map(worker)
     screenshot(worker, "phone-case-accepted")
     assert_accessible(worker)
     case = client.get(f"/api/cases/{case_id}", headers=as_user("grid_leader")).get_json()
@@ -97,6 +108,7 @@ def test_one_position_gives_one_grid_on_report_and_field(live_server, open_conte
                      lambda t: "210204001001002001" in t)
     assert "测试微网格02001" in page.inner_text("#w-microgrid")
     assert "WGS-84" in page.inner_text("#crs-note")        # the page says which CRS it reads
-    page.wait_for_load_state("networkidle")
+    wait_for_summary(page, "() => document.getElementById('nearby-count').textContent", bool)
+    page.wait_for_selector("#field-map path[stroke-dasharray]")            # the grid's outline
     screenshot(page, "phone-field-near-line")
     assert_accessible(page)

@@ -132,6 +132,10 @@ def test_log_visit_near_far_and_idempotent(client, as_user, engine, homes):
         "household_id": hid, "outcome": "well", "client_id": "test-visit-0001",
         "location": {"lng": 121.51305, "lat": 38.98805}})
     assert again.status_code == 200 and again.get_json()["visit"]["id"] == visit["id"]
+    # Someone else's client id is a conflict, never their visit.
+    other = client.post("/api/visits", headers=as_user("grid_leader"), json={
+        "household_id": hid, "outcome": "well", "client_id": "test-visit-0001"})
+    assert other.status_code == 409 and "visit" not in other.get_json()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM visit WHERE household_id = :h"),
                             {"h": hid}).scalar() == 1

@@ -56,7 +56,21 @@
 
   function registerWorker() {
     if (!("serviceWorker" in navigator)) return Promise.resolve(null);
-    return navigator.serviceWorker.register("/field-sw.js", { scope: "/field" }).catch(() => null);
+    return navigator.serviceWorker.register("/field-sw.js", { scope: "/field" })
+      .then(() => navigator.serviceWorker.ready).then(keepWhatThisPageLoaded).catch(() => null);
+  }
+
+  // The worker precaches a fixed shell; what else this page loaded before the worker
+  // controlled it (the base map's scripts, its web worker and style) is kept here, so
+  // that the page opens offline whatever the templates include.
+  async function keepWhatThisPageLoaded() {
+    const kept = /^\/(static|vendor|styles)\//;
+    const urls = performance.getEntriesByType("resource").map((e) => new URL(e.name))
+      .filter((u) => u.origin === location.origin && kept.test(u.pathname)).map((u) => u.pathname + u.search);
+    const base = document.getElementById("gisapp-basemap");
+    if (base) urls.push(JSON.parse(base.textContent).worker);
+    const cache = await caches.open("gisapp-field-shell-v1");
+    await Promise.all([...new Set(urls)].map((u) => cache.match(u).then((hit) => hit || cache.add(u)).catch(() => null)));
   }
 
   // Stale data from an earlier login never outlives the day or the session.

@@ -91,11 +91,11 @@
     client_id: "本机记录编号无效",
   };
   const STATUS_REASONS = { 403: "您没有记录该走访的权限", 404: "该住户不存在或不在您的职责范围内",
-                           409: "与服务器上的记录冲突", 413: "照片太大，请换一张较小的照片" };
+                           409: "该记录编号已被他人使用，请删除后重新记录", 413: "照片太大，请换一张较小的照片" };
 
   // The reason a refusal gives, always in Chinese: the server's Chinese part if it has one.
   function reasonFor(status, body) {
-    if (status === 413) return STATUS_REASONS[413];
+    if (status === 413 || status === 409) return STATUS_REASONS[status];
     if (body && FIELD_REASONS[body.field]) return FIELD_REASONS[body.field];
     if (STATUS_REASONS[status]) return STATUS_REASONS[status];
     const chinese = ((body && body.message) || "").split(" (")[0];

@@ -1,9 +1,10 @@
 // The field page's service worker (scope /field): keeps the app shell so that /field
-// opens without a network. Pages and static files are fetched from the network first
-// and kept as they arrive; without a network the kept copy answers. API answers are
-// never kept here, except the two lists that hold no personal data (visit outcomes and
-// case categories); the due list is the page's business (field-privacy.js). Logout
-// deletes these caches (field-privacy.js, and Clear-Site-Data from the server).
+// opens without a network. Pages, static files, the base map's style and tiles are
+// fetched from the network first and kept as they arrive; without a network the kept
+// copy answers. API answers are never kept here, except the two lists that hold no
+// personal data (visit outcomes and case categories); the due list is the page's
+// business (field-privacy.js), and no tile layer but the public base map is kept.
+// Logout deletes these caches (field-privacy.js, and Clear-Site-Data from the server).
 "use strict";
 const SHELL = "gisapp-field-shell-v1";
 const PRECACHE = ["/field", "/static/css/app.css", "/static/css/field.css", "/static/js/common.js",
@@ -26,7 +27,8 @@ function kept(request) {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return false;
   if (request.mode === "navigate") return url.pathname === "/field";
-  return url.pathname.startsWith("/static/") || url.pathname.startsWith("/vendor/") || KEPT_API.has(url.pathname);
+  return ["/static/", "/vendor/", "/styles/", "/tiles/base/"].some((p) => url.pathname.startsWith(p)) ||
+    KEPT_API.has(url.pathname);
 }
 
 async function networkFirst(request) {

@@ -220,6 +220,7 @@
     form.household_id.value = h.id;
     $("visit-target").textContent = `${h.colour_zh}色 · ${label(h)} ${h.head_name || ""}`;
     $("visit-result").textContent = "";
+    $("visit-distance").className = "muted";
     $("visit-distance").textContent = h.distance_m !== null ? `您距离该户约 ${metres(h.distance_m)}（超过 100 米将提交复核）` : "未获取到位置，提交后将提交复核";
     updateCaseOffer();
     showVisitBox("提交走访");
@@ -237,12 +238,19 @@
     if (item.fields.open_case) form.case_category.value = item.fields.open_case.category;
     $("visit-target").textContent = item.label;
     $("visit-result").textContent = "";
+    $("visit-distance").className = "refused";
     $("visit-distance").textContent = "未被接受的原因：" + item.reason + (item.photo ? "（不选新照片则保留原照片）" : "");
     updateCaseOffer();
     showVisitBox("重新发送");
   }
 
+  function showPhotoName() {
+    const file = $("visit-form").photo.files[0];
+    $("photo-name").textContent = file ? `已选择：${file.name}` : (state.editing && state.editing.photo ? "保留原照片" : "未选择照片");
+  }
+
   function showVisitBox(submitText) {
+    showPhotoName();
     $("visit-submit").textContent = submitText;
     $("visit-box").hidden = false;
     $("visit-box").scrollIntoView({ behavior: "smooth" });
@@ -371,6 +379,8 @@
   window.addEventListener("online", online);
   window.addEventListener("offline", online);
   $("visit-form").open_case.addEventListener("change", updateCaseOffer);
+  $("visit-form").photo.addEventListener("change", showPhotoName);
+  $("visit-form").addEventListener("reset", () => setTimeout(showPhotoName));
   privacy.registerWorker();
   queue.reload().then((items) => { window.fieldOutbox.render(items, editQueued); renderDue(); }).catch(() => null);
   init().catch((err) => { $("due-status").textContent = "加载失败（" + failure(err) + "）"; })
