@@ -69,7 +69,7 @@ def criteria(m: dict, t: Thresholds) -> dict[str, tuple[bool, str]]:
         "standalone": (m["standalone_share"] >= t.standalone_min,
                        f"散楼较多：散楼住户占 {_pct(m['standalone_share'])}，"
                        f"{'≥' if m['standalone_share'] >= t.standalone_min else '<'} {_pct(t.standalone_min)}"),
-        "spread": (spread_far, f"居住地分散：住户距中心平均 {_num(m['spread_m'])} 米，"
+        "spread": (spread_far, f"居住地{'分散' if spread_far else '集中'}：住户距中心平均 {_num(m['spread_m'])} 米，"
                                f"{'>' if spread_far else '≤'} {_num(t.spread_max_m)} 米"),
         "sparse": (sparse, f"人口密度{'低' if sparse else '高'}：{_num(m['density'])} 户/平方公里，"
                            f"{'<' if sparse else '≥'} {_num(t.density_min)}"),

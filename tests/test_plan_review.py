@@ -173,3 +173,91 @@ def test_building_attributes_are_checked(engine):
     with pytest.raises(Exception, match="building_managed_not_standalone"):
         with engine.begin() as conn:
             add_buildings(conn, [(121.51, 38.91)], 1, managed=True, standalone=True)
+
+
+# --- in Chromium ---------------------------------------------------------------------------
+
+pytest_plugins = ["tests.browser"]
+
+
+def login(page, base, username, target):
+    from .tiny_city import PASSWORD
+    page.goto(f"{base}/login?next={target}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{target}*")
+
+
+def click_community(page, code):
+    """Click the middle of a community on the plan's map, as a person would."""
+    page.wait_for_function("() => document.getElementById('plan-map').dataset.loaded")
+    page.locator("#plan-map").scroll_into_view_if_needed()
+    # Pan the community into view first (the map zooms to the last one clicked).
+    x, y = page.evaluate("""(code) => {
+        const p = window.gisappPlan, c = p.layers[code].getBounds().getCenter();
+        p.map.setView(c, p.map.getZoom(), { animate: false });
+        const pt = p.map.latLngToContainerPoint(c), box = p.map.getContainer().getBoundingClientRect();
+        return [box.left + pt.x, box.top + pt.y]; }""", code)
+    page.mouse.click(x, y)
+    page.wait_for_function(f"() => document.getElementById('plan-detail').dataset.code === '{code}'")
+
+
+@pytest.mark.browser
+def test_a_street_supervisor_reviews_overrides_and_opens_the_split(live_server, strict_page, client, as_user, engine):
+    from .browser import assert_accessible, screenshot
+    page = strict_page
+    login(page, live_server, "street_sup", "/editor/plan")
+    page.wait_for_selector("#plan-after")
+    assert page.inner_text("#plan-before") == "2" and page.inner_text("#plan-after") == "3"
+    assert "拆分：居住地分散且散楼较多：1 个" in page.inner_text("#plan-rules")
+    click_community(page, MIXED)
+    detail = page.inner_text("#plan-detail")
+    assert "结论：拆分为 2 个社区" in detail and "散楼住户\t40%" in detail
+    assert "散楼较多：散楼住户占 40%，≥ 30%" in page.inner_text("#plan-reasons")
+    assert_accessible(page)
+    screenshot(page, "plan-review-street")
+    # The estate next door is kept; the supervisor overrides it with a reason.
+    click_community(page, KEEP)
+    assert "物业服务完善" in page.inner_text("#plan-reasons")
+    page.fill("#override-reason", "新建小区明年入住 2,000 户")
+    page.click("#plan-override-form button[type=submit]")
+    page.wait_for_selector("#plan-override")
+    assert "street_sup 改为“拆分”" in page.inner_text("#plan-override")
+    assert page.inner_text("#plan-after") == "4"
+    # The next person (the city admin) sees the override, and the audit log has it.
+    row = {r["code"]: r for r in plan(client, as_user)["rows"]}[KEEP]
+    assert row["decision"] == "split" and row["override"]["reason"] == "新建小区明年入住 2,000 户"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'plan.override' "
+                                 "AND detail->>'reason' = '新建小区明年入住 2,000 户'")).scalar() == 1
+    # Follow the link to the split proposal in the editor.
+    click_community(page, MIXED)
+    page.click("#plan-editor-link")
+    page.wait_for_url(f"{live_server}/editor?area=210204001*")
+    page.wait_for_selector("#preview-box:not([hidden])")
+    assert "按户数拆分" in page.inner_text("#preview-box") and "2 部分" in page.inner_text("#preview-box")
+    screenshot(page, "plan-review-editor-proposal")
+    client.post(f"/api/boundaries/plan/{KEEP}/override", json={"decision": None, "reason": "测试结束"},
+                headers=as_user("street_sup"))
+
+
+@pytest.mark.browser
+def test_a_community_supervisor_sees_the_parts_without_a_dead_end(live_server, strict_page, client, as_user):
+    from .browser import assert_accessible, screenshot
+    r = client.post(f"/api/boundaries/plan/{KEEP}/override", json={"decision": "split", "reason": "街道决定拆分"},
+                    headers=as_user("street_sup"))
+    assert r.status_code == 200
+    page = strict_page
+    login(page, live_server, "community_sup", "/editor/plan")
+    click_community(page, KEEP)
+    assert "街道决定拆分" in page.inner_text("#plan-override")
+    # No link into an editor they may not save in, and no override form: the parts are drawn here.
+    assert page.locator("#plan-editor-link").count() == 0 and page.locator("#plan-override-form").count() == 0
+    page.click("#plan-show-parts")
+    page.wait_for_selector("#plan-parts")
+    assert page.inner_text("#plan-parts").count("户") == 2
+    assert_accessible(page)
+    screenshot(page, "plan-review-community")
+    client.post(f"/api/boundaries/plan/{KEEP}/override", json={"decision": None, "reason": "测试结束"},
+                headers=as_user("street_sup"))
