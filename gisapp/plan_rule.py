@@ -67,7 +67,8 @@ def criteria(m: dict, t: Thresholds) -> dict[str, tuple[bool, str]]:
     irregular = m["compactness"] < t.compact_min
     return {
         "standalone": (m["standalone_share"] >= t.standalone_min,
-                       f"散楼较多：散楼住户占 {_pct(m['standalone_share'])}，"
+                       f"散楼{'较多' if m['standalone_share'] >= t.standalone_min else '不多'}：散楼住户占 "
+                       f"{_pct(m['standalone_share'])}，"
                        f"{'≥' if m['standalone_share'] >= t.standalone_min else '<'} {_pct(t.standalone_min)}"),
         "spread": (spread_far, f"居住地{'分散' if spread_far else '集中'}：住户距中心平均 {_num(m['spread_m'])} 米，"
                                f"{'>' if spread_far else '≤'} {_num(t.spread_max_m)} 米"),
