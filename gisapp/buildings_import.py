@@ -14,13 +14,13 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from . import audit, db
 from .access import Viewer
 from .errors import BadInput, GisappError
 from .households_import import _csv_rows, _lookup_buildings, _xlsx_rows
+from .queries import sql
 
 ALIASES = {"楼栋": "building", "楼栋名称": "building", "name": "building", "地址": "address",
            "经度": "lng", "纬度": "lat", "lon": "lng", "物业": "managed", "有物业": "managed",
@@ -35,7 +35,8 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
     raw = _xlsx_rows(data) if filename.lower().endswith((".xlsx", ".xlsm")) else _csv_rows(data)
     if not raw:
         raise BadInput("the file is empty", field="file")
-    header = [ALIASES.get(str(h or "").strip().lstrip("\ufeff"), str(h or "").strip().lower()) for h in raw[0]]
+    names = [str(h or "").strip().lstrip("\ufeff") for h in raw[0]]
+    header = [ALIASES.get(h, h.lower()) for h in names]
     unknown = [h for h in header if h and h not in KNOWN]
     if unknown:
         raise BadInput(f"unknown columns: {', '.join(unknown)}", field="file")
@@ -104,19 +105,12 @@ def _target(row: dict, found: dict) -> int | None:
     return None
 
 
-_UPDATE = text("""UPDATE building SET managed = :managed, management_company = :company,
-                  standalone = :standalone, built_year = :year WHERE id = :id""")
-_INSERT = text("""
-    INSERT INTO building (name, address, geom, area_id, managed, management_company, standalone, built_year)
-    VALUES (:name, :address, ST_SetSRID(ST_MakePoint(:lng, :lat), 4326),
-            locate_leaf(ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)), :managed, :company, :standalone, :year)""")
-
-
 def _write(conn: Connection, target: int | None, attrs: dict, row: dict) -> None:
     if target is not None:
-        conn.execute(_UPDATE, {**attrs, "id": target})
+        conn.execute(sql("building_attributes"), {**attrs, "id": target})
     else:
-        conn.execute(_INSERT, {**attrs, "name": row["building"], "address": row.get("address") or None,
+        conn.execute(sql("building_add"), {**attrs, "name": row["building"],
+                                           "address": row.get("address") or None,
                                "lng": float(row["lng"]), "lat": float(row["lat"])})
 
 

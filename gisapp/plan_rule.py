@@ -86,14 +86,17 @@ def criteria(m: dict, t: Thresholds) -> dict[str, tuple[bool, str]]:
 def decide(m: dict, t: Thresholds) -> tuple[str, str, list[str]]:
     """(decision, rule, reasons) for one community's measures: split or keep, and why."""
     c = criteria(m, t)
+
+    def words(keys) -> list[str]:
+        return [c[k][1] for k in keys]
     scattered = [k for k in ("spread", "sparse", "irregular") if c[k][0]]
     if c["standalone"][0] and scattered:
-        return "split", "scattered_standalone", [c["standalone"][1]] + [c[k][1] for k in scattered]
+        return "split", "scattered_standalone", words(["standalone"] + scattered)
     if c["managed"][0] and not scattered:
-        return "keep", "managed_dense_concentrated", [c[k][1] for k in ("managed", "sparse", "spread", "irregular")]
+        return "keep", "managed_dense_concentrated", words(("managed", "sparse", "spread", "irregular"))
     if not c["standalone"][0]:
-        return "keep", "few_standalone", [c["standalone"][1]] + [c[k][1] for k in scattered or ("spread",)]
-    return "keep", "concentrated", [c["standalone"][1]] + [c[k][1] for k in ("spread", "sparse", "irregular")]
+        return "keep", "few_standalone", words(["standalone"] + (scattered or ["spread"]))
+    return "keep", "concentrated", words(("standalone", "spread", "sparse", "irregular"))
 
 
 RULE_NAMES = {
