@@ -238,7 +238,7 @@ def login(page, base, username, target):
 def click_community(page, code):
     """Click the middle of a community on the plan's map, as a person would."""
     page.wait_for_function("() => document.getElementById('plan-map').dataset.loaded")
-    page.locator("#plan-map").scroll_into_view_if_needed()
+    page.evaluate("document.getElementById('plan-map').scrollIntoView({ block: 'center' })")
     # Pan the community into view first (the map zooms to the last one clicked).
     x, y = page.evaluate("""(code) => {
         const p = window.gisappPlan, c = p.layers[code].getBounds().getCenter();
