@@ -44,7 +44,8 @@ def city_plan(conn: Connection, viewer: Viewer, t: Thresholds, first_year_share:
               geometry: bool = False) -> dict:
     """The review of the communities over the threshold in the viewer's jurisdiction, and totals."""
     staff = {r["code"]: r for r in staffing(conn, "community")["rows"] if viewer.covers(r["code"])}
-    measured = conn.execute(sql("plan_measures"), {"over": t.households, "patterns": viewer.like_patterns()})
+    measured = conn.execute(sql("plan_measures"),
+                            {"over": t.households, "patterns": viewer.like_patterns()})
     overrides = _overrides(conn, viewer)
     streets = _street_names(conn, viewer)
     rows = [_review(dict(m), staff[m["code"]], t, overrides.get(m["code"]), viewer, streets)
@@ -95,9 +96,7 @@ def _street_names(conn: Connection, viewer: Viewer) -> dict:
 
 
 def _overrides(conn: Connection, viewer: Viewer) -> dict:
-    rows = conn.execute(text("""
-        SELECT community_code, decision, reason, username, decided_at FROM plan_override
-        WHERE community_code LIKE ANY(:p)"""), {"p": viewer.like_patterns()}).mappings()
+    rows = conn.execute(sql("plan_overrides"), {"p": viewer.like_patterns()}).mappings()
     return {r["community_code"]: {k: r[k] for k in ("decision", "reason", "username", "decided_at")}
             for r in rows}
 
@@ -119,13 +118,8 @@ def set_override(conn: Connection, viewer: Viewer, code: str, decision: str, rea
     if decision not in DECISION_ZH:
         raise BadInput("decision 必须是 split 或 keep (decision must be split or keep)", field="decision")
     _require_overrider(conn, viewer, code)
-    row = conn.execute(text("""
-        INSERT INTO plan_override (community_code, decision, reason, user_id, username)
-        VALUES (:c, :d, :r, :u, :n)
-        ON CONFLICT (community_code) DO UPDATE SET decision = :d, reason = :r, user_id = :u,
-            username = :n, decided_at = now()
-        RETURNING community_code, decision, reason, username, decided_at"""),
-        {"c": code, "d": decision, "r": reason, "u": viewer.user_id, "n": viewer.username}).mappings().one()
+    row = conn.execute(sql("plan_override_set"), {
+        "c": code, "d": decision, "r": reason, "u": viewer.user_id, "n": viewer.username}).mappings().one()
     audit.record(conn, viewer, "plan.override", code, decision=decision, reason=reason)
     return dict(row)
 

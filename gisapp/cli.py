@@ -169,6 +169,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_command)
     from .facilities_import import facilities_group
     app.cli.add_command(facilities_group)
+    from .buildings_import import buildings_group
+    app.cli.add_command(buildings_group)
 
 
 def main() -> None:

@@ -61,7 +61,8 @@ def _grid_kinds(areas, community: np.ndarray, rng: np.random.Generator) -> np.nd
     ids, of = np.unique(community, return_inverse=True)
     centres = np.array([[areas[c].geom.centroid.x, areas[c].geom.centroid.y] for c in ids.tolist()])
     old = _old_town(centres)
-    fringe = np.clip((_distance_m(centres, CORE) - FRINGE_FROM_M) / (FRINGE_FULL_M - FRINGE_FROM_M), 0, 1)
+    reach = (_distance_m(centres, CORE) - FRINGE_FROM_M) / (FRINGE_FULL_M - FRINGE_FROM_M)
+    fringe = np.clip(reach, 0, 1)
     mean = STANDALONE_BASE + STANDALONE_OLD * old + STANDALONE_FRINGE * fringe
     standalone = np.clip(mean + rng.normal(0, STANDALONE_SPREAD, len(ids)), 0.0, 0.9)
     managed = (1 - standalone) * (MANAGED_NEW - (MANAGED_NEW - MANAGED_OLD) * old)

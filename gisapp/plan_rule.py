@@ -67,9 +67,10 @@ def criteria(m: dict, t: Thresholds) -> dict[str, tuple[bool, str]]:
     irregular = m["compactness"] < t.compact_min
     return {
         "standalone": (m["standalone_share"] >= t.standalone_min,
-                       f"散楼较多：散楼住户占 {_pct(m['standalone_share'])}，"
+                       f"散楼{'较多' if m['standalone_share'] >= t.standalone_min else '不多'}：散楼住户占 "
+                       f"{_pct(m['standalone_share'])}，"
                        f"{'≥' if m['standalone_share'] >= t.standalone_min else '<'} {_pct(t.standalone_min)}"),
-        "spread": (spread_far, f"居住地分散：住户距中心平均 {_num(m['spread_m'])} 米，"
+        "spread": (spread_far, f"居住地{'分散' if spread_far else '集中'}：住户距中心平均 {_num(m['spread_m'])} 米，"
                                f"{'>' if spread_far else '≤'} {_num(t.spread_max_m)} 米"),
         "sparse": (sparse, f"人口密度{'低' if sparse else '高'}：{_num(m['density'])} 户/平方公里，"
                            f"{'<' if sparse else '≥'} {_num(t.density_min)}"),
@@ -85,14 +86,17 @@ def criteria(m: dict, t: Thresholds) -> dict[str, tuple[bool, str]]:
 def decide(m: dict, t: Thresholds) -> tuple[str, str, list[str]]:
     """(decision, rule, reasons) for one community's measures: split or keep, and why."""
     c = criteria(m, t)
+
+    def words(keys) -> list[str]:
+        return [c[k][1] for k in keys]
     scattered = [k for k in ("spread", "sparse", "irregular") if c[k][0]]
     if c["standalone"][0] and scattered:
-        return "split", "scattered_standalone", [c["standalone"][1]] + [c[k][1] for k in scattered]
+        return "split", "scattered_standalone", words(["standalone"] + scattered)
     if c["managed"][0] and not scattered:
-        return "keep", "managed_dense_concentrated", [c[k][1] for k in ("managed", "sparse", "spread", "irregular")]
+        return "keep", "managed_dense_concentrated", words(("managed", "sparse", "spread", "irregular"))
     if not c["standalone"][0]:
-        return "keep", "few_standalone", [c["standalone"][1]] + [c[k][1] for k in scattered or ("spread",)]
-    return "keep", "concentrated", [c["standalone"][1]] + [c[k][1] for k in ("spread", "sparse", "irregular")]
+        return "keep", "few_standalone", words(["standalone"] + (scattered or ["spread"]))
+    return "keep", "concentrated", words(("standalone", "spread", "sparse", "irregular"))
 
 
 RULE_NAMES = {

@@ -30,6 +30,7 @@ import bench_wall  # noqa: E402  (scripts/ is on sys.path when run as a script)
 import bench_coverage  # noqa: E402
 import bench_boundaries  # noqa: E402
 import bench_visits  # noqa: E402
+import bench_plan  # noqa: E402
 
 PG_PORT = int(os.environ.get("GISAPP_BENCH_PG_PORT", "54339"))
 HTTP_PORT = int(os.environ.get("GISAPP_BENCH_PORT", "5055"))
@@ -305,7 +306,7 @@ def print_table(name: str, rows: list[dict]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "boundaries", "coverage", "visits", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "boundaries", "coverage", "visits", "plan", "all"])
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
@@ -328,6 +329,8 @@ def main() -> int:
             results["coverage"] = bench_coverage.bench_coverage(sys.modules[__name__], url)
         if args.what in ("visits", "all"):
             results["visits"] = bench_visits.bench_visits(sys.modules[__name__], url)
+        if args.what in ("plan", "all"):
+            results["plan"] = bench_plan.bench_plan(sys.modules[__name__], url)
     finally:
         if ours:
             cluster.stop()

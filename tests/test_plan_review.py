@@ -36,8 +36,9 @@ def add_buildings(conn, points, per_building, managed=False, standalone=False, c
     """Buildings of 20 m square at (x, y) with `per_building` households each."""
     for x, y in points:
         bid = conn.execute(text("""
-            INSERT INTO building (name, geom, managed, management_company, standalone, built_year)
-            VALUES ('楼', ST_Expand(ST_SetSRID(ST_MakePoint(:x, :y), 4326), 0.0001), :m, :c, :s, :y0)
+            INSERT INTO building (name, geom, area_id, managed, management_company, standalone, built_year)
+            VALUES ('楼', ST_Expand(ST_SetSRID(ST_MakePoint(:x, :y), 4326), 0.0001),
+                    locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326)), :m, :c, :s, :y0)
             RETURNING id"""), {"x": x, "y": y, "m": managed, "c": company, "s": standalone, "y0": year}).scalar()
         conn.execute(text("""
             INSERT INTO household (building_id, geom, area_id)
@@ -169,7 +170,140 @@ def test_exports(client, as_user):
     assert client.get("/api/boundaries/plan?format=xml", headers=as_user("admin")).status_code == 400
 
 
+def test_building_household_counts_follow_the_households(engine):
+    count = text("SELECT households FROM building WHERE name = '计数楼' ORDER BY id")
+    with engine.begin() as conn:
+        add_buildings(conn, [(121.59, 38.91), (121.591, 38.911)], 5)
+        conn.execute(text("UPDATE building SET name = '计数楼' WHERE id IN (SELECT id FROM building ORDER BY id DESC LIMIT 2)"))
+        assert conn.execute(count).scalars().all() == [5, 5]
+        ids = conn.execute(text("SELECT id FROM building WHERE name = '计数楼' ORDER BY id")).scalars().all()
+        conn.execute(text("UPDATE household SET building_id = :b WHERE id IN "
+                          "(SELECT id FROM household WHERE building_id = :a LIMIT 2)"), {"a": ids[0], "b": ids[1]})
+        conn.execute(text("UPDATE household SET members = 3 WHERE building_id = :b"), {"b": ids[1]})
+        assert conn.execute(count).scalars().all() == [3, 7]
+        conn.execute(text("DELETE FROM household WHERE building_id = ANY(:ids)"), {"ids": ids})
+        assert conn.execute(count).scalars().all() == [0, 0]
+        conn.execute(text("DELETE FROM building WHERE id = ANY(:ids)"), {"ids": ids})
+
+
 def test_building_attributes_are_checked(engine):
     with pytest.raises(Exception, match="building_managed_not_standalone"):
         with engine.begin() as conn:
             add_buildings(conn, [(121.51, 38.91)], 1, managed=True, standalone=True)
+
+
+def test_buildings_import(runner, engine, tmp_path):
+    """gisapp buildings import: a dry run by default; bad rows stop everything; then a commit."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("楼栋,经度,纬度,物业,物业公司,散楼,建成年份\n"
+                   "新楼甲,121.58,38.92,是,大连星海物业服务有限公司,否,2012\n"
+                   "楼,,,否,,是,1990\n"                      # every test building is called 楼
+                   "新楼乙,121.581,38.921,是,,是,1990\n"      # managed and stand-alone
+                   "新楼丙,121.582,38.922,否,,否,公元前\n", encoding="utf-8-sig")
+    result = runner.invoke(args=["buildings", "import", str(bad), "--commit"])
+    assert result.exit_code != 0
+    assert "row 3: 楼栋“楼”不唯一" in result.output and "row 4: 散楼不能有物业" in result.output
+    assert "row 5: 建成年份“公元前”" in result.output
+    good = tmp_path / "good.csv"
+    good.write_text("楼栋,经度,纬度,物业,物业公司,散楼,建成年份\n"
+                    "新楼甲,121.58,38.92,是,大连星海物业服务有限公司,否,2012\n", encoding="utf-8-sig")
+    assert "dry run" in runner.invoke(args=["buildings", "import", str(good)]).output
+    count = "SELECT count(*) FROM building WHERE name = '新楼甲'"
+    with engine.connect() as conn:
+        assert conn.execute(text(count)).scalar() == 0
+    assert runner.invoke(args=["buildings", "import", str(good), "--commit"]).exit_code == 0
+    update = tmp_path / "update.csv"
+    update.write_text("building,managed,company,standalone,year\n新楼甲,no,,yes,1988\n")
+    assert runner.invoke(args=["buildings", "import", str(update), "--commit"]).exit_code == 0
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT b.managed, b.management_company, b.standalone, b.built_year, a.code "
+                                "FROM building b JOIN area a ON a.id = b.area_id WHERE b.name = '新楼甲'")).one()
+    assert tuple(row) == (False, None, True, 1988, "210204002002002002")
+
+
+# --- in Chromium ---------------------------------------------------------------------------
+
+pytest_plugins = ["tests.browser"]
+
+
+def login(page, base, username, target):
+    from .tiny_city import PASSWORD
+    page.goto(f"{base}/login?next={target}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{target}*")
+
+
+def click_community(page, code):
+    """Click the middle of a community on the plan's map, as a person would."""
+    page.wait_for_function("() => document.getElementById('plan-map').dataset.loaded")
+    page.evaluate("document.getElementById('plan-map').scrollIntoView({ block: 'center' })")
+    # Pan the community into view first (the map zooms to the last one clicked).
+    x, y = page.evaluate("""(code) => {
+        const p = window.gisappPlan, c = p.layers[code].getBounds().getCenter();
+        p.map.setView(c, p.map.getZoom(), { animate: false });
+        const pt = p.map.latLngToContainerPoint(c), box = p.map.getContainer().getBoundingClientRect();
+        return [box.left + pt.x, box.top + pt.y]; }""", code)
+    page.mouse.click(x, y)
+    page.wait_for_function(f"() => document.getElementById('plan-detail').dataset.code === '{code}'")
+
+
+@pytest.mark.browser
+def test_a_street_supervisor_reviews_overrides_and_opens_the_split(live_server, strict_page, client, as_user, engine):
+    from .browser import assert_accessible, screenshot
+    page = strict_page
+    login(page, live_server, "street_sup", "/editor/plan")
+    page.wait_for_selector("#plan-after")
+    assert page.inner_text("#plan-before") == "2" and page.inner_text("#plan-after") == "3"
+    assert "拆分：居住地分散且散楼较多：1 个" in page.inner_text("#plan-rules")
+    click_community(page, MIXED)
+    detail = page.inner_text("#plan-detail")
+    assert "结论：拆分为 2 个社区" in detail and "散楼住户\t40%" in detail
+    assert "散楼较多：散楼住户占 40%，≥ 30%" in page.inner_text("#plan-reasons")
+    assert_accessible(page)
+    screenshot(page, "plan-review-street")
+    # The estate next door is kept; the supervisor overrides it with a reason.
+    click_community(page, KEEP)
+    assert "物业服务完善" in page.inner_text("#plan-reasons")
+    page.fill("#override-reason", "新建小区明年入住 2,000 户")
+    page.click("#plan-override-form button[type=submit]")
+    page.wait_for_selector("#plan-override")
+    assert "street_sup 改为“拆分”" in page.inner_text("#plan-override")
+    assert page.inner_text("#plan-after") == "4"
+    # The next person (the city admin) sees the override, and the audit log has it.
+    row = {r["code"]: r for r in plan(client, as_user)["rows"]}[KEEP]
+    assert row["decision"] == "split" and row["override"]["reason"] == "新建小区明年入住 2,000 户"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'plan.override' "
+                                 "AND detail->>'reason' = '新建小区明年入住 2,000 户'")).scalar() == 1
+    # Follow the link to the split proposal in the editor.
+    click_community(page, MIXED)
+    page.click("#plan-editor-link")
+    page.wait_for_url(f"{live_server}/editor?area=210204001*")
+    page.wait_for_selector("#preview-box:not([hidden])")
+    assert "按户数拆分" in page.inner_text("#preview-box") and "2 部分" in page.inner_text("#preview-box")
+    screenshot(page, "plan-review-editor-proposal")
+    client.post(f"/api/boundaries/plan/{KEEP}/override", json={"decision": None, "reason": "测试结束"},
+                headers=as_user("street_sup"))
+
+
+@pytest.mark.browser
+def test_a_community_supervisor_sees_the_parts_without_a_dead_end(live_server, strict_page, client, as_user):
+    from .browser import assert_accessible, screenshot
+    r = client.post(f"/api/boundaries/plan/{KEEP}/override", json={"decision": "split", "reason": "街道决定拆分"},
+                    headers=as_user("street_sup"))
+    assert r.status_code == 200
+    page = strict_page
+    login(page, live_server, "community_sup", "/editor/plan")
+    click_community(page, KEEP)
+    assert "街道决定拆分" in page.inner_text("#plan-override")
+    # No link into an editor they may not save in, and no override form: the parts are drawn here.
+    assert page.locator("#plan-editor-link").count() == 0 and page.locator("#plan-override-form").count() == 0
+    page.click("#plan-show-parts")
+    page.wait_for_selector("#plan-parts")
+    assert page.inner_text("#plan-parts").count("户") == 2
+    assert_accessible(page)
+    screenshot(page, "plan-review-community")
+    client.post(f"/api/boundaries/plan/{KEEP}/override", json={"decision": None, "reason": "测试结束"},
+                headers=as_user("street_sup"))

@@ -48,6 +48,7 @@
          el("strong", { id: "plan-after" }, n(plan.after_split)), " 个社区"),
       el("p", { id: "plan-counts" }, `户数超过 ${n(plan.threshold)} 户的社区 ${n(plan.over_threshold)} 个：`,
          `拆分 ${n(plan.split)} 个，不拆分 ${n(plan.kept)} 个` + (plan.overridden ? `（其中人工调整 ${plan.overridden} 个）。` : "。")),
+      el("p", {}, "按规则结论："),
       el("ul", { id: "plan-rules" }, plan.by_rule.map((r) => el("li", {}, `${r.name}：${n(r.communities)} 个`))),
       el("p", { id: "plan-workers" }, `社区工作者（每 200 户 1 人）：共 ${n(plan.households)} 户，需要 ${n(plan.workers_needed)} 人，`,
          `现有 ${n(plan.workers)} 人，需增配 `, el("strong", { id: "plan-add" }, n(plan.workers_to_add)), " 人，",
@@ -158,5 +159,6 @@
     } catch (err) { detail.append(el("p", { class: "error" }, "未能保存：" + err.message)); }
   }
 
+  window.gisappPlan = { map, layers };
   load(location.hash.slice(1) || null);
 })();
