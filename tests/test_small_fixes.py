@@ -23,7 +23,7 @@ def test_the_coverage_distance_limit_is_stated_everywhere(client):
     params = {p["name"]: p for p in spec["paths"]["/api/coverage"]["get"]["parameters"]}
     assert params["distance"]["schema"]["maximum"] == 20000
     assert "20000" in params["distance"]["description"]
-    assert "at most 20000" in (ROOT / "README.md").read_text()
+    assert "at most 20000" in (ROOT / "docs" / "facilities.md").read_text()
 
 
 def _tree_state(path: Path) -> list[tuple[str, int]]:
