@@ -45,13 +45,13 @@
     const node = caseNode(c);
     node.addEventListener("click", (e) => { e.stopPropagation(); wall.showCase(c.id); });
     const marker = new maplibregl.Marker({ element: node }).setLngLat([c.lng, c.lat]);
-    if (liveOn) marker.addTo(wall.map);
+    if (liveOn && wall.map) marker.addTo(wall.map);
     markers.set(c.id, marker);
   }
 
   function toggleLive(on) {
     liveOn = on;
-    markers.forEach((m) => (on ? m.addTo(wall.map) : m.remove()));
+    markers.forEach((m) => (on && wall.map ? m.addTo(wall.map) : m.remove()));
   }
 
   // --- the ticker ----------------------------------------------------------------------
@@ -129,15 +129,17 @@
     document.getElementById("wall-layers").append(el("label", { for: "layer-live" }, input, "实时案件"));
   }
 
+  // The stream, the counters and the clock start at once; the map joins once it is drawn.
+  liveSwitch();
+  connect();
+  refreshCounters().catch((err) => console.warn("counters:", err.message));
+  setInterval(() => refreshCounters().catch(() => {}), 30000);
+  clock();
+  setInterval(clock, 1000);
   wall.ready.then(() => {
-    liveSwitch();
-    connect();
-    refreshCounters().catch((err) => console.warn("counters:", err.message));
-    setInterval(() => refreshCounters().catch(() => {}), 30000);
+    if (liveOn) markers.forEach((m) => m.addTo(wall.map));   // cases that came before the map
     setInterval(() => { if (root.dataset.group_heat === "1") wall.loadHeat().catch(() => {}); }, 300000);
     setInterval(() => wall.loadChoropleth().catch(() => {}), 300000);
-    clock();
-    setInterval(clock, 1000);
     if (root.dataset.kiosk === "1") kiosk().catch((err) => console.warn("kiosk:", err.message));
   });
 })();

@@ -28,6 +28,7 @@
   const SOURCES_OF = { cases: ["cases", "hazards", "case_areas"], choropleth: ["community"] };
 
   maplibregl.setWorkerUrl(root.dataset.worker);
+  maplibregl.prewarm();                  // fetch and start the workers while the style loads
 
   // MapLibre's workers need absolute tile URLs ({z}/{x}/{y} kept as they are).
   const absolute = (url) => (url.startsWith("/") ? location.origin + url : url);
@@ -48,7 +49,9 @@
 
   function firstView() {
     const e = JSON.parse(root.dataset.extent || "null");
-    return e ? { bounds: [[e[0], e[1]], [e[2], e[3]]], fitBoundsOptions: { padding: 20 } }
+    // Room on the right for the layer switches drawn over the map.
+    return e ? { bounds: [[e[0], e[1]], [e[2], e[3]]],
+                 fitBoundsOptions: { padding: { top: 20, bottom: 20, left: 20, right: 300 } } }
              : { center: [121.62, 38.95], zoom: 11 };
   }
 
@@ -189,6 +192,7 @@
   const pending = new Set();
   let redrawTimer = null, generation = 0;
   function refreshTiles(names, gen) {
+    if (!map) return;                     // not drawn yet: it will load the current tiles
     names.flatMap((n) => SOURCES_OF[n] || [n]).forEach((n) => pending.add(n));
     generation = Math.max(generation, gen || 0);
     clearTimeout(redrawTimer);
