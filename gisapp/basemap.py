@@ -1,16 +1,18 @@
-"""Base maps under the areas: none, an XYZ tile URL, or an offline MBTiles file.
+"""Base maps under the areas: our own vector base map, an XYZ tile URL, or an offline
+MBTiles file.
 
 Three set-ups, chosen by configuration and by what is in TILES_DIR:
 
-- Nothing configured: no tile layer at all; the page draws the areas on a plain light
-  background (CSS), so it works on a machine with no network and no tiles.
+- Nothing configured: the vector base map built from what the server holds (roads,
+  water, buildings, area names; tile layer `base`, styles in static/styles/, drawn by
+  MapLibre GL through maplibre-gl-leaflet; docs/basemap.md). Works with no network.
 - ``BASEMAP_URL`` (``GISAPP_BASEMAP_URL``): an XYZ template such as an intranet Tianditu
   mirror, ``http://tianditu.intranet/vec/{z}/{x}/{y}.png``; named 底图 in the layer control.
 - An ``*.mbtiles`` raster file in ``TILES_DIR`` (the first one by file name): served by
   our own server at ``/tiles/basemap/<z>/<x>/<y>.<ext>``; named 离线底图.
 
-When both are present, both are offered in the layer control and the offline MBTiles
-is selected by default: it never leaves our server, so it is the one that always works.
+A configured XYZ URL or MBTiles file replaces the vector base map. When both are present,
+both are offered in the layer control and the offline MBTiles is selected by default: it never leaves our server, so it is the one that always works.
 Vector MBTiles (format ``pbf``) cannot be drawn as a raster base map; they are logged
 and skipped.
 
@@ -20,6 +22,7 @@ MBTiles stores rows in TMS order (origin south-west), XYZ counts from the north-
 from __future__ import annotations
 
 import html
+import json
 import logging
 import sqlite3
 from contextlib import closing
@@ -171,3 +174,27 @@ def _mbtiles_options(mbtiles: MBTiles) -> dict:
         west, south, east, north = mbtiles.bounds
         options["bounds"] = [[south, west], [north, east]]
     return options
+
+
+# --- the offline vector base map (tiles/base.sql) ----------------------------------------
+
+STYLES_DIR = Path(__file__).parent / "static" / "styles"
+VECTOR_STYLES = ("base-light", "base-dark")
+
+
+def raster_configured(config: dict) -> bool:
+    """Whether a Tianditu/XYZ URL or an MBTiles file replaces the vector base map."""
+    return bool(config.get("BASEMAP_URL")) or find_mbtiles(config.get("TILES_DIR")) is not None
+
+
+def vector_style(name: str, origin: str) -> dict:
+    """The MapLibre style `name` with tile URLs made absolute under `origin`.
+
+    MapLibre fetches tiles from its web worker, where a relative URL has no page to be
+    relative to; the files keep relative URLs so the same file serves any host.
+    """
+    style = json.loads((STYLES_DIR / f"{name}.json").read_text())
+    for source in style["sources"].values():
+        source["tiles"] = [origin + url if url.startswith("/") else url
+                           for url in source.get("tiles", ())]
+    return style

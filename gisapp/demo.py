@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from . import demo_geometry as geo
 from . import demo_names as names
+from . import demo_roads
 
 # Per scale: district code -> (streets, communities). "city" is Dalian's urban core
 # (743 communities, ~50 streets); "district" is a reduced 沙河口区 for development.
@@ -92,6 +93,7 @@ class City:
     persons: list = field(default_factory=list)  # (name, phone)
     duties: list = field(default_factory=list)  # (person index, area index, role)
     facilities: list = field(default_factory=list)  # (kind, name, address, phone, cap, hours, x, y)
+    roads: dict = field(default_factory=dict)  # demo_roads.build_roads: roads and water
 
 
 class Progress:
@@ -193,6 +195,8 @@ def build_city(scale: str, seed: int, bar: Progress) -> City:
         bar.show(label, 0)
         step(city, rng)
     _sum_counts(city)
+    bar.show("roads", 0)
+    city.roads = demo_roads.build_roads(city.areas, seed)
     return city
 
 
@@ -434,7 +438,7 @@ def summary(city: City) -> dict:
         "coloured_households": {name: int((colour == c).sum())
                                 for c, name in enumerate(COLOURS, start=1)},
         "persons": len(city.persons), "duties": len(city.duties),
-        "facilities": len(city.facilities),
+        "facilities": len(city.facilities), "roads": len(city.roads.get("roads", ())),
     }
 
 
@@ -462,6 +466,7 @@ def write_city(raw, city: City, bar: Progress) -> None:
         _copy_staff(cur, city, base)
         cur.execute("ANALYZE area; ANALYZE area_version")  # plans for locate_leaf below
         _copy_facilities(cur, city, base["facility"])
+        demo_roads.copy_roads(cur, city.roads, _copy, _ewkb)
         bar.show("indexes, keys", 0)
         for statement in saved:
             cur.execute(statement)

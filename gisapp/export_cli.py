@@ -57,19 +57,23 @@ def export_command(layer: str, file: Path, fmt: str | None, area: str | None, us
 
 
 @click.command("import")
-@click.argument("layer", type=click.Choice(["facilities", "households"]))
+@click.argument("layer", type=click.Choice(["facilities", "households", "roads"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--commit", is_flag=True, help="write the rows (default: a dry run)")
+@click.option("--replace", is_flag=True, help="roads only: delete every road first (the demo's)")
 @with_appcontext
-def import_command(layer: str, file: Path, commit: bool):
-    """Import facilities or households from GeoJSON, GeoPackage or a (zipped) Shapefile.
+def import_command(layer: str, file: Path, commit: bool, replace: bool):
+    """Import facilities, households or roads from GeoJSON, GeoPackage or a (zipped) Shapefile.
 
     Points are reprojected to WGS 84 from the file's CRS; then the registry's own import
     checks every row (CSV and Excel files go to `gisapp facilities|households import`).
+    Roads (lines) are described in gisapp/roads_import.py and docs/basemap.md.
     """
     import json
 
     from .export_formats import is_geo_file, read_point_rows
+    if layer == "roads":
+        return _import_roads(file, commit, replace)
     if not is_geo_file(file):
         raise click.ClickException(f"for CSV or Excel use: gisapp {layer} import {file}")
     try:
@@ -107,3 +111,29 @@ def _import_rows(conn, layer: str, rows: list[dict], commit: bool):
         audit.record(conn, operator, f"{layer}.import", None, rows=len(rows), via="cli")
     ignored = sorted({k for r in rows for k in r} - known)
     return report, ignored
+
+
+def _import_roads(file: Path, commit: bool, replace: bool) -> None:
+    """Roads from a GIS file into the base map; rolled back unless --commit."""
+    import getpass
+    import json
+
+    from . import audit
+    from .access import Viewer
+    from .export_formats import is_geo_file
+    from .roads_import import import_roads, read_roads
+    if not is_geo_file(file):
+        raise click.ClickException(f"{file.name}: give a GeoJSON, GeoPackage or (zipped) Shapefile")
+    operator = Viewer(None, f"cli:{getpass.getuser()}", "city_admin", prefixes=None)
+    try:
+        roads, read = read_roads(file)
+        with db.engine().connect() as conn, conn.begin() as tx:
+            report = import_roads(conn, roads, file.name, replace)
+            if commit:
+                audit.record(conn, operator, "roads.import", None, rows=len(roads), via="cli")
+            else:
+                tx.rollback()
+    except GisappError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(json.dumps({**read, **report}, ensure_ascii=False, indent=1))
+    click.echo("committed" if commit else "dry run: nothing written (add --commit to import)")

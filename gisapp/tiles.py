@@ -27,7 +27,7 @@ from .errors import BadInput, NotFound, Unauthenticated
 WORLD = 40075016.68557849          # width of the Web Mercator world, metres
 ORIGIN = WORLD / 2
 MAX_ZOOM = 22
-LAYER_KINDS = ("area", "cases", "households", "facilities")
+LAYER_KINDS = ("area", "cases", "households", "facilities", "base")
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def access_class(layer: Layer, viewer: Viewer) -> str:
     user also sees the cases they reported). The jurisdiction's digest is part of the
     class, so a change of duties never serves tiles built for the old ones.
     """
-    if layer.kind == "area":
+    if layer.kind in ("area", "base"):
         return "any"
     if viewer.is_public:
         return "public"
@@ -242,6 +242,8 @@ def render_tile(conn: Connection, registry: Registry, layer: Layer, viewer: View
     statement = registry.sql_text[sql_name]
     if layer.kind == "area":
         params.update(level=layer.level, tolerance=tile_size(z) / 512)
+    elif layer.kind == "base":
+        params.update(tolerance=tile_size(z) / 512)
     elif layer.kind == "cases" and public:
         params.update(level=band.level, hidden_states=list(FINAL_STATES))
     elif layer.kind == "cases":

@@ -236,7 +236,7 @@ def test_bench_urls_cover_every_layer_and_sample_high_zooms():
     urls = tile_urls("http://127.0.0.1:5000", per_zoom=50)
     layers = {u.split("/")[4] for u in urls}
     assert layers == {"district", "street", "community", "grid", "microgrid", "cases",
-                      "case_areas", "hazards", "households", "facilities"}
+                      "case_areas", "hazards", "households", "facilities", "base"}
     z18 = [u for u in urls if "/cases/18/" in u]
     assert len(z18) == 50 and len(set(z18)) == 50
     assert all(u.endswith(".pbf") for u in urls)

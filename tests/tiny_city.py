@@ -116,3 +116,28 @@ def load_tiny_users(engine: Engine) -> None:
             conn.execute(text("""INSERT INTO app_user (username, display_name, password_hash, role, person_id)
                                  VALUES (:u, :u, :h, :r, :p)"""),
                          {"u": username, "h": pw_hash, "r": role, "p": person})
+
+
+# A few roads along the tiny city's boundaries (as the demo draws them) and a lake, for
+# the base map's tests: 中山路 on the street boundary, 黄河路 on the west street's community
+# boundary, 西安路 on the grid boundary of its northern community.
+TINY_ROADS = (
+    ("中山路", "主干路", ((121.55, 38.90), (121.55, 39.00))),
+    ("黄河路", "次干路", ((121.50, 38.95), (121.55, 38.95))),
+    ("西安路", "支路", ((121.525, 38.95), (121.525, 39.00))),
+)
+TINY_LAKE = ("星海湖", (121.565, 38.93, 121.585, 38.94))
+
+
+def load_tiny_roads(engine: Engine) -> None:
+    """Insert TINY_ROADS and TINY_LAKE (not part of the template: only tests that ask)."""
+    with engine.begin() as conn:
+        for name, cls, coords in TINY_ROADS:
+            conn.execute(text("INSERT INTO road (name, class, source, geom) VALUES "
+                              "(:n, :c, 'test', ST_GeomFromText(:g, 4326))"),
+                         {"n": name, "c": cls, "g": "LINESTRING(%s)" % ", ".join(
+                             f"{x} {y}" for x, y in coords)})
+        name, (x0, y0, x1, y1) = TINY_LAKE
+        conn.execute(text("INSERT INTO water (name, kind, source, geom) VALUES "
+                          "(:n, 'lake', 'test', ST_Multi(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)))"),
+                     {"n": name, "x0": x0, "y0": y0, "x1": x1, "y1": y1})

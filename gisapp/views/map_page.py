@@ -1,10 +1,12 @@
-"""The area map (/) and the offline base map's tiles (/tiles/basemap/<z>/<x>/<y>.<ext>)."""
+"""The area map (/), the offline raster base map's tiles (/tiles/basemap/<z>/<x>/<y>.<ext>)
+and the vector base map's styles (/styles/base-light.json, /styles/base-dark.json)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from ..areas import parse_int
-from ..basemap import MAX_ZOOM, MBTiles, base_layers, find_mbtiles, read_tile
+from ..basemap import MAX_ZOOM, VECTOR_STYLES, MBTiles, base_layers, find_mbtiles, \
+    raster_configured, read_tile, vector_style
 from ..errors import NotFound
 from ..map_view import TITLE, build_map, render_parts
 
@@ -34,6 +36,26 @@ def basemap_tile(z: str, x: str, y: str, ext: str):
     resp = Response(data, mimetype=mbtiles.content_type)
     resp.headers["Cache-Control"] = f"public, max-age={TILE_MAX_AGE}"
     return resp
+
+
+@bp.get("/styles/<name>.json")
+def base_style(name: str):
+    """A MapLibre style of the vector base map (light for the pages, dark for the wall)."""
+    if name not in VECTOR_STYLES:
+        raise NotFound(f"没有样式 {name} (no style {name!r}; one of {', '.join(VECTOR_STYLES)})")
+    resp = jsonify(vector_style(name, request.host_url.rstrip("/") + request.script_root))
+    resp.headers["Cache-Control"] = "public, no-cache"
+    return resp
+
+
+@bp.app_template_global()
+def vector_basemap() -> dict | None:
+    """What templates/_basemap.html needs to draw the vector base map, or None when a
+    configured raster base map replaces it."""
+    if raster_configured(current_app.config):
+        return None
+    return {"style": url_for("map_page.base_style", name="base-light"),
+            "worker": url_for("assets.vendor", path="maplibre-gl/dist/maplibre-gl-csp-worker.js")}
 
 
 def _folium_parts() -> dict[str, str]:
