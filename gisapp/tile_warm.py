@@ -1,7 +1,7 @@
 """Render the wall's overview tiles ahead of time (`gisapp tiles warm`).
 
-A wall that restarts asks for the whole city at once: the district and street outlines
-and the per-area case counts at the overview zooms. Built here beforehand, into the same
+A wall that restarts asks for the whole city at once: the base map, the district and
+street outlines and the per-area case counts at the overview zooms. Built here beforehand, into the same
 memory and disk cache the server reads (keyed by access class: areas are the same for
 everyone, case counts are per class, and every citywide viewer shares the class
 `city`), so the first look is answered from the cache. A change drops only the tiles of
@@ -13,10 +13,10 @@ from __future__ import annotations
 from . import db
 from .access import Viewer
 from .queries import sql
-from .tile_service import fetch_tile
+from .tile_service import fetch_tile, registry
 from .tiles import tile_range
 
-OVERVIEW_LAYERS = ("district", "street", "case_areas")
+OVERVIEW_LAYERS = ("base", "district", "street", "case_areas")
 OVERVIEW_ZOOMS = range(8, 14)
 # The wall's viewers see the whole city; their case tiles share the access class "city".
 CITYWIDE = Viewer(user_id=0, username="tile-warm", role="wall_viewer", prefixes=None)
@@ -39,6 +39,7 @@ def warm(layers=OVERVIEW_LAYERS, zooms=OVERVIEW_ZOOMS) -> int:
         row = conn.execute(sql("wall_extent")).one()
     if row.west is None:
         return 0
+    layers = [name for name in layers if name in registry().layers]
     n = 0
     for layer, z, x, y in overview_tiles((row.west, row.south, row.east, row.north), layers, zooms):
         fetch_tile(layer, str(z), str(x), str(y), CITYWIDE)

@@ -86,6 +86,7 @@ def test_a_reported_case_appears_on_the_wall_live(live_server, browser_page, cli
     page = browser_page
     page.set_viewport_size({"width": 1920, "height": 1080})
     login(page, live_server, "wall")
+    wait_for_summary(page, "() => document.getElementById('wall').dataset.ready", lambda v: v == "1")
     wait_for_summary(page, "() => document.getElementById('wall').dataset.live", lambda v: v == "1")
     wait_for_summary(page, "() => document.getElementById('c-active').textContent",
                      lambda v: v != "—")

@@ -25,8 +25,11 @@ def wall_page():
     interval = parse_int(request.args.get("interval"), "interval", 30, 5, 3600)
     with db.read() as conn:
         extent = wall_extent(conn)
-    return render_template("wall/wall.html", kiosk=kiosk, interval=interval,
-                           basemap=_basemap(current_app.config), extent=extent)
+    raster = _basemap(current_app.config)
+    # Without a raster base map the wall draws the offline vector one, dark, under its layers.
+    base_style = None if raster else url_for("map_page.base_style", name="base-dark")
+    return render_template("wall/wall.html", kiosk=kiosk, interval=interval, basemap=raster,
+                           base_style=base_style, extent=extent)
 
 
 def _basemap(cfg) -> dict | None:

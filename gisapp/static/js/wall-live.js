@@ -136,8 +136,10 @@
   setInterval(() => refreshCounters().catch(() => {}), 30000);
   clock();
   setInterval(clock, 1000);
+  root.addEventListener("gisapp:map", () => {              // cases that came before the map
+    if (liveOn) markers.forEach((m) => m.addTo(wall.map));
+  });
   wall.ready.then(() => {
-    if (liveOn) markers.forEach((m) => m.addTo(wall.map));   // cases that came before the map
     setInterval(() => { if (root.dataset.group_heat === "1") wall.loadHeat().catch(() => {}); }, 300000);
     setInterval(() => wall.loadChoropleth().catch(() => {}), 300000);
     if (root.dataset.kiosk === "1") kiosk().catch((err) => console.warn("kiosk:", err.message));

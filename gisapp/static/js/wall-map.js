@@ -33,8 +33,20 @@
   // MapLibre's workers need absolute tile URLs ({z}/{x}/{y} kept as they are).
   const absolute = (url) => (url.startsWith("/") ? location.origin + url : url);
 
+  // The dark vector base map under the wall's layers: its sources, and its layers after
+  // our background. Its place names give way to the case counts (which name the areas)
+  // up to z15.
+  function underlay(style, base) {
+    Object.assign(style.sources, base.sources);
+    const layers = base.layers.filter((l) => l.type !== "background").map((l) =>
+      (l.id.startsWith("place-") ? { ...l, minzoom: Math.max(l.minzoom || 0, 15) } : l));
+    style.layers.splice(1, 0, ...layers);
+  }
+
   async function loadStyle() {
-    const style = await api(root.dataset.style);
+    const baseUrl = root.dataset.baseStyle;
+    const [style, base] = await Promise.all([api(root.dataset.style), baseUrl ? api(baseUrl) : null]);
+    if (base) underlay(style, base);
     Object.values(style.sources).forEach((s) => {
       if (s.tiles) s.tiles = s.tiles.map(absolute);
     });
@@ -211,6 +223,7 @@
       attributionControl: false, localIdeographFontFamily: "'WenQuanYi Zen Hei', 'Noto Sans CJK SC', sans-serif" });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
     window.gisappWall.map = map;
+    root.dispatchEvent(new Event("gisapp:map"));       // markers waiting for a map may join
     addImages(map);
     await new Promise((resolve) => (map.loaded() ? resolve() : map.once("load", resolve)));
     switches(map);
