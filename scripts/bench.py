@@ -55,7 +55,7 @@ def ensure_city(cluster: Cluster) -> str:
         cases = conn.execute(text("SELECT count(*) FROM case_file")).scalar()
     if cases < 10_000:
         print("adding a year of cases (once)...", file=sys.stderr)
-        subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo-cases", "--per-district", "12000"],
+        subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo-cases", "--per-district", "18000"],
                        env=env, check=True)
     eng.dispose()
     return cluster.url
