@@ -219,8 +219,9 @@ IDLE = """() => new Promise((done) => {
 BUSIEST = """() => {
     const map = window.gisappWall.map;
     const layers = ['case-areas-label', 'case-clusters', 'case-points'].filter((id) => map.getLayer(id));
+    const n = (f) => f.properties.cases || f.properties.count || 1;
     const best = map.queryRenderedFeatures({layers}).filter((f) => f.geometry.type === 'Point')
-        .sort((a, b) => (b.properties.cases || b.properties.count || 1) - (a.properties.cases || a.properties.count || 1))[0];
+        .sort((a, b) => n(b) - n(a))[0];
     return best ? best.geometry.coordinates : map.getCenter().toArray(); }"""
 
 

@@ -158,8 +158,12 @@ def test_the_wall_at_the_city_view_and_three_zooms(live_server, open_context, en
     assert "case_areas" in city and not city & {"cases", "hazards", "grid", "microgrid", "households"}
     labels = rendered(page, "case-areas-label")
     assert labels and sum(f["props"]["cases"] for f in labels) >= 400
-    legend = page.locator("#wall-legend").bounding_box()
-    assert legend["y"] + legend["height"] <= 1080 and "走访记录上线后提供" not in page.content()
+    # The whole legend is on screen, inside the panel, with no placeholder text.
+    legend, panel = (page.locator(s).bounding_box() for s in ("#wall-legend", "#wall-panel"))
+    assert legend["y"] + legend["height"] <= panel["y"] + panel["height"] <= 1080
+    assert page.evaluate("() => { const p = document.getElementById('wall-panel');"
+                         " return p.scrollHeight <= p.clientHeight; }")
+    assert "走访记录上线后提供" not in page.content()
     screenshot(page, "wall-city")
     assert_accessible(page)
 
