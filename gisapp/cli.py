@@ -65,6 +65,20 @@ def demo_cases_command(per_district: int, seed: int, if_empty: bool):
     click.echo(f"demo-cases: done in {time.monotonic() - started:.1f}s")
 
 
+@click.group("tiles", cls=AppGroup)
+def tiles_group():
+    """Vector tiles."""
+
+
+@tiles_group.command("warm")
+def tiles_warm_command():
+    """Render the wall's overview tiles (districts, streets, case counts; z8-13) ahead of time."""
+    from .tile_warm import warm
+    started = time.monotonic()
+    n = warm()
+    click.echo(f"tiles warm: {n} overview tiles ready in {time.monotonic() - started:.1f}s")
+
+
 # --- accounts ------------------------------------------------------------------------
 
 @click.group("users", cls=AppGroup)
@@ -162,7 +176,7 @@ def register_commands(app: Flask) -> None:
     from .boundary_cli import boundaries_group
     from .households_cli import households_group
     for command in (demo_command, demo_cases_command, users_group, tokens_group, boundaries_group,
-                    households_group):
+                    households_group, tiles_group):
         app.cli.add_command(command)
     from .export_cli import export_command, import_command
     app.cli.add_command(export_command)

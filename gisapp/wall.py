@@ -64,6 +64,12 @@ def summary(conn: Connection, viewer: Viewer, now: datetime, small: int = 5) -> 
     }
 
 
+def wall_extent(conn: Connection) -> list[float] | None:
+    """[west, south, east, north] of the districts held, for the wall's first view."""
+    row = conn.execute(text(_query("wall_extent"))).one()
+    return None if row.west is None else [row.west, row.south, row.east, row.north]
+
+
 def choropleth(conn: Connection, viewer: Viewer, level: str, days: int, now: datetime,
                small: int = 5) -> dict:
     """Cases and overdue five-colour visits per 1,000 households, per area of a level

@@ -56,7 +56,7 @@ def ensure_city(cluster: Cluster) -> str:
         cases = conn.execute(text("SELECT count(*) FROM case_file")).scalar()
     if cases < 10_000:
         print("adding a year of cases (once)...", file=sys.stderr)
-        subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo-cases", "--per-district", "12000"],
+        subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo-cases", "--per-district", "18000"],
                        env=env, check=True)
     eng.dispose()
     return cluster.url
@@ -306,7 +306,7 @@ def print_table(name: str, rows: list[dict]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "boundaries", "coverage", "visits", "plan", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "all"])
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
@@ -323,6 +323,8 @@ def main() -> int:
             results["tiles"] = bench_wall.bench_tiles(sys.modules[__name__], url)
         if args.what in ("live", "all"):
             results["live"] = bench_wall.bench_live(sys.modules[__name__], url)
+        if args.what in ("wall", "all"):
+            results["wall"] = bench_wall.bench_cold(sys.modules[__name__], url)
         if args.what in ("boundaries", "all"):
             results["boundaries"] = bench_boundaries.bench_boundaries(sys.modules[__name__], url)
         if args.what in ("coverage", "all"):

@@ -200,3 +200,102 @@ def bench_live(bench, url: str, clients: int = 1000, events: int = 40) -> list[d
              "p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95),
              "p99_ms": percentile(lat, 99), "max_ms": round(max(lat), 1) if lat else None,
              "mean_ms": round(statistics.fmean(lat), 1) if lat else None}]
+
+
+# --- the wall's cold start --------------------------------------------------------------------
+
+WALL_USER, WALL_PASSWORD = "bench.wallpage", "bench-password-1"
+IDLE = """() => new Promise((done) => {
+    const ready = () => document.getElementById('wall').dataset.ready === '1' && window.gisappWall.map;
+    const check = () => {
+        if (!ready()) return setTimeout(check, 20);
+        const map = window.gisappWall.map;
+        if (map.loaded() && map.areTilesLoaded()) return done(performance.now());
+        map.once('idle', check);
+    };
+    check(); })"""
+
+
+BUSIEST = """() => {
+    const map = window.gisappWall.map;
+    const layers = ['case-areas-label', 'case-clusters', 'case-points'].filter((id) => map.getLayer(id));
+    const n = (f) => f.properties.cases || f.properties.count || 1;
+    const best = map.queryRenderedFeatures({layers}).filter((f) => f.geometry.type === 'Point')
+        .sort((a, b) => n(b) - n(a))[0];
+    return best ? best.geometry.coordinates : map.getCenter().toArray(); }"""
+
+
+def _wall_user(bench, url: str) -> None:
+    from gisapp import auth
+    eng = bench.make_engine(url)
+    with eng.begin() as conn:
+        if not conn.execute(bench.text("SELECT 1 FROM app_user WHERE username = :u"),
+                            {"u": WALL_USER}).first():
+            auth.add_user(conn, WALL_USER, WALL_PASSWORD, "wall_viewer")
+    eng.dispose()
+
+
+def _open_wall(browser, base: str, shots: str | None) -> dict:
+    """A fresh browser (no cache) opens /wall at 1920x1080: when the city is drawn."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base}/login?next=/")
+    page.fill("input[name=username]", WALL_USER)
+    page.fill("input[name=password]", WALL_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    tiles, last = [], [0.0]
+    started = time.perf_counter()
+
+    def finished(req):
+        if "/tiles/" in req.url:
+            tiles.append(req.url)
+            last[0] = time.perf_counter() - started
+    context.on("requestfinished", finished)
+    page.goto(f"{base}/wall")
+    drawn_ms = page.evaluate(IDLE)
+    out = {"drawn_ms": round(drawn_ms), "last_tile_ms": round(last[0] * 1000), "tiles": len(tiles)}
+    if shots:
+        _screens(page, shots)
+    context.close()
+    return out
+
+
+def _screens(page, name: str) -> None:
+    from tests.browser import SCREENS
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}-city.png"))
+    for zoom in (13.5, 15.3, 16.2):
+        centre = page.evaluate(BUSIEST)             # where the most open cases are in view
+        page.evaluate("([c, z]) => window.gisappWall.map.jumpTo({center: c, zoom: z})", [centre, zoom])
+        page.wait_for_timeout(200)
+        page.evaluate(IDLE)
+        page.screenshot(path=str(SCREENS / f"{name}-z{int(zoom)}.png"))
+
+
+def bench_cold(bench, url: str) -> list[dict]:
+    """The wall opened by a fresh browser against a freshly started server: first with an
+    empty tile cache, then after `gisapp tiles warm` rendered the overview tiles."""
+    import subprocess
+    import tempfile
+    from playwright.sync_api import sync_playwright
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+    _wall_user(bench, url)
+    base = f"http://127.0.0.1:{bench.HTTP_PORT}"
+    rows = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        for warm in (False, True):
+            env = {"GISAPP_TILE_CACHE_DIR": tempfile.mkdtemp(prefix="gisapp-bench-tiles-")}
+            if warm:
+                started = time.perf_counter()
+                subprocess.run([str(bench.ROOT / ".venv/bin/gisapp"), "tiles", "warm"], check=True,
+                               env={**bench.os.environ, "GISAPP_DATABASE_URL": url, **env})
+                rows.append({"operation": "gisapp tiles warm (overview z8-13)",
+                             "seconds": round(time.perf_counter() - started, 1)})
+            with bench.Server(url, env=env):
+                got = _open_wall(browser, base, "wall-bench" if warm else None)
+            label = "after tiles warm" if warm else "tile cache empty"
+            rows.append({"operation": f"wall cold start, fresh server, {label}", **got})
+        browser.close()
+    return rows

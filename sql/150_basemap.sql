@@ -29,7 +29,8 @@ CREATE INDEX IF NOT EXISTS water_geom_idx ON water USING gist (geom);
 -- map shows are invalidated by the 'areas' group, as for the area layers.)
 ALTER TABLE tile_dirty DROP CONSTRAINT IF EXISTS tile_dirty_grp_check;
 ALTER TABLE tile_dirty ADD CONSTRAINT tile_dirty_grp_check
-    CHECK (grp IN ('cases', 'hazard_areas', 'areas', 'households', 'facilities', 'basemap'));
+    CHECK (grp IN ('cases', 'hazard_areas', 'areas', 'households', 'facilities', 'basemap',
+                   'case_areas'));   -- case_areas: the wall's case counts (160_wall_case_areas.sql)
 
 DROP TRIGGER IF EXISTS road_tiles_ins ON road;
 CREATE TRIGGER road_tiles_ins AFTER INSERT ON road REFERENCING NEW TABLE AS new_rows

@@ -2,12 +2,11 @@
 -- district is: a changed case records its district's outline in tile_dirty under the
 -- group 'case_areas', which drops the cached count tiles of that district (every band's
 -- area lies inside its district). A trigger of its own, beside those of 090_tiles.sql.
--- The list of groups is the whole list so far (150_basemap.sql added 'basemap'): a later
--- file that adds a group repeats it with its own.
+-- The list of groups is also written in 150_basemap.sql: a file that changes it must
+-- name every group (the last file applied wins).
 ALTER TABLE tile_dirty DROP CONSTRAINT IF EXISTS tile_dirty_grp_check;
-ALTER TABLE tile_dirty ADD CONSTRAINT tile_dirty_grp_check CHECK (
-    grp IN ('cases', 'hazard_areas', 'areas', 'households', 'facilities', 'basemap',
-            'case_areas'));
+ALTER TABLE tile_dirty ADD CONSTRAINT tile_dirty_grp_check CHECK (grp IN (
+    'cases', 'hazard_areas', 'areas', 'households', 'facilities', 'basemap', 'case_areas'));
 
 CREATE OR REPLACE FUNCTION tile_dirty_case_areas() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

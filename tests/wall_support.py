@@ -115,3 +115,14 @@ class EventStream:
 def case_event(case_id: int):
     """A predicate: the case event about this case."""
     return lambda m: m.get("event") == "case" and m["data"]["case"]["id"] == case_id
+
+
+def wait_until(page, predicate, timeout: float = 5.0) -> None:
+    """Poll `predicate()` (Python side, e.g. over the requests a page made) until it holds;
+    waiting through the page, so Playwright keeps delivering its events meanwhile."""
+    import time
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition never held")
+        page.wait_for_timeout(50)

@@ -13,7 +13,7 @@ bp = Blueprint("assets", __name__)
 
 PACKAGES = (
     "leaflet", "jquery", "bootstrap", "leaflet.awesome-markers", "@fortawesome/fontawesome-free",
-    "leaflet.markercluster", "leaflet.heat", "leaflet.vectorgrid",
+    "leaflet.markercluster", "leaflet.heat",
     "@geoman-io/leaflet-geoman-free", "chart.js", "maplibre-gl", "@maplibre/maplibre-gl-leaflet",
 )
 FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"

@@ -7,7 +7,7 @@ from .. import db
 from ..areas import parse_int
 from ..basemap import find_mbtiles
 from ..cases import now
-from ..wall import WALL_ROLES, choropleth, require_wall, summary
+from ..wall import WALL_ROLES, choropleth, require_wall, summary, wall_extent
 from ..small_counts import threshold
 from ..web_auth import current_viewer
 
@@ -24,15 +24,21 @@ def wall_page():
         return render_template("wall/forbidden.html"), 403
     kiosk = request.args.get("kiosk") in ("1", "true")
     interval = parse_int(request.args.get("interval"), "interval", 30, 5, 3600)
-    return render_template("wall/wall.html", kiosk=kiosk, interval=interval,
-                           basemap=_basemap(current_app.config))
+    with db.read() as conn:
+        extent = wall_extent(conn)
+    raster = _basemap(current_app.config)
+    # Without a raster base map the wall draws the offline vector one, dark, under its layers.
+    base_style = None if raster else url_for("map_page.base_style", name="base-dark")
+    return render_template("wall/wall.html", kiosk=kiosk, interval=interval, basemap=raster,
+                           base_style=base_style, extent=extent)
 
 
 def _basemap(cfg) -> dict | None:
     """The base map the wall draws under everything, if one is configured or offline."""
     mbtiles = find_mbtiles(cfg["TILES_DIR"])
     if mbtiles is not None:
-        return {"url": f"{request.script_root}/tiles/basemap/{{z}}/{{x}}/{{y}}.{mbtiles.format}",
+        return {"url": f"{request.host_url.rstrip('/')}{request.script_root}"
+                       f"/tiles/basemap/{{z}}/{{x}}/{{y}}.{mbtiles.format}",
                 "attribution": mbtiles.attribution, "maxNativeZoom": mbtiles.maxzoom}
     if cfg["BASEMAP_URL"]:
         return {"url": cfg["BASEMAP_URL"], "attribution": cfg["BASEMAP_ATTRIBUTION"]}

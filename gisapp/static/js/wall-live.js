@@ -6,9 +6,8 @@
   const wall = window.gisappWall;
   const root = document.getElementById("wall");
   const FINAL = ["closed", "evaluated", "cancelled"];
-  const live = L.layerGroup().addTo(wall.map);
   const markers = new Map();
-  wall.overlays["实时案件"] = live;
+  let liveOn = true;
 
   // --- counters ------------------------------------------------------------------------
   const setText = (id, v) => { document.getElementById(id).textContent = v ?? "—"; };
@@ -31,28 +30,28 @@
   const soonCounters = () => { clearTimeout(counterTimer); counterTimer = setTimeout(() => refreshCounters().catch(() => {}), 400); };
 
   // --- the live overlay: one DOM marker per changed case, coloured by state --------------
-  function caseIcon(c) {
+  function caseNode(c) {
     const colour = wall.STATE_COLOURS[c.state] || "#fbbf24";
-    const dot = el("span", { class: "dot", style: `background:${colour}` });
-    const node = el("div", { "data-case-id": c.id, "data-state": c.state, title: `${c.category_zh} · ${STATES[c.state]}` }, dot);
-    return L.divIcon({ className: "live-case", html: node, iconSize: null });
+    return el("button", { type: "button", class: "live-case", "data-case-id": c.id, "data-state": c.state,
+                          "aria-label": `案件 ${c.id} ${c.category_zh} · ${STATES[c.state]}` },
+              el("span", { class: "dot", style: `background:${colour}` }));
   }
 
   function showOnMap(c) {
     if (c.lat === null || c.lng === null) return;
-    let marker = markers.get(c.id);
-    if (FINAL.includes(c.state)) {           // finished: the tiles no longer show it either
-      if (marker) { live.removeLayer(marker); markers.delete(c.id); }
-      return;
-    }
-    if (!marker) {
-      marker = L.marker([c.lat, c.lng], { icon: caseIcon(c), keyboard: false, zIndexOffset: 1000 });
-      marker.on("click", () => wall.showCase(c.id));
-      markers.set(c.id, marker);
-      live.addLayer(marker);
-    } else {
-      marker.setIcon(caseIcon(c));
-    }
+    const old = markers.get(c.id);
+    if (old) { old.remove(); markers.delete(c.id); }
+    if (FINAL.includes(c.state)) return;        // finished: the tiles no longer show it either
+    const node = caseNode(c);
+    node.addEventListener("click", (e) => { e.stopPropagation(); wall.showCase(c.id); });
+    const marker = new maplibregl.Marker({ element: node }).setLngLat([c.lng, c.lat]);
+    if (liveOn && wall.map) marker.addTo(wall.map);
+    markers.set(c.id, marker);
+  }
+
+  function toggleLive(on) {
+    liveOn = on;
+    markers.forEach((m) => (on && wall.map ? m.addTo(wall.map) : m.remove()));
   }
 
   // --- the ticker ----------------------------------------------------------------------
@@ -88,7 +87,7 @@
     });
     source.addEventListener("resync", () => {
       // Events were missed (reconnected to another server process): reload what we show.
-      wall.refreshTiles(Object.keys(wall.tileLayers), 0);
+      wall.refreshTiles(["cases", "households", "facilities"], 0);
       soonCounters();
     });
   }
@@ -107,7 +106,7 @@
     let i = 0;
     const show = () => {
       const f = districts[i % districts.length];
-      wall.map.flyToBounds(L.geoJSON(f).getBounds(), { duration: 1.5, padding: [30, 30] });
+      wall.map.fitBounds(bounds(f.geometry), { duration: 1500, padding: 30 });
       document.getElementById("wall-focus").textContent = `轮播：${f.properties.name}`;
       root.dataset.kioskIndex = String(i % districts.length);
       i += 1;
@@ -116,15 +115,33 @@
     setInterval(show, seconds * 1000);
   }
 
+  function bounds(geometry) {
+    const b = new maplibregl.LngLatBounds();
+    const polys = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    polys.forEach((poly) => poly[0].forEach((pt) => b.extend(pt)));
+    return b;
+  }
+
+  function liveSwitch() {
+    const input = el("input", { type: "checkbox", id: "layer-live" });
+    input.checked = true;
+    input.addEventListener("change", () => toggleLive(input.checked));
+    document.getElementById("wall-layers").append(el("label", { for: "layer-live" }, input, "实时案件"));
+  }
+
+  // The stream, the counters and the clock start at once; the map joins once it is drawn.
+  liveSwitch();
+  connect();
+  refreshCounters().catch((err) => console.warn("counters:", err.message));
+  setInterval(() => refreshCounters().catch(() => {}), 30000);
+  clock();
+  setInterval(clock, 1000);
+  root.addEventListener("gisapp:map", () => {              // cases that came before the map
+    if (liveOn) markers.forEach((m) => m.addTo(wall.map));
+  });
   wall.ready.then(() => {
-    L.control.layers(null, wall.overlays, { collapsed: false, position: "topright" }).addTo(wall.map);
-    connect();
-    refreshCounters().catch((err) => console.warn("counters:", err.message));
-    setInterval(() => refreshCounters().catch(() => {}), 30000);
-    setInterval(() => wall.loadHeat().catch(() => {}), 300000);
+    setInterval(() => { if (root.dataset.group_heat === "1") wall.loadHeat().catch(() => {}); }, 300000);
     setInterval(() => wall.loadChoropleth().catch(() => {}), 300000);
-    clock();
-    setInterval(clock, 1000);
     if (root.dataset.kiosk === "1") kiosk().catch((err) => console.warn("kiosk:", err.message));
   });
 })();
