@@ -67,16 +67,17 @@
              : { center: [121.62, 38.95], zoom: 11 };
   }
 
-  // Five-colour markers drawn here, so no sprite sheet has to be fetched.
+  // Five-colour markers drawn here, so no sprite sheet has to be fetched; "five-0" (grey)
+  // marks an aggregate whose colours this viewer may not see (small numbers).
   function addImages(map) {
-    FIVE.forEach((colour, i) => {
+    ["#94a3b8", ...FIVE].forEach((colour, i) => {
       const size = 28, c = document.createElement("canvas");
       c.width = c.height = size;
       const g = c.getContext("2d");
       g.beginPath(); g.arc(size / 2, size / 2, size / 2 - 3, 0, 2 * Math.PI);
       g.fillStyle = colour; g.globalAlpha = 0.85; g.fill();
       g.globalAlpha = 1; g.lineWidth = 2; g.strokeStyle = "#e2e8f0"; g.stroke();
-      map.addImage(`five-${i + 1}`, g.getImageData(0, 0, size, size), { pixelRatio: 2 });
+      map.addImage(`five-${i}`, g.getImageData(0, 0, size, size), { pixelRatio: 2 });
     });
   }
 
