@@ -83,3 +83,24 @@ def test_a_grid_worker_sees_the_far_homes_of_their_grid(live_server, browser_pag
     page.screenshot(path=str(ARTIFACTS / "coverage-homes.png"), full_page=True)
     assert foreign_requests(page, live_server) == [] and csp_violations(page) == []
     assert page.errors_seen == []
+
+
+@pytest.mark.browser
+def test_the_public_facilities_page_is_accessible(live_server, strict_page, canteen, engine):
+    from .browser import assert_accessible, screenshot
+    # Enough facilities that the list scrolls (axe checks a scrolling region by keyboard).
+    with engine.begin() as conn:
+        conn.execute(text("""INSERT INTO facility (kind, name, geom, is_public)
+            SELECT 'clinic', '测试卫生室' || i, ST_SetSRID(ST_MakePoint(121.51 + i * 0.002, 38.97), 4326), true
+            FROM generate_series(1, 40) AS i"""))
+    page = strict_page
+    try:
+        page.goto(f"{live_server}/facilities")
+        page.wait_for_selector("body[data-facilities-ready]")
+        assert "测试老年食堂" in page.inner_text("#fac-table")
+        assert page.locator("#fac-form").count() == 0            # the public only reads
+        screenshot(page, "facilities-public")
+        assert_accessible(page)                                  # the list scrolls by keyboard too
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM facility WHERE name LIKE '测试卫生室%'"))
