@@ -133,6 +133,9 @@
   // each drag, so the page can switch it while editing).
   function start(ed, view, codes, onChange, options) {
     const map = ed.map;
+    // Handles sit in a pane above the area labels (Leaflet's tooltip pane is 650), so the
+    // labels keep their full contrast while the handles under them stay reachable.
+    if (!map.getPane("edHandles")) map.createPane("edHandles").style.zIndex = 660;
     const lat0 = map.getCenter().lat;
     const s = scaler(lat0);
     const shapes = {};
@@ -186,7 +189,7 @@
       const outer = onOutline(s.to(n.pt));
       const cls = "ed-node" + (owners.length > 1 ? " shared" : "") + (outer ? " outer" : "");
       const m = L.marker([n.pt[1], n.pt[0]], { icon: icon(cls), draggable: true, keyboard: false,
-        pmIgnore: true, snapIgnore: true, zIndexOffset: 1000,
+        pane: "edHandles", pmIgnore: true, snapIgnore: true, zIndexOffset: 1000,
         title: `顶点（${owners.length > 1 ? `${owners.length} 个区域共用` : "1 个区域"}${outer ? "，在上级边界上" : ""}）；拖动修改，右键删除` });
       m.on("add", () => tagHandle(m, n.pt, owners));
       m.on("dragstart", () => { markMoving(m); snapshot(); beginDrag([{ refs: n.refs, pt: n.pt, outer }], n.pt); });
@@ -202,7 +205,7 @@
     function midHandle(e, owners) {
       const mid = [(e.a[0] + e.b[0]) / 2, (e.a[1] + e.b[1]) / 2];
       const m = L.marker([mid[1], mid[0]], { icon: icon("ed-mid" + (owners.length > 1 ? " shared" : "")), draggable: true,
-        keyboard: false, pmIgnore: true, snapIgnore: true,
+        keyboard: false, pane: "edHandles", pmIgnore: true, snapIgnore: true,
         title: "拖动在此边上加点，或平移整条边（共用此边的区域一起修改）" });
       m.on("add", () => tagHandle(m, mid, owners));
       const outer = onOutline(s.to(e.a)) && onOutline(s.to(e.b)) && onOutline(s.to(mid));
