@@ -32,35 +32,26 @@ ALTER TABLE tile_dirty ADD CONSTRAINT tile_dirty_grp_check
     CHECK (grp IN ('cases', 'hazard_areas', 'areas', 'households', 'facilities', 'basemap',
                    'case_areas'));   -- case_areas: the wall's case counts (160_wall_case_areas.sql)
 
-DROP TRIGGER IF EXISTS road_tiles_ins ON road;
-CREATE TRIGGER road_tiles_ins AFTER INSERT ON road REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms('basemap');
-DROP TRIGGER IF EXISTS road_tiles_upd ON road;
-CREATE TRIGGER road_tiles_upd AFTER UPDATE ON road
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms('basemap');
-DROP TRIGGER IF EXISTS road_tiles_del ON road;
-CREATE TRIGGER road_tiles_del AFTER DELETE ON road REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms('basemap');
+-- The three statement triggers (insert, update, delete) that record a table's changed
+-- geometries under a tile change group, written once. Identifiers go through format's %I.
+CREATE OR REPLACE FUNCTION tile_dirty_watch(tbl text, grp text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', tbl || '_tiles_ins', tbl);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms(%L)',
+                   tbl || '_tiles_ins', tbl, grp);
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', tbl || '_tiles_upd', tbl);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I '
+                   'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms(%L)',
+                   tbl || '_tiles_upd', tbl, grp);
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', tbl || '_tiles_del', tbl);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms(%L)',
+                   tbl || '_tiles_del', tbl, grp);
+END $$;
 
-DROP TRIGGER IF EXISTS water_tiles_ins ON water;
-CREATE TRIGGER water_tiles_ins AFTER INSERT ON water REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms('basemap');
-DROP TRIGGER IF EXISTS water_tiles_upd ON water;
-CREATE TRIGGER water_tiles_upd AFTER UPDATE ON water
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms('basemap');
-DROP TRIGGER IF EXISTS water_tiles_del ON water;
-CREATE TRIGGER water_tiles_del AFTER DELETE ON water REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms('basemap');
-
-DROP TRIGGER IF EXISTS building_tiles_ins ON building;
-CREATE TRIGGER building_tiles_ins AFTER INSERT ON building REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms('basemap');
-DROP TRIGGER IF EXISTS building_tiles_upd ON building;
-CREATE TRIGGER building_tiles_upd AFTER UPDATE ON building
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms('basemap');
-DROP TRIGGER IF EXISTS building_tiles_del ON building;
-CREATE TRIGGER building_tiles_del AFTER DELETE ON building REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tile_dirty_geoms('basemap');
+SELECT tile_dirty_watch('road', 'basemap');
+SELECT tile_dirty_watch('water', 'basemap');
+SELECT tile_dirty_watch('building', 'basemap');

@@ -183,22 +183,16 @@ def _assert_clean(problems: Problems) -> None:
 
 
 @pytest.fixture()
-def strict_page(chromium):
+def strict_page(open_context):
     """A desktop-sized page (1280×800) that fails the test on any console error, page
     error or failed request not declared with `page.expect_problem(regex)`."""
-    context, page, problems = _strict_page(chromium, DESKTOP)
-    yield page
-    context.close()
-    _assert_clean(problems)
+    return open_context(DESKTOP)
 
 
 @pytest.fixture()
-def phone_page(chromium):
+def phone_page(open_context):
     """A phone-sized page (390×844, touch) with the same rules as `strict_page`."""
-    context, page, problems = _strict_page(chromium, PHONE)
-    yield page
-    context.close()
-    _assert_clean(problems)
+    return open_context(PHONE)
 
 
 @pytest.fixture()
