@@ -6,6 +6,7 @@ from flask import Flask
 from . import config, db, errors
 from .accounts import web_auth
 from .areas.spatial_index import AreaIndex
+from .web import headers
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -22,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     web_auth.init_app(app)
     _register_blueprints(app)
-    _register_headers(app)
+    headers.init_app(app)
     from .web import cors
     cors.init_app(app)
     from .tiles.fastpath import TileFastPath
@@ -69,44 +70,3 @@ def _register_blueprints(app: Flask) -> None:
     from .ogc import views_openapi as openapi
     for module in (ogc, ogc_edit, openapi, export):
         app.register_blueprint(module.bp)
-
-
-def security_headers(app: Flask) -> list[tuple[str, str]]:
-    """The headers every response carries, built once per basemap setting."""
-    basemap = app.config.get("BASEMAP_URL") or ""
-    built = app.extensions.setdefault("gisapp_security_headers", {})
-    if basemap not in built:
-        # Pages load only our own assets; folium's generated map needs inline script/style.
-        built[basemap] = [
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "same-origin"),
-            ("Content-Security-Policy",
-             "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-             "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
-             + _basemap_origin(app) + "; font-src 'self' data:; connect-src 'self'; "
-             "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")]
-    return built[basemap]
-
-
-def _register_headers(app: Flask) -> None:
-    @app.after_request
-    def add_security_headers(resp):
-        present = {key.lower() for key in resp.headers.keys()}
-        for key, value in security_headers(app):
-            if key.lower() not in present:       # a view may set its own (e.g. a stricter CSP)
-                resp.headers.add(key, value)
-        return resp
-
-
-def _basemap_origin(app: Flask) -> str:
-    url = app.config.get("BASEMAP_URL") or ""
-    if "://" not in url:
-        return ""
-    scheme, rest = url.split("://", 1)
-    host = rest.split("/", 1)[0].replace("{s}", "*")
-    return f" {scheme}://{host}"
-
-
-def index(app: Flask | None = None) -> AreaIndex:
-    from flask import current_app
-    return (app or current_app).extensions["gisapp_index"]

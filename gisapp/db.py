@@ -5,8 +5,8 @@ import hashlib
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 

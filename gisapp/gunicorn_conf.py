@@ -19,7 +19,7 @@ def post_fork(server, worker):
 
 def post_worker_init(worker):
     """Build the in-memory index before the first request, not during it."""
-    from gisapp import index
+    from gisapp.areas.spatial_index import index
     try:
         index(worker.wsgi).snapshot()
     except Exception as exc:  # the database may be down; the first request will retry

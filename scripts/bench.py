@@ -28,7 +28,8 @@ import bench_plan  # noqa: E402
 import bench_visits  # noqa: E402
 import bench_wall  # noqa: E402  (scripts/ is on sys.path when run as a script)
 
-from gisapp import create_app, index  # noqa: E402
+from gisapp import create_app  # noqa: E402
+from gisapp.areas.spatial_index import index  # noqa: E402
 from gisapp.db import apply_schema, make_engine  # noqa: E402
 from gisapp.demo.pgcluster import Cluster  # noqa: E402
 

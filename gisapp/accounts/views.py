@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
 
 from .. import db
-from ..areas.features import parse_int
 from ..errors import RateLimited
+from ..web.params import parse_int
 from . import audit, auth
 from .access import Viewer
 from .web_auth import SESSION_COOKIE, credential_cache, current_viewer

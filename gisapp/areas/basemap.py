@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from flask import request
+
 log = logging.getLogger(__name__)
 
 MAX_ZOOM = 24
@@ -198,3 +200,15 @@ def vector_style(name: str, origin: str) -> dict:
         source["tiles"] = [origin + url if url.startswith("/") else url
                            for url in source.get("tiles", ())]
     return style
+
+
+def raster_basemap(cfg) -> dict | None:
+    """The base map the wall draws under everything, if one is configured or offline."""
+    mbtiles = find_mbtiles(cfg["TILES_DIR"])
+    if mbtiles is not None:
+        return {"url": f"{request.host_url.rstrip('/')}{request.script_root}"
+                       f"/tiles/basemap/{{z}}/{{x}}/{{y}}.{mbtiles.format}",
+                "attribution": mbtiles.attribution, "maxNativeZoom": mbtiles.maxzoom}
+    if cfg["BASEMAP_URL"]:
+        return {"url": cfg["BASEMAP_URL"], "attribution": cfg["BASEMAP_ATTRIBUTION"]}
+    return None

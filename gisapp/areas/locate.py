@@ -9,45 +9,9 @@ import numpy as np
 import shapely
 
 from ..errors import BadInput, OutsideAllAreas
+from ..web.params import check_range, parse_coordinate
 from .crs import to_wgs84
 from .spatial_index import LEVEL_KEYS, NO_AREA, Snapshot
-
-MAX_ACCURACY_M = 5000.0
-
-
-def parse_coordinate(raw, name: str) -> float:
-    """A finite float from a query or JSON value, or BadInput."""
-    if raw is None or raw == "":
-        raise BadInput(f"missing parameter {name}", field=name)
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-        raise BadInput(f"{name} must be a number", field=name)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError, OverflowError):      # OverflowError: an int beyond float
-        raise BadInput(f"{name} must be a number, got {str(raw)[:40]!r}", field=name) from None
-    if not math.isfinite(value):
-        raise BadInput(f"{name} must be a finite number", field=name)
-    return value
-
-
-def check_range(lng: float, lat: float) -> None:
-    """Reject out-of-range coordinates, pointing out the common lat/lng swap."""
-    if -90 <= lng <= 90 and not -90 <= lat <= 90 and -180 <= lat <= 180:
-        raise BadInput(f"lat {lat} is out of range; longitude and latitude look swapped "
-                       "(lng is east-west, lat is north-south)", field="lat")
-    if not -180 <= lng <= 180:
-        raise BadInput(f"lng {lng} is out of range [-180, 180]", field="lng")
-    if not -90 <= lat <= 90:
-        raise BadInput(f"lat {lat} is out of range [-90, 90]", field="lat")
-
-
-def parse_accuracy(raw) -> float | None:
-    if raw is None or raw == "":
-        return None
-    value = parse_coordinate(raw, "accuracy")
-    if value < 0 or value > MAX_ACCURACY_M:
-        raise BadInput(f"accuracy must be between 0 and {MAX_ACCURACY_M:g} metres", field="accuracy")
-    return value
 
 
 def accuracy_circle(lng: float, lat: float, metres: float):

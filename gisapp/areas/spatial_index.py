@@ -401,3 +401,9 @@ class AreaIndex:
             # Freezing moves them out of its way; they are freed by reference counting.
             gc.freeze()
             return True
+
+
+def index(app=None) -> AreaIndex:
+    """The app's area index (the current app's, without `app`)."""
+    from flask import current_app
+    return (app or current_app).extensions["gisapp_index"]

@@ -6,14 +6,12 @@ from flask import Blueprint, jsonify, request
 from .. import db
 from ..accounts.small_counts import level_of, shown_colours, threshold
 from ..accounts.web_auth import current_viewer
-from ..ogc.crs import bbox_param
+from ..web.params import bbox_param, parse_code, parse_int
 from .features import (
     DEFAULT_PAGE,
     MAX_PAGE,
     get_area,
     list_areas,
-    parse_code,
-    parse_int,
     parse_level,
 )
 

@@ -5,18 +5,17 @@ import json
 
 from flask import Blueprint, Response, current_app, request
 
-from .. import index
 from ..accounts.web_auth import current_viewer
 from ..errors import BadInput, TooLarge
 from ..web.jsonbody import parse_json_body
+from ..web.params import parse_accuracy, parse_coordinate
 from .crs import parse_crs
 from .locate import (
     describe_chain_json,
     find_areas_at,
     find_areas_many_json,
-    parse_accuracy,
-    parse_coordinate,
 )
+from .spatial_index import index
 
 bp = Blueprint("locate", __name__)
 

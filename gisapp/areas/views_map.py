@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from ..errors import NotFound
+from ..web.params import parse_int
 from .basemap import (
     MAX_ZOOM,
     VECTOR_STYLES,
@@ -15,7 +16,6 @@ from .basemap import (
     read_tile,
     vector_style,
 )
-from .features import parse_int
 from .map_view import TITLE, build_map, render_parts
 
 bp = Blueprint("map_page", __name__)

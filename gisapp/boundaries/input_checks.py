@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from flask import Request
 
-from ..areas.features import CODE_RE
 from ..errors import BadInput, TooLarge
+from ..web.params import CODE_RE
 
 MAX_VERTICES = 10_000          # per polygon, all rings together
 MAX_CHILDREN = 500

@@ -5,12 +5,13 @@ import math
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from .. import db, index
+from .. import db
 from ..accounts.access import SUPERVISORS
 from ..accounts.web_auth import current_viewer
-from ..areas.features import parse_code, parse_int
+from ..areas.basemap import raster_basemap
+from ..areas.spatial_index import index
 from ..errors import BadInput
-from ..live.views_wall import _basemap as wall_basemap
+from ..web.params import parse_code, parse_int
 from ..web.table_export import csv_response, xlsx_response
 from .city_plan import EXPORT_FIELDS, city_plan, clear_override, export_rows, set_override
 from .input_checks import (
@@ -243,7 +244,7 @@ def plan_page():
         return redirect(url_for("auth.login_form", next=request.path), code=303)
     if viewer.role not in SUPERVISORS:
         return render_template("editor/editor.html", allowed=False), 403
-    return render_template("editor/plan.html", basemap=wall_basemap(current_app.config),
+    return render_template("editor/plan.html", basemap=raster_basemap(current_app.config),
                            thresholds=Thresholds.from_config(current_app.config))
 
 
@@ -272,4 +273,4 @@ def editor_page():
     start = request.args.get("area") or (viewer.prefixes[0] if viewer.prefixes else "")
     # The same base map as the map wall (an offline MBTiles file or GISAPP_BASEMAP_URL).
     return render_template("editor/editor.html", allowed=True, start=start,
-                           basemap=wall_basemap(current_app.config))
+                           basemap=raster_basemap(current_app.config))

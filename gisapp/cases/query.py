@@ -1,18 +1,16 @@
 """Listing cases with filters (JSON, GeoJSON, CSV) within the viewer's rights."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask import Response, jsonify
+from flask import jsonify
 from sqlalchemy.engine import Connection
 
 from ..accounts.access import Viewer
-from ..areas.features import parse_code, parse_int
 from ..errors import BadInput
-from ..ogc.crs import bbox_param
 from ..queries import loader
+from ..web.params import bbox_param, parse_code, parse_int
+from ..web.table_export import csv_response
 from .flow import clock_flags
 from .report import KINDS, STATES, mask_for, visibility_params
 from .workhours import WorkCalendar
@@ -113,12 +111,7 @@ def list_cases(conn: Connection, viewer: Viewer, f: dict, cal: WorkCalendar) -> 
 
 def render_cases(page: dict, f: dict):
     if f["format"] == "csv":
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(page["cases"])
-        return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=cases.csv"})
+        return csv_response(page["cases"], CSV_FIELDS, "cases")
     if f["format"] == "geojson":
         return jsonify({"type": "FeatureCollection", "numberMatched": page["numberMatched"],
                         "numberReturned": page["numberReturned"], "features": [

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime, timezone
 
 from sqlalchemy import text
@@ -19,7 +18,6 @@ CLOCK_STATES = ("dispatched", "in_progress", "escalated")
 FINAL_STATES = ("closed", "evaluated", "cancelled")
 STATES = ("reported", "registered", "dispatched", "in_progress", "handled", "verified", "closed",
           "evaluated", "escalated", "cancelled")
-CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 DUPLICATE_METRES = 50
 DUPLICATE_HOURS = 72
 # Who handles a grid-routed case: the first role found, nearest area first.

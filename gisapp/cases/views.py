@@ -1,22 +1,20 @@
 """The case API: report (JSON or multipart with photos), list, read, act, merge, route."""
 from __future__ import annotations
 
-import csv
-import io
-import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from flask import Blueprint, current_app, jsonify, request, send_file
 from sqlalchemy import text
 
-from .. import db, index
+from .. import db
 from ..accounts import audit, auth
 from ..accounts.web_auth import current_viewer
-from ..areas.crs import parse_crs, to_wgs84
-from ..areas.features import parse_code
-from ..areas.locate import accuracy_circle, check_range, parse_accuracy, parse_coordinate
+from ..areas.locate import accuracy_circle
+from ..areas.spatial_index import index
 from ..errors import BadInput, Forbidden, NotFound, TooLarge
 from ..web.jsonbody import parse_json_body
+from ..web.params import has_position, parse_accuracy, parse_client_id, parse_code, parse_lnglat
+from ..web.table_export import csv_response
 from . import photos
 from .flow import allowed_actions, clock_flags, merge, replay, route_by_hand, transition
 from .people import candidates
@@ -27,7 +25,6 @@ from .stats import case_stats, parse_period
 from .workhours import load_calendar
 
 bp = Blueprint("cases", __name__)
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 @bp.get("/api/case-categories")
@@ -98,9 +95,7 @@ def _validate_report(f: dict, viewer) -> dict:
     contact = f.get("contact") or None
     if contact is not None and (not isinstance(contact, str) or len(contact) > 100):
         raise BadInput("contact is at most 100 characters", field="contact")
-    client_id = f.get("client_id") or None
-    if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.match(client_id)):
-        raise BadInput("client_id must be 8-64 letters, digits or _.:-", field="client_id")
+    client_id = parse_client_id(f.get("client_id"))
     lng, lat, ambiguous = _location(f)
     if viewer.is_public:
         _check_public_category(cat)
@@ -110,14 +105,9 @@ def _validate_report(f: dict, viewer) -> dict:
 
 def _location(f: dict) -> tuple[float, float, bool]:
     loc = f.get("location") if isinstance(f.get("location"), dict) else f
-    if loc.get("lng") in (None, "") and loc.get("lat") in (None, ""):
+    if not has_position(loc):
         raise BadInput("location is required: lng and lat", field="location")
-    lng, lat = parse_coordinate(loc.get("lng"), "lng"), parse_coordinate(loc.get("lat"), "lat")
-    check_range(lng, lat)
-    crs_raw = loc.get("crs")
-    if crs_raw is not None and not isinstance(crs_raw, str):
-        raise BadInput("crs must be a string", field="crs")
-    wlng, wlat = (float(v) for v in to_wgs84(lng, lat, parse_crs(crs_raw)))
+    wlng, wlat = parse_lnglat(loc)
     accuracy = parse_accuracy(loc.get("accuracy"))
     ambiguous = False
     if accuracy:
@@ -316,9 +306,4 @@ STATS_FIELDS = ("grp", "label", "reported", "registered", "closed", "closure_rat
 
 
 def _stats_csv(rows: list[dict]):
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=STATS_FIELDS, extrasaction="ignore")
-    w.writeheader()
-    w.writerows(rows)
-    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=case-stats.csv"})
+    return csv_response(rows, STATS_FIELDS, "case-stats")

@@ -14,10 +14,11 @@ from sqlalchemy.engine import Connection
 
 from ..accounts.access import Viewer
 from ..accounts.small_counts import BREAKDOWN_LEVEL, shown
-from ..areas.features import LEVELS, parse_code
+from ..areas.features import LEVELS
 from ..errors import BadInput, Forbidden, NotFound
 from ..households.records import COLOUR_KEYS, COLOURS, personal_patterns
 from ..queries import loader
+from ..web.params import parse_code
 from .registry import check_kind
 
 sql = loader(__package__)

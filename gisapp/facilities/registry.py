@@ -14,10 +14,9 @@ from sqlalchemy.engine import Connection
 
 from ..accounts import audit
 from ..accounts.access import Viewer
-from ..areas.crs import parse_crs, to_wgs84
-from ..areas.locate import check_range, parse_coordinate
 from ..errors import BadInput, Forbidden, NotFound
 from ..queries import loader
+from ..web.params import parse_lnglat
 
 sql = loader(__package__)
 
@@ -44,13 +43,8 @@ def check_kind(conn: Connection, kind) -> str:
 
 def parse_point(lng, lat, crs) -> tuple[float, float]:
     """A point given in any input crs (wgs84, gcj02, bd09, cgcs2000) as WGS 84 lng, lat."""
-    x, y = parse_coordinate(lng, "lng"), parse_coordinate(lat, "lat")
-    if crs is not None and not isinstance(crs, str):
-        raise BadInput('crs must be a string such as "gcj02"', field="crs")
-    name = parse_crs(crs)
-    check_range(x, y)
-    wx, wy = to_wgs84(x, y, name)
-    return float(wx), float(wy)
+    return parse_lnglat({"lng": lng, "lat": lat, "crs": crs},
+                        crs_message='crs must be a string such as "gcj02"')
 
 
 def parse_facility(conn: Connection, body, current: dict | None = None) -> dict:

@@ -7,11 +7,11 @@ from .. import db
 from ..accounts import audit
 from ..accounts.access import SUPERVISORS
 from ..accounts.web_auth import current_viewer
-from ..areas.features import parse_bbox, parse_code, parse_int
+from ..areas.basemap import raster_basemap
 from ..errors import BadInput
 from ..households.records import get_household
-from ..live.views_wall import _basemap as basemap_config  # the same base map as the wall, if any
 from ..web.jsonbody import parse_json_body
+from ..web.params import parse_bbox, parse_code, parse_int
 from .registry import (
     MAX_NEAREST,
     create_facility,
@@ -124,4 +124,4 @@ def facilities_page():
         kind_names = kinds(conn)
     can_edit = viewer.role in SUPERVISORS      # the API still checks each place
     return render_template("facilities/index.html", kinds=kind_names, can_edit=can_edit,
-                           basemap=basemap_config(current_app.config))
+                           basemap=raster_basemap(current_app.config))

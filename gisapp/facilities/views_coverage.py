@@ -1,19 +1,17 @@
 """Coverage analysis: GET /api/coverage (JSON table, CSV, GeoJSON map layer) and the /coverage page."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from .. import db
 from ..accounts import audit
 from ..accounts.small_counts import threshold
 from ..accounts.web_auth import current_viewer
-from ..areas.features import parse_int
+from ..areas.basemap import raster_basemap
 from ..errors import BadInput
 from ..households.records import COLOURS
-from ..live.views_wall import _basemap as basemap_config  # the same base map as the wall, if any
+from ..web.params import parse_int
+from ..web.table_export import csv_response
 from .coverage import as_geojson, coverage, gap_households, parse_query, protect
 from .registry import kinds
 
@@ -35,13 +33,8 @@ def coverage_api():
         if fmt == "geojson":
             return jsonify(as_geojson(conn, result))
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(result["rows"])
-        name = f"coverage-{q.kind}-{int(q.distance_m)}m-{q.level}.csv"
-        return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}"})
+        name = f"coverage-{q.kind}-{int(q.distance_m)}m-{q.level}"
+        return csv_response(result["rows"], CSV_FIELDS, name)
     return jsonify(result)
 
 
@@ -69,4 +62,4 @@ def coverage_page():
     return render_template("coverage/index.html", kinds=kind_names, colours=COLOURS,
                            staff=viewer.may_count_special_groups(),
                            household_points=viewer.may_see_personal_data(),
-                           basemap=basemap_config(current_app.config))
+                           basemap=raster_basemap(current_app.config))

@@ -1,15 +1,13 @@
 """Staffing analysis: GET /api/staffing (JSON, CSV) and the /staffing page with charts."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from .. import db
 from ..accounts.web_auth import current_viewer
-from ..areas.features import parse_code
 from ..errors import BadInput
+from ..web.params import parse_code
+from ..web.table_export import csv_response
 from .staffing import CODE_LENGTH, SUMMED, staffing
 
 bp = Blueprint("staffing", __name__)
@@ -33,13 +31,7 @@ def staffing_api():
     with db.read_replica() as conn:
         result = staffing(conn, level, area)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(result["rows"])
-        writer.writerow({"code": "total", "name": "合计", **result["totals"]})
-        return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename=staffing-{level}.csv"})
+        return csv_response([*result["rows"], {"code": "total", "name": "合计", **result["totals"]}], CSV_FIELDS, f"staffing-{level}")
     return jsonify(result)
 
 

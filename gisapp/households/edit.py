@@ -14,9 +14,8 @@ from sqlalchemy.engine import Connection
 
 from ..accounts import audit
 from ..accounts.access import Viewer
-from ..areas.crs import parse_crs, to_wgs84
-from ..areas.locate import check_range, parse_coordinate
 from ..errors import BadInput, Forbidden
+from ..web.params import parse_lnglat
 from .records import COLOUR_KEYS, COLOURS, get_household
 
 PHONE_RE = re.compile(r"^[0-9+\- ]{5,20}$")
@@ -137,13 +136,7 @@ def parse_location(loc) -> tuple[float, float]:
     """A position {lng, lat, crs} as WGS 84."""
     if not isinstance(loc, dict):
         raise BadInput("location must be {lng, lat, crs}", field="location")
-    lng, lat = parse_coordinate(loc.get("lng"), "lng"), parse_coordinate(loc.get("lat"), "lat")
-    check_range(lng, lat)
-    crs = loc.get("crs")
-    if crs is not None and not isinstance(crs, str):
-        raise BadInput("crs must be a string", field="crs")
-    wlng, wlat = to_wgs84(lng, lat, parse_crs(crs))
-    return float(wlng), float(wlat)
+    return parse_lnglat(loc)
 
 
 def parse_reason(raw) -> str | None:

@@ -11,9 +11,9 @@ from ..accounts import audit
 from ..accounts.access import SUPERVISORS
 from ..accounts.small_counts import threshold
 from ..accounts.web_auth import current_viewer
-from ..areas.features import parse_code, parse_int
 from ..errors import BadInput, Forbidden
 from ..web.jsonbody import parse_json_body
+from ..web.params import parse_code, parse_int
 from .edit import (
     clean_fields,
     colour_history,

@@ -16,10 +16,9 @@ from sqlalchemy import text
 from .. import db
 from ..accounts import auth
 from ..accounts.web_auth import SESSION_COOKIE, current_viewer
-from ..areas.features import parse_int
+from ..areas.basemap import raster_basemap
 from ..errors import BadInput
-from ..live.views_wall import _basemap as basemap_config  # the same base map as the wall, if any
-from .views_visits import _position
+from ..web.params import optional_position, parse_int
 from .visit_stats import STATS_ROLES, opening_group
 
 bp = Blueprint("field", __name__)
@@ -49,7 +48,7 @@ def field_page():
     """外勤: where am I, today's visits, log a visit, report a case (for a phone)."""
     if current_viewer().is_public:
         return _login_first()
-    return render_template("field/index.html", basemap=basemap_config(current_app.config),
+    return render_template("field/index.html", basemap=raster_basemap(current_app.config),
                            session_expires=_session_expires())
 
 
@@ -83,14 +82,14 @@ def supervision_page():
     default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
     return render_template("visits/supervision.html", default_area=default,
                            default_group=opening_group(viewer), groups=PAGE_GROUPS,
-                           basemap=basemap_config(current_app.config),
+                           basemap=raster_basemap(current_app.config),
                            may_see_homes=viewer.may_see_personal_data())
 
 
 @bp.get("/api/field/nearby")
 def nearby_facilities():
     """Service facilities within walking reach (1 km straight line) of a point."""
-    lng, lat, _ = _position(request.args)
+    lng, lat, _ = optional_position(request.args)
     if lng is None:
         raise BadInput("lng and lat are required", field="lng")
     limit = parse_int(request.args.get("limit"), "limit", 10, 1, 50)

@@ -2,25 +2,23 @@
 supervision figures (JSON/CSV) and the map of overdue households."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import text
 
 from .. import db
 from ..accounts import audit
 from ..accounts.web_auth import current_viewer
-from ..areas.crs import parse_crs, to_wgs84, wgs84_to_gcj02
-from ..areas.features import parse_code, parse_int
-from ..areas.locate import check_range, parse_accuracy, parse_coordinate
+from ..areas.crs import wgs84_to_gcj02
 from ..cases import photos
 from ..errors import BadInput, Forbidden, TooLarge
 from ..web.jsonbody import parse_json_body
+from ..web.params import optional_position, parse_client_id, parse_code, parse_int
+from ..web.table_export import csv_response
 from .visit_stats import (
     FIRST_DAY,
     LAST_DAY,
@@ -41,7 +39,6 @@ from .visits import (
 )
 
 bp = Blueprint("visits", __name__)
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 CSV_FIELDS = ("key", "name", "colour", "households", "expected", "done", "completion_rate",
               "overdue", "visits", "flagged")
 
@@ -58,27 +55,13 @@ def _parse_day(raw: str | None) -> date:
     return value
 
 
-def _position(src) -> tuple[float | None, float | None, float | None]:
-    """An optional position (lng, lat, crs, accuracy) as WGS 84; both or neither."""
-    raw_lng, raw_lat = src.get("lng"), src.get("lat")
-    if raw_lng in (None, "") and raw_lat in (None, ""):
-        return None, None, None
-    lng, lat = parse_coordinate(raw_lng, "lng"), parse_coordinate(raw_lat, "lat")
-    check_range(lng, lat)
-    crs = src.get("crs")
-    if crs is not None and not isinstance(crs, str):
-        raise BadInput("crs must be a string", field="crs")
-    wlng, wlat = to_wgs84(lng, lat, parse_crs(crs))
-    return float(wlng), float(wlat), parse_accuracy(src.get("accuracy"))
-
-
 @bp.get("/api/visits/due")
 def visits_due():
     """Due and overdue visits for the caller on a day, nearest first from where they stand."""
     viewer = current_viewer()
     require_field_staff(viewer)
     day = _parse_day(request.args.get("day"))
-    lng, lat, _ = _position(request.args)
+    lng, lat, _ = optional_position(request.args)
     with db.write() as conn:
         rows = due_visits(conn, viewer.person_id, day, lng, lat)
         audit.record(conn, viewer, "read.visits_due", day.isoformat(), count=len(rows))
@@ -162,13 +145,11 @@ def _validate(f: dict) -> dict:
     note = f.get("note") or ""
     if not isinstance(note, str) or len(note) > 4000:
         raise BadInput("note is text of at most 4000 characters", field="note")
-    client_id = f.get("client_id") or None
-    if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.match(client_id)):
-        raise BadInput("client_id must be 8-64 letters, digits or _.:-", field="client_id")
+    client_id = parse_client_id(f.get("client_id"))
     loc = f.get("location")
     if loc is not None and not isinstance(loc, dict):
         raise BadInput("location must be {lng, lat, crs, accuracy}", field="location")
-    lng, lat, accuracy = _position(loc if loc is not None else f)
+    lng, lat, accuracy = optional_position(loc if loc is not None else f)
     return {"household_id": hid, "outcome": outcome, "note": note.strip(), "client_id": client_id,
             "lng": lng, "lat": lat, "accuracy": accuracy,
             "visited_at": parse_visited_at(f.get("visited_at"), datetime.now(timezone.utc)),
@@ -239,12 +220,7 @@ def visits_stats():
     with db.read_replica() as conn:
         result = visit_stats(conn, viewer, area, args.get("group", "total"), start, end, today)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(result["rows"])
-        return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=visit-stats.csv"})
+        return csv_response(result["rows"], CSV_FIELDS, "visit-stats")
     return jsonify(result)
 
 

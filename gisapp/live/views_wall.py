@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from .. import db
 from ..accounts.small_counts import threshold
 from ..accounts.web_auth import current_viewer
-from ..areas.basemap import find_mbtiles
-from ..areas.features import parse_int
+from ..areas.basemap import raster_basemap
 from ..cases.report import now
+from ..web.params import parse_int
 from .wall import WALL_ROLES, choropleth, require_wall, summary, wall_extent
 
 bp = Blueprint("wall", __name__)
@@ -26,23 +26,11 @@ def wall_page():
     interval = parse_int(request.args.get("interval"), "interval", 30, 5, 3600)
     with db.read() as conn:
         extent = wall_extent(conn)
-    raster = _basemap(current_app.config)
+    raster = raster_basemap(current_app.config)
     # Without a raster base map the wall draws the offline vector one, dark, under its layers.
     base_style = None if raster else url_for("map_page.base_style", name="base-dark")
     return render_template("wall/wall.html", kiosk=kiosk, interval=interval, basemap=raster,
                            base_style=base_style, extent=extent)
-
-
-def _basemap(cfg) -> dict | None:
-    """The base map the wall draws under everything, if one is configured or offline."""
-    mbtiles = find_mbtiles(cfg["TILES_DIR"])
-    if mbtiles is not None:
-        return {"url": f"{request.host_url.rstrip('/')}{request.script_root}"
-                       f"/tiles/basemap/{{z}}/{{x}}/{{y}}.{mbtiles.format}",
-                "attribution": mbtiles.attribution, "maxNativeZoom": mbtiles.maxzoom}
-    if cfg["BASEMAP_URL"]:
-        return {"url": cfg["BASEMAP_URL"], "attribution": cfg["BASEMAP_ATTRIBUTION"]}
-    return None
 
 
 @bp.get("/api/wall/summary")

@@ -103,15 +103,6 @@ def parse_bbox(raw: str | None, bbox_crs: str = CRS84) -> tuple[float, float, fl
     return box
 
 
-def bbox_param(args) -> tuple[float, float, float, float] | None:
-    """A request's bbox as WGS 84 lng/lat: minlng,minlat,maxlng,maxlat by default (as every
-    /api endpoint takes it), or in `bbox-crs` (EPSG:4490, EPSG:3857, gcj02, bd09 ...)."""
-    from ..areas.features import parse_bbox as parse_lnglat_bbox
-    if not args.get("bbox-crs"):
-        return parse_lnglat_bbox(args.get("bbox"))
-    return parse_bbox(args.get("bbox"), parse_crs_uri(args["bbox-crs"], "bbox-crs", phone=True))
-
-
 def geometry_to_lnglat(geometry: dict, uri: str) -> dict:
     """A GeoJSON geometry given in `uri` as a WGS 84 lng/lat GeoJSON geometry."""
     if uri == CRS84:

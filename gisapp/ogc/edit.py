@@ -26,7 +26,6 @@ from shapely.geometry import shape
 from sqlalchemy.engine import Connection
 
 from ..accounts.access import Viewer
-from ..areas.features import CODE_RE
 from ..boundaries.input_checks import (
     BoundaryRejected,
     Child,
@@ -40,6 +39,7 @@ from ..boundaries.ops import current_children, merge_areas
 from ..boundaries.save import TOLERANCE_M, lock_parent, require_editor, save_children
 from ..errors import BadInput, Conflict, NotFound
 from ..queries import loader
+from ..web.params import CODE_RE
 from .crs import CRS84, geometry_to_lnglat
 from .feature_collections import Collection
 

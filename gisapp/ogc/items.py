@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from ..accounts.access import Viewer
-from ..areas.features import parse_int
 from ..errors import BadInput, NotFound
+from ..web.params import parse_int
 from . import cql
 from .crs import CRS84, parse_bbox, parse_crs_uri, transform_geometry
 from .feature_collections import Collection, base_query, property_names, sort_keys

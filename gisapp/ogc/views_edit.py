@@ -5,12 +5,13 @@ import re
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from .. import db, index
+from .. import db
 from ..accounts.access import SUPERVISORS
 from ..accounts.web_auth import current_viewer
-from ..areas.features import parse_code
+from ..areas.spatial_index import index
 from ..boundaries.input_checks import read_body
 from ..errors import BadInput
+from ..web.params import parse_code
 from .crs import parse_crs_uri
 from .edit import create_area, delete_area, parse_feature, replace_area
 from .feature_collections import get_collection

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, request
 
 from .. import db
 from ..accounts.web_auth import current_viewer
-from ..areas.features import parse_code
+from ..web.params import parse_code
 from .export import FORMATS, export_file, layer_rows, parse_format, parse_layer
 
 bp = Blueprint("export", __name__)

@@ -26,11 +26,11 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie
 
-from .. import security_headers
 from ..accounts.access import Viewer
 from ..accounts.credential_cache import credential_key
 from ..accounts.web_auth import SESSION_COOKIE
 from ..web.cors import cors_headers
+from ..web.headers import security_headers
 from .layers import access_class, shows_personal_data
 from .service import MVT, etag_matches, registry, tile_headers
 

@@ -20,9 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..accounts.access import HOUSEHOLD_DUTY, Viewer
-from ..areas.features import parse_int
 from ..cases.report import CLOCK_STATES, FINAL_STATES, visibility_sql
 from ..errors import BadInput, NotFound, Unauthenticated
+from ..web.params import parse_int
 
 WORLD = 40075016.68557849          # width of the Web Mercator world, metres
 ORIGIN = WORLD / 2

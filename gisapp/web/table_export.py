@@ -10,8 +10,12 @@ from flask import Response
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def csv_response(rows: list[dict], headers: dict[str, str], filename: str) -> Response:
-    """`rows` as a CSV download; `headers` maps each key to its column title, in order."""
+def csv_response(rows: list[dict], headers: dict[str, str] | tuple[str, ...],
+                 filename: str) -> Response:
+    """`rows` as a CSV download; `headers` maps each key to its column title, in order
+    (or names the keys, which are then their own titles)."""
+    if not isinstance(headers, dict):
+        headers = {key: key for key in headers}
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(headers.values())

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from gisapp import index
 from gisapp.areas import spatial_index
-from gisapp.areas.spatial_index import _load_duties
+from gisapp.areas.spatial_index import _load_duties, index
 
 LEAF = "210204001001001001"
 

@@ -161,7 +161,7 @@ def test_batch_limit_is_413(client):
 
 def test_index_agrees_with_postgis_on_random_points(app, engine):
     """The in-memory index and PostGIS give the same leaf for thousands of points."""
-    from gisapp import index
+    from gisapp.areas.spatial_index import index
     rng = np.random.default_rng(11)
     n = 5000
     x, y = rng.uniform(121.48, 121.62, n), rng.uniform(38.88, 39.02, n)
@@ -188,8 +188,7 @@ def test_cell_grid_agrees_on_vertices_and_cell_edges(app):
     """Every leaf vertex (edges shared by several leaves) and points on cell borders."""
     import shapely
 
-    from gisapp import index
-    from gisapp.areas.spatial_index import CellGrid
+    from gisapp.areas.spatial_index import CellGrid, index
     with app.app_context():
         snap = index().snapshot()
     xy = shapely.get_coordinates(snap.leaf_geoms)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from gisapp import index
 from gisapp.accounts.auth import viewer_for_user
+from gisapp.areas.spatial_index import index
 from gisapp.cases.report import load_case, report_and_load
 from gisapp.errors import BadInput
 
