@@ -83,6 +83,19 @@ def find_areas_at(snap: Snapshot, lng: float, lat: float, crs: str = "wgs84",
     return result
 
 
+def locate_json(snap: Snapshot, lng: float, lat: float, crs: str = "wgs84",
+                accuracy: float | None = None, staff: bool = True) -> bytes:
+    """The answer to GET /api/locate, finished: UTF-8 JSON of find_areas_at's answer.
+
+    The chain of areas, the bulk of it, is spliced in from its cached encoding.
+    """
+    answer = find_areas_at(snap, lng, lat, crs, accuracy, staff)
+    leaf = answer.pop("leaf_id")
+    del answer["areas"]
+    head = json.dumps(answer, ensure_ascii=False)     # the areas' chain is compact, as cached
+    return (head[:-1] + ', "areas": ' + describe_chain_json(snap, leaf, staff) + "}").encode()
+
+
 def _candidates(snap: Snapshot, lng: float, lat: float, accuracy: float) -> list[dict]:
     shares = snap.leaves_overlapping(accuracy_circle(lng, lat, accuracy))
     return [{"id": aid, "code": snap.areas[aid].code, "name": snap.areas[aid].name,
@@ -127,6 +140,13 @@ def find_areas_many_json(snap: Snapshot, points: list, crs: str = "wgs84",
     if parts:
         parts[0] = parts[0][1:]                 # no comma before the first result
     return b"[" + b"".join(parts) + b"]"
+
+
+def locate_many_json(snap: Snapshot, points: list, crs: str = "wgs84",
+                     staff: bool = True) -> bytes:
+    """The answer to POST /api/locate, finished: the crs, the count and each point's result."""
+    head = json.dumps({"crs": crs, "count": len(points)}, ensure_ascii=False)[:-1].encode()
+    return head + b', "results": ' + find_areas_many_json(snap, points, crs, staff) + b"}"
 
 
 def _leaves_of(snap: Snapshot, points: list, crs: str) -> tuple[list[int], dict[int, dict]]:

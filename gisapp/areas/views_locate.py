@@ -1,8 +1,6 @@
 """GET/POST /api/locate: which areas, and which people, serve a point."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, current_app, request
 
 from ..accounts.web_auth import current_viewer
@@ -10,11 +8,7 @@ from ..errors import BadInput, TooLarge
 from ..web.jsonbody import parse_json_body
 from ..web.params import parse_accuracy, parse_coordinate
 from .crs import parse_crs
-from .locate import (
-    describe_chain_json,
-    find_areas_at,
-    find_areas_many_json,
-)
+from .locate import locate_json, locate_many_json
 from .spatial_index import index
 
 bp = Blueprint("locate", __name__)
@@ -28,21 +22,8 @@ def locate_one():
     crs = parse_crs(args.get("crs"))
     accuracy = parse_accuracy(args.get("accuracy"))
     staff = current_viewer().may_see_staff_contacts()
-    snap = index().snapshot()
-    answer = find_areas_at(snap, lng, lat, crs, accuracy, staff)
-    # The chain of areas is the bulk of the answer: spliced from its encoded fragment.
-    leaf = answer.pop("leaf_id")
-    if accuracy is None:
-        # Python's float repr is JSON's; crs is one of a fixed set of names.
-        head = _PLAIN_HEAD % (lng, lat, crs, *answer["query"]["wgs84"])
-    else:
-        head = json.dumps({k: v for k, v in answer.items() if k != "areas"}, ensure_ascii=False)
-    body = head[:-1] + ', "areas": ' + describe_chain_json(snap, leaf, staff) + "}"
+    body = locate_json(index().snapshot(), lng, lat, crs, accuracy, staff)
     return Response(body, mimetype="application/json")
-
-
-_PLAIN_HEAD = ('{"query": {"lng": %r, "lat": %r, "crs": "%s", "wgs84": [%r, %r], '
-               '"accuracy": null}, "ambiguous": false}')
 
 
 def _query_args():
@@ -77,6 +58,5 @@ def locate_many():
         raise BadInput('crs must be a string such as "gcj02"', field="crs")
     crs = parse_crs(body.get("crs"))
     staff = current_viewer().may_see_staff_contacts()
-    results = find_areas_many_json(index().snapshot(), points, crs, staff)
-    head = b'{"crs": "%s", "count": %d, "results": ' % (crs.encode(), len(points))
-    return Response(head + results + b"}", mimetype="application/json")
+    body = locate_many_json(index().snapshot(), points, crs, staff)
+    return Response(body, mimetype="application/json")

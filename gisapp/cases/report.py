@@ -6,11 +6,13 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
 from ..accounts.access import SUPERVISORS, Viewer
 from ..areas.spatial_index import NO_AREA
 from ..errors import BadInput, Forbidden, NotFound
+from ..queries import loader
+
+sql = loader(__package__)
 
 KINDS = ("incident", "dispute", "hazard")
 OPEN_STATES = ("reported", "registered", "dispatched", "in_progress", "escalated")
@@ -42,27 +44,11 @@ def categories(conn: Connection, public_only: bool = False) -> list[dict]:
     return [{**r, "limit_hours": float(r["limit_hours"])} for r in rows]
 
 
-# The report, its audit row (if asked for and the case is new) and the case as stored, in
-# one statement (sql/081_case_report.sql). case_detail_of is VOLATILE: it sees the new row.
-# (Still inside the request's transaction, never autocommit: a request whose worker dies
+# The report, its audit row and the case as stored, in one statement
+# (queries/case_report.sql, psycopg2 placeholders, run as the driver's own SQL).
+# Still inside the request's transaction, never autocommit: a request whose worker dies
 # mid-statement must leave nothing behind, and an autocommitted statement would finish and
-# commit after its client had gone; tests/web/test_faults.py.)
-# psycopg2 placeholders: it runs on the raw cursor (see _one_row).
-_REPORT = """
-    WITH r AS MATERIALIZED (
-        SELECT * FROM case_report(
-            %(client_id)s, %(kind)s, %(category)s, %(description)s, %(contact)s, %(reporter)s,
-            %(reporter_kind)s, %(actor_name)s, %(lng)s, %(lat)s, %(t)s, %(ambiguous)s,
-            %(boundaries)s, %(area_id)s, %(area_code)s, CAST(%(roles)s AS text[]),
-            %(dup_metres)s, %(dup_hours)s, %(dlng)s, %(dlat)s)),
-    logged AS (
-        INSERT INTO audit_log (user_id, username, role, action, target, detail, ip, method, path)
-        SELECT %(uid)s, %(uname)s, %(role)s, %(action)s, r.case_id::text, CAST(%(detail)s AS jsonb),
-               %(ip)s, %(method)s, %(path)s
-        FROM r WHERE r.created AND %(audit)s)
-    SELECT r.created, r.problem, r.category_kind, d.*
-    FROM r LEFT JOIN LATERAL case_detail_of(r.case_id) d ON true
-"""
+# commit after its client had gone; tests/web/test_faults.py.
 _NO_AUDIT = dict.fromkeys(("uid", "uname", "role", "action", "detail", "ip", "method", "path"))
 
 
@@ -90,14 +76,15 @@ def report_and_load(conn: Connection, viewer: Viewer, report: dict, snapshot=Non
     """
     t = now()
     dlng, dlat = degrees_around(report["lat"], DUPLICATE_METRES)
-    row = _one_row(conn, _REPORT, {
+    row = conn.exec_driver_sql(sql("case_report").text, {
         **{k: report.get(k) for k in ("client_id", "kind", "category", "description", "contact",
                                       "lng", "lat")},
         "reporter": viewer.user_id, "reporter_kind": "public" if viewer.is_public else "staff",
         "actor_name": viewer.username or "公众", "t": t, "ambiguous": bool(report.get("ambiguous")),
         **_located(snapshot, report["lng"], report["lat"]),
         "roles": HANDLER_ROLES, "dup_metres": DUPLICATE_METRES, "dup_hours": DUPLICATE_HOURS,
-        "dlng": dlng, "dlat": dlat, **(audit or _NO_AUDIT), "audit": audit is not None})
+        "dlng": dlng, "dlat": dlat, **(audit or _NO_AUDIT), "audit": audit is not None,
+    }).mappings().one()
     if row["problem"] == "unknown_category":
         raise BadInput(f"unknown category {report['category']!r}", field="category")
     if row["problem"] == "wrong_kind":
@@ -107,29 +94,6 @@ def report_and_load(conn: Connection, viewer: Viewer, report: dict, snapshot=Non
     created = case.pop("created")
     del case["problem"], case["category_kind"]
     return _as_case(case), created
-
-
-def _one_row(conn: Connection, sql: str, params: dict) -> dict:
-    """One row as a dict, through the driver's cursor.
-
-    SQLAlchemy's execution and result set-up cost ~0.2 ms of CPU for this statement (30
-    parameters, 39 columns), as much as the driver and a sixth of a report's Python time
-    under load. Driver errors are wrapped as SQLAlchemy's would be (so errors.py answers
-    503 for a lost database), and a lost connection is invalidated, not pooled again.
-    """
-    dbapi = conn.dialect.loaded_dbapi
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
-    except dbapi.Error as exc:
-        lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
-        if lost:
-            conn.invalidate()
-        raise DBAPIError.instance(sql, params, exc, dbapi.Error, connection_invalidated=lost,
-                                  dialect=conn.dialect) from exc
-    finally:
-        cursor.close()
 
 
 def _located(snapshot, lng: float, lat: float) -> dict:

@@ -4,18 +4,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request, send_file
-from sqlalchemy import text
 
 from .. import db
 from ..accounts import audit, auth
 from ..accounts.web_auth import current_viewer
 from ..areas.locate import accuracy_circle
 from ..areas.spatial_index import index
-from ..errors import BadInput, Forbidden, NotFound, TooLarge
+from ..errors import BadInput, Forbidden, TooLarge
 from ..web.jsonbody import parse_json_body
 from ..web.params import has_position, parse_accuracy, parse_client_id, parse_code, parse_lnglat
 from ..web.table_export import csv_response
 from . import photos
+from .attachments import case_photo_file, case_photos, store_case_photos
 from .flow import allowed_actions, clock_flags, merge, replay, route_by_hand, transition
 from .people import candidates
 from .query import list_cases, parse_filters, render_cases
@@ -50,13 +50,17 @@ def create_case():
             case, created = report_and_load(conn, viewer, report, snapshot, audit=audit.fields(
                 viewer, "case.report", category=report["category"]))
             if created:
-                stored = _store_photos(conn, case["id"], uploads)
+                stored = store_case_photos(conn, *_photo_store(), case["id"], uploads)
             receipt = receipt_area(conn, case.get("area_code"))
     except BaseException:
         photos.discard(stored)
         raise
     return jsonify({"case": {**_public_view(case, viewer), **receipt},
                     "created": created}), 201 if created else 200
+
+
+def _photo_store() -> tuple[Path, int]:
+    return Path(current_app.config["PHOTO_DIR"]), current_app.config["MAX_PHOTO_BYTES"]
 
 
 def _public_view(case: dict, viewer) -> dict:
@@ -122,23 +126,6 @@ def _check_public_category(cat: str) -> None:
         raise BadInput(f"the public may report only: {', '.join(sorted(allowed))}", field="category")
 
 
-def _store_photos(conn, case_id: int, uploads: list[bytes], event_id: int | None = None) -> list[dict]:
-    root, limit = Path(current_app.config["PHOTO_DIR"]), current_app.config["MAX_PHOTO_BYTES"]
-    stored = []
-    try:
-        for data in uploads:
-            item = photos.store(root, data, limit)
-            stored.append(item)
-            conn.execute(text("""INSERT INTO case_photo (case_id, event_id, sha256, content_type, bytes)
-                                 VALUES (:c, :e, :s, :t, :b)"""),
-                         {"c": case_id, "e": event_id, "s": item["sha256"],
-                          "t": item["content_type"], "b": item["bytes"]})
-    except BaseException:
-        photos.discard(stored)
-        raise
-    return stored
-
-
 @bp.get("/api/cases")
 def cases_list():
     viewer = current_viewer()
@@ -158,7 +145,7 @@ def case_detail(case_id: int):
         case.update(clock_flags(case, load_calendar(conn)))
         case["events"] = replay(conn, case_id)
         case["actions"] = allowed_actions(viewer, case)
-        case["photos"] = _photo_list(conn, case_id)
+        case["photos"] = case_photos(conn, case_id)
         case["area_path"] = area_path(conn, case["area_code"])
     return jsonify(case)
 
@@ -175,23 +162,14 @@ def case_candidates(case_id: int):
     return jsonify({"case": case_id, "area_code": case["area_code"], "candidates": people})
 
 
-def _photo_list(conn, case_id: int) -> list[dict]:
-    rows = conn.execute(text("SELECT id, content_type, bytes, event_id FROM case_photo "
-                             "WHERE case_id = :c ORDER BY id"), {"c": case_id}).mappings()
-    return [{**r, "url": f"/api/cases/{case_id}/photos/{r['id']}"} for r in rows]
-
-
 @bp.get("/api/cases/<int:case_id>/photos/<int:photo_id>")
 def case_photo(case_id: int, photo_id: int):
     viewer = current_viewer()
     with db.read() as conn:
         get_case(conn, viewer, case_id)            # access check
-        row = conn.execute(text("SELECT sha256, content_type FROM case_photo WHERE id = :p AND case_id = :c"),
-                           {"p": photo_id, "c": case_id}).first()
-    if row is None:
-        raise NotFound("no such photo")
-    path = photos.path_for(Path(current_app.config["PHOTO_DIR"]), row.sha256, row.content_type)
-    return send_file(path, mimetype=row.content_type, max_age=3600)
+        path, content_type = case_photo_file(conn, Path(current_app.config["PHOTO_DIR"]),
+                                             case_id, photo_id)
+    return send_file(path, mimetype=content_type, max_age=3600)
 
 
 @bp.post("/api/cases/<int:case_id>/actions/<action>")
@@ -204,7 +182,7 @@ def case_action(case_id: int, action: str):
         with db.write() as conn:
             changes = transition(conn, viewer, case_id, action, params, load_calendar(conn))
             event_id = changes.pop("event_id")
-            stored = _store_photos(conn, case_id, uploads, event_id)
+            stored = store_case_photos(conn, *_photo_store(), case_id, uploads, event_id)
             audit.record(conn, viewer, f"case.{action}", str(case_id),
                          **({"photos": len(stored)} if stored else {}))
     except BaseException:

@@ -202,3 +202,12 @@ def nearest(conn: Connection, viewer: Viewer, kind: str, lng: float, lat: float,
         "kind": kind, "lng": lng, "lat": lat, "limit": limit, "candidates": limit * 2 + 8,
         "public_only": not viewer.may_see_internal_facilities()})
     return [dict(r._mapping) for r in rows]
+
+
+def facilities_near(conn: Connection, lng: float, lat: float, metres: float, staff: bool,
+                    limit: int) -> list[dict]:
+    """Facilities within `metres` (straight line) of a point, nearest first; the public's
+    only those open to the public."""
+    rows = conn.execute(sql("facility_nearby"), {"lng": lng, "lat": lat, "metres": metres,
+                                                 "staff": staff, "limit": limit})
+    return [dict(r) for r in rows.mappings()]

@@ -11,13 +11,13 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from sqlalchemy import text
 
 from .. import db
 from ..accounts import auth
 from ..accounts.web_auth import SESSION_COOKIE, current_viewer
 from ..areas.basemap import raster_basemap
 from ..errors import BadInput
+from ..facilities.registry import facilities_near
 from ..web.params import optional_position, parse_int
 from .visit_stats import STATS_ROLES, opening_group
 
@@ -25,19 +25,6 @@ bp = Blueprint("field", __name__)
 NEARBY_METRES = 1000
 PAGE_GROUPS = (("district", "按区"), ("street", "按街道"), ("community", "按社区"), ("grid", "按网格"),
                ("worker", "按走访责任人"), ("total", "合计"))
-
-_NEARBY = text("""
-    SELECT f.id, f.kind, k.name_zh AS kind_zh, f.name, f.address, f.phone, f.opening_hours,
-           ST_X(f.geom) AS lng, ST_Y(f.geom) AS lat,
-           round(ST_Distance(f.geom::geography, p.g)::numeric)::int AS distance_m
-    FROM facility f JOIN facility_kind k ON k.kind = f.kind,
-         (SELECT ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography AS g) p
-    WHERE ST_DWithin(f.geom::geography, p.g, :metres)
-      AND (f.is_public OR :staff)
-    ORDER BY ST_Distance(f.geom::geography, p.g), f.id
-    LIMIT :limit
-""")
-
 
 def _login_first():
     return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")), code=303)
@@ -95,6 +82,5 @@ def nearby_facilities():
     limit = parse_int(request.args.get("limit"), "limit", 10, 1, 50)
     staff = not current_viewer().is_public
     with db.read() as conn:
-        rows = conn.execute(_NEARBY, {"lng": lng, "lat": lat, "metres": NEARBY_METRES,
-                                      "staff": staff, "limit": limit}).mappings().all()
-    return jsonify({"within_m": NEARBY_METRES, "facilities": [dict(r) for r in rows]})
+        rows = facilities_near(conn, lng, lat, NEARBY_METRES, staff, limit)
+    return jsonify({"within_m": NEARBY_METRES, "facilities": rows})

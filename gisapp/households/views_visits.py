@@ -8,7 +8,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy import text
 
 from .. import db
 from ..accounts import audit
@@ -35,6 +34,7 @@ from .visits import (
     log_visit,
     outcomes,
     parse_visited_at,
+    recent_visits,
     require_field_staff,
 )
 
@@ -181,7 +181,7 @@ def visits_list():
             audit.record(conn, viewer, "read.visits", f"household:{hid}", count=len(rows))
         else:
             area = parse_code(args.get("area"), "area")
-            rows = _recent(conn, viewer, area, limit)
+            rows = recent_visits(conn, viewer, area, limit)
             audit.record(conn, viewer, "read.visits", area, count=len(rows))
     return jsonify({"count": len(rows), "visits": rows})
 
@@ -190,19 +190,6 @@ def require_field_staff_or_supervisor(viewer) -> None:
     viewer.require_login()
     if not viewer.may_see_personal_data():
         raise Forbidden("只有负有住户职责的人员可以查看走访记录 (visits are personal data)")
-
-
-_RECENT = text("""
-    SELECT v.id FROM visit v
-    WHERE v.area_code LIKE :prefix || '%' AND v.area_code LIKE ANY(CAST(:patterns AS text[]))
-    ORDER BY v.recorded_at DESC, v.id DESC LIMIT :limit
-""")
-
-
-def _recent(conn, viewer, area: str, limit: int) -> list[dict]:
-    ids = conn.execute(_RECENT, {"prefix": area, "patterns": viewer.like_patterns(),
-                                 "limit": limit}).scalars().all()
-    return [load_visit(conn, i) for i in ids]
 
 
 @bp.get("/api/visits/stats")

@@ -215,3 +215,10 @@ def history(conn: Connection, viewer: Viewer, household_id: int, limit: int = 50
                             "ORDER BY visited_at DESC, id DESC LIMIT :n"),
                        {"h": household_id, "n": limit}).scalars().all()
     return [load_visit(conn, i) for i in ids]
+
+
+def recent_visits(conn: Connection, viewer: Viewer, area: str, limit: int) -> list[dict]:
+    """The newest visits in `area` within the viewer's jurisdiction, newest first."""
+    ids = conn.execute(sql("visits_recent"), {"prefix": area, "patterns": viewer.like_patterns(),
+                                              "limit": limit}).scalars().all()
+    return [load_visit(conn, i) for i in ids]
