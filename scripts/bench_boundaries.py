@@ -110,8 +110,9 @@ def warm_index(base: str, token: str, grids: list[dict]) -> None:
 
 def bench_boundaries(bench, url: str) -> list[dict]:
     """p50/p95 of validating and saving a grid split with its re-linking."""
-    from gisapp.db import make_engine
     from bench_wall import percentile
+
+    from gisapp.db import make_engine
 
     engine = make_engine(url)
     grids = pick_grids(engine, SAMPLES + COMMITS)

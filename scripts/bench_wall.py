@@ -20,7 +20,6 @@ import resource
 import statistics
 import time
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 

@@ -16,7 +16,6 @@ import glob
 import json
 import os
 import pwd
-import shutil
 import signal
 import string
 import subprocess

@@ -12,7 +12,6 @@ import json
 import tempfile
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import text

@@ -72,7 +72,7 @@ def assert_same_figures(engine) -> None:
                     assert fast == slow, (viewer.role, group, start, end)
                     if group != "worker" and not viewer.citywide:    # keys overlap the jurisdiction
                         assert all(any(r["key"].startswith(p) or p.startswith(r["key"])
-                                       for p in viewer.prefixes) for r in fast), r
+                                       for p in viewer.prefixes) for r in fast), r  # noqa: F821
             conn.rollback()
 
 

@@ -8,7 +8,7 @@ the south-east grid where no grid leader serves (so nobody owns it).
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
