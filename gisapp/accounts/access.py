@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import Forbidden, Unauthenticated
+from ..queries import loader
+
+sql = loader(__package__)
 
 ROLES = ("city_admin", "district_supervisor", "street_supervisor", "community_supervisor",
          "grid_leader", "grid_worker", "info_officer", "volunteer", "wall_viewer")
@@ -108,22 +110,13 @@ class Viewer:
             raise Forbidden(f"角色 {self.role} 无权执行此操作 (role not allowed)")
 
 
-_JURISDICTION_SQL = text("""
-    SELECT DISTINCT a.code
-    FROM duty d JOIN area a ON a.id = d.area_id
-    WHERE d.person_id = :person AND a.retired_at IS NULL
-      AND d.starts_on <= current_date AND (d.ends_on IS NULL OR d.ends_on >= current_date)
-    ORDER BY a.code
-""")
-
-
 def jurisdiction_prefixes(conn: Connection, role: str, person_id: int | None) -> tuple[str, ...] | None:
     """The code prefixes a user's duties cover (None = whole city for citywide roles)."""
     if role in CITYWIDE:
         return None
     if person_id is None:
         return ()
-    codes = conn.execute(_JURISDICTION_SQL, {"person": person_id}).scalars().all()
+    codes = conn.execute(sql("access_jurisdiction"), {"person": person_id}).scalars().all()
     # Drop codes already covered by a shorter prefix.
     kept: list[str] = []
     for code in sorted(codes, key=len):

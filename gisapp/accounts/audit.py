@@ -4,21 +4,18 @@ from __future__ import annotations
 import json
 
 from flask import has_request_context, request
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from ..queries import loader
 from .access import Viewer
 
-_INSERT = text("""
-    INSERT INTO audit_log (user_id, username, role, action, target, detail, ip, method, path)
-    VALUES (:uid, :uname, :role, :action, :target, CAST(:detail AS jsonb), :ip, :method, :path)
-""")
+sql = loader(__package__)
 
 
 def record(conn: Connection, viewer: Viewer, action: str, target: str | None = None,
            **detail) -> None:
     """Write one audit row in the caller's transaction (so a change and its record commit together)."""
-    conn.execute(_INSERT, fields(viewer, action, target, **detail))
+    conn.execute(sql("audit_insert"), fields(viewer, action, target, **detail))
 
 
 def fields(viewer: Viewer, action: str, target: str | None = None, **detail) -> dict:
@@ -37,12 +34,6 @@ def _request_fields() -> dict:
 def query(conn: Connection, user: str | None = None, action: str | None = None,
           since: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
     """Audit rows, newest first, filtered by username, action prefix and time."""
-    rows = conn.execute(text("""
-        SELECT id, at, username, role, action, target, detail, ip, method, path
-        FROM audit_log
-        WHERE (CAST(:user AS text) IS NULL OR username = :user)
-          AND (CAST(:action AS text) IS NULL OR action LIKE :action || '%')
-          AND (CAST(:since AS timestamptz) IS NULL OR at >= CAST(:since AS timestamptz))
-        ORDER BY at DESC, id DESC LIMIT :limit OFFSET :offset"""),
+    rows = conn.execute(sql("audit_query"),
         {"user": user, "action": action, "since": since, "limit": limit, "offset": offset})
     return [dict(r) for r in rows.mappings()]

@@ -17,7 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import BadInput, NotFound, RateLimited
+from ..queries import loader
 from .access import ROLES, Viewer, jurisdiction_prefixes
+
+sql = loader(__package__)
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so timing does not reveal usernames.
@@ -47,14 +50,13 @@ def _verify(stored: str, password: str) -> bool:
 
 # --- users -------------------------------------------------------------------------
 
+
 def add_user(conn: Connection, username: str, password: str, role: str,
              display_name: str | None = None, person_id: int | None = None) -> int:
     """Create a user; returns its id."""
     if role not in ROLES:
         raise BadInput(f"unknown role {role!r}; one of {', '.join(ROLES)}", field="role")
-    return conn.execute(text("""
-        INSERT INTO app_user (username, display_name, password_hash, role, person_id)
-        VALUES (:u, :d, :h, :r, :p) RETURNING id"""),
+    return conn.execute(sql("auth_add_user"),
         {"u": username, "d": display_name or username, "h": hash_password(password),
          "r": role, "p": person_id}).scalar()
 
@@ -69,8 +71,7 @@ def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None
 
 
 def reset_password(conn: Connection, username: str, password: str) -> None:
-    row = conn.execute(text("""UPDATE app_user SET password_hash = :h, failed_logins = 0,
-                               locked_until = NULL WHERE username = :u RETURNING id"""),
+    row = conn.execute(sql("auth_reset_password"),
                        {"h": hash_password(password), "u": username}).first()
     if row is None:
         raise NotFound(f"no user {username!r}")
@@ -78,16 +79,13 @@ def reset_password(conn: Connection, username: str, password: str) -> None:
 
 
 def list_users(conn: Connection) -> list[dict]:
-    rows = conn.execute(text("""SELECT u.id, u.username, u.display_name, u.role, u.person_id,
-                                       u.disabled, u.locked_until
-                                FROM app_user u ORDER BY u.username""")).mappings().all()
+    rows = conn.execute(sql("auth_list_users")).mappings().all()
     return [dict(r) for r in rows]
 
 
 def viewer_for_user(conn: Connection, user_id: int, via_token: bool = False) -> Viewer | None:
     """The Viewer of an enabled user (None if missing or disabled)."""
-    row = conn.execute(text("SELECT id, username, role, person_id FROM app_user "
-                            "WHERE id = :id AND NOT disabled"), {"id": user_id}).first()
+    row = conn.execute(sql("auth_viewer_for_user"), {"id": user_id}).first()
     if row is None:
         return None
     prefixes = jurisdiction_prefixes(conn, row.role, row.person_id)
@@ -96,10 +94,10 @@ def viewer_for_user(conn: Connection, user_id: int, via_token: bool = False) -> 
 
 # --- login and sessions ----------------------------------------------------------------
 
+
 def check_login(conn: Connection, username: str, password: str) -> int | None:
     """The user id if the password is right and the account usable; counts failures."""
-    row = conn.execute(text("""SELECT id, password_hash, disabled, locked_until > now() AS locked
-                               FROM app_user WHERE username = :u FOR UPDATE"""),
+    row = conn.execute(sql("auth_check_login"),
                        {"u": username}).first()
     if row is None:
         _verify(_DUMMY_HASH, password)
@@ -108,10 +106,7 @@ def check_login(conn: Connection, username: str, password: str) -> int | None:
         raise RateLimited("登录失败次数过多，账户已暂时锁定 (too many failed logins; try later)",
                           retry_after=LOCK_MINUTES * 60)
     if row.disabled or not _verify(row.password_hash, password):
-        conn.execute(text("""UPDATE app_user SET failed_logins = failed_logins + 1,
-            locked_until = CASE WHEN failed_logins + 1 >= :n
-                                THEN now() + make_interval(mins => :m) END
-            WHERE id = :id"""), {"n": LOCK_AFTER, "m": LOCK_MINUTES, "id": row.id})
+        conn.execute(sql("auth_login_failed"), {"n": LOCK_AFTER, "m": LOCK_MINUTES, "id": row.id})
         return None
     conn.execute(text("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = :id"),
                  {"id": row.id})
@@ -122,8 +117,7 @@ def create_session(conn: Connection, user_id: int, hours: int, ip: str | None,
                    user_agent: str | None) -> tuple[str, str]:
     """A new session; returns (cookie value, csrf token)."""
     value, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    conn.execute(text("""INSERT INTO web_session (id_hash, user_id, csrf_token, expires_at, ip, user_agent)
-                         VALUES (:h, :u, :c, now() + make_interval(hours => :hours), :ip, :ua)"""),
+    conn.execute(sql("auth_create_session"),
                  {"h": _sha256(value), "u": user_id, "c": csrf, "hours": hours, "ip": ip,
                   "ua": (user_agent or "")[:300]})
     return value, csrf
@@ -131,8 +125,7 @@ def create_session(conn: Connection, user_id: int, hours: int, ip: str | None,
 
 def session_user(conn: Connection, cookie_value: str) -> tuple[int, str, datetime] | None:
     """(user id, csrf token, expiry) for a live session cookie, else None."""
-    row = conn.execute(text("""SELECT s.user_id, s.csrf_token, s.expires_at FROM web_session s
-                               WHERE s.id_hash = :h AND s.expires_at > now()"""),
+    row = conn.execute(sql("auth_session_user"),
                        {"h": _sha256(cookie_value)}).first()
     return (row.user_id, row.csrf_token, row.expires_at) if row else None
 
@@ -147,6 +140,7 @@ def csrf_matches(expected: str | None, given: str | None) -> bool:
 
 # --- API tokens ------------------------------------------------------------------------
 
+
 def issue_token(conn: Connection, username: str, days: int = 90, label: str = "") -> str:
     """A new API token for a user; the secret is returned once and stored only hashed."""
     if not 1 <= days <= 366:
@@ -156,16 +150,14 @@ def issue_token(conn: Connection, username: str, days: int = 90, label: str = ""
     if user_id is None:
         raise NotFound(f"no enabled user {username!r}")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    conn.execute(text("""INSERT INTO api_token (user_id, token_hash, prefix, label, expires_at)
-                         VALUES (:u, :h, :p, :l, now() + make_interval(days => :d))"""),
+    conn.execute(sql("auth_issue_token"),
                  {"u": user_id, "h": _sha256(secret), "p": secret[:10], "l": label, "d": days})
     return secret
 
 
 def revoke_token(conn: Connection, prefix_or_id: str) -> int:
     """Revoke tokens by id or by their shown prefix; returns how many."""
-    return conn.execute(text("""UPDATE api_token SET revoked_at = now()
-        WHERE revoked_at IS NULL AND (prefix = :v OR CAST(id AS text) = :v)"""),
+    return conn.execute(sql("auth_revoke_token"),
         {"v": prefix_or_id}).rowcount
 
 
@@ -173,10 +165,7 @@ def token_user(conn: Connection, secret: str) -> tuple[int, datetime] | None:
     """(user id, expiry) behind a live (unexpired, unrevoked) token, else None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    row = conn.execute(text("""SELECT id, user_id, expires_at,
-                                      last_used_at < now() - interval '1 minute'
-                                      OR last_used_at IS NULL AS stale
-        FROM api_token WHERE token_hash = :h AND revoked_at IS NULL AND expires_at > now()"""),
+    row = conn.execute(sql("auth_token_user"),
                        {"h": _sha256(secret)}).first()
     if row is None:
         return None
@@ -189,14 +178,12 @@ def token_user(conn: Connection, secret: str) -> tuple[int, datetime] | None:
 
 # --- rate limits -----------------------------------------------------------------------
 
+
 def hit_rate_limit(conn: Connection, bucket: str, limit: int, window_seconds: int = 60) -> None:
     """Count one hit in a fixed window shared by all workers; RateLimited over the limit."""
     now = datetime.now(timezone.utc)
     start = now - timedelta(seconds=now.timestamp() % window_seconds)
-    hits = conn.execute(text("""
-        INSERT INTO rate_limit (bucket, window_start, hits) VALUES (:b, :w, 1)
-        ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit.hits + 1
-        RETURNING hits"""), {"b": bucket, "w": start}).scalar()
+    hits = conn.execute(sql("auth_hit_rate_limit"), {"b": bucket, "w": start}).scalar()
     if hits > limit:
         raise RateLimited("请求过于频繁，请稍后再试 (too many requests)",
                           retry_after=int(window_seconds - now.timestamp() % window_seconds) + 1)

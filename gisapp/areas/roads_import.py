@@ -25,6 +25,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import BadInput
+from ..queries import loader
+
+sql = loader(__package__)
 
 CLASSES = ("快速路", "主干路", "次干路", "支路")
 NAME_FIELDS = ("name", "名称", "name:zh", "NAME", "Name", "road_name")
@@ -39,10 +42,6 @@ HIGHWAY = {
     "road": "支路",
 }
 MAX_FEATURES = 500_000
-_INSERT = text("INSERT INTO road (name, class, source, geom) "
-               "VALUES (:name, :class, :source, ST_GeomFromEWKB(decode(:geom, 'hex')))")
-
-
 def read_roads(path: Path) -> tuple[list[dict], dict]:
     """(roads as {name, class, geom (hex EWKB, 4326)}, report of what was skipped)."""
     if path.suffix.lower() == ".zip":
@@ -119,6 +118,6 @@ def import_roads(conn: Connection, roads: list[dict], source: str, replace: bool
     """Insert the roads (after deleting every road when `replace`); what was done."""
     removed = conn.execute(text("DELETE FROM road")).rowcount if replace else 0
     if roads:
-        conn.execute(_INSERT, [{**r, "source": source} for r in roads])
+        conn.execute(sql("roads_insert"), [{**r, "source": source} for r in roads])
     return {"roads": len(roads), "by_class": dict(Counter(r["class"] for r in roads)),
             "named": sum(1 for r in roads if r["name"]), "replaced": removed}

@@ -14,9 +14,12 @@ from sqlalchemy.engine import Connection
 
 from ..accounts.access import SUPERVISORS, Viewer
 from ..errors import BadInput, Conflict, Forbidden, NotFound
+from ..queries import loader
 from .people import check_candidate, history
 from .report import CLOCK_STATES, FINAL_STATES, load_case, may_see, now
 from .workhours import WorkCalendar
+
+sql = loader(__package__)
 
 LEADERS = SUPERVISORS + ("grid_leader",)
 WORKERS = ("grid_leader", "grid_worker", "info_officer", "community_supervisor")
@@ -151,10 +154,7 @@ def _save(conn: Connection, viewer: Viewer, case: dict, action: str, changes: di
     conn.execute(text(f"UPDATE case_file SET {sets}{', ' if sets else ''}version = version + 1 "
                       "WHERE id = :id"), {**{c: changes[c] for c in cols}, "id": case["id"]})
     detail = {k: v for k, v in changes.items() if k not in ("state", "event_id")}
-    return conn.execute(text("""INSERT INTO case_event (case_id, actor_user_id, actor_name, action,
-                                                 from_state, to_state, note, detail)
-                         VALUES (:id, :uid, :name, :action, :from, :to, :note, CAST(:detail AS jsonb))
-                         RETURNING id"""),
+    return conn.execute(sql("case_flow_save"),
                  {"id": case["id"], "uid": viewer.user_id, "name": viewer.username, "action": action,
                   "from": case["state"], "to": changes.get("state", case["state"]),
                   "note": note[:2000],

@@ -38,8 +38,7 @@ def category(conn: Connection, key: str) -> dict:
 
 
 def categories(conn: Connection, public_only: bool = False) -> list[dict]:
-    rows = conn.execute(text("SELECT key, name_zh, kind, limit_hours, routing, department, public "
-                             "FROM case_category WHERE (:p = false OR public) ORDER BY kind, key"),
+    rows = conn.execute(sql("case_categories"),
                         {"p": public_only}).mappings().all()
     return [{**r, "limit_hours": float(r["limit_hours"])} for r in rows]
 
@@ -108,6 +107,7 @@ def _located(snapshot, lng: float, lat: float) -> dict:
 
 
 # --- reading -----------------------------------------------------------------------------
+
 
 def visibility_sql(viewer: Viewer) -> tuple[str, dict]:
     """A WHERE fragment (fixed text, bound values) limiting cases to what the viewer may see."""

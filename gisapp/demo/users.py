@@ -7,6 +7,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..accounts.auth import add_user
+from ..queries import loader
+
+sql = loader(__package__)
 
 # username -> (app role, staff role whose duty links the user, area level of that duty)
 DEMO_USERS = {
@@ -21,18 +24,10 @@ DEMO_USERS = {
     "demo.volunteer": ("volunteer", "building_head", 5),
 }
 
-_FIND_DUTY = text("""
-    SELECT d.person_id, a.code FROM duty d JOIN area a ON a.id = d.area_id
-    WHERE d.role = :role AND a.level = :level AND a.code LIKE :prefix || '%'
-    ORDER BY a.code, d.id LIMIT 1
-""")
-_FIRST_AREA = text("SELECT id, code FROM area_current WHERE level = :level AND code LIKE :prefix || '%' "
-                   "ORDER BY code LIMIT 1")
-
 
 def create_demo_users(conn: Connection) -> list[dict]:
     """Create the demo users (skipping existing ones); returns name, role, area, password."""
-    first_microgrid = conn.execute(_FIRST_AREA, {"level": 5, "prefix": ""}).first()
+    first_microgrid = conn.execute(sql("demo_users_first_area"), {"level": 5, "prefix": ""}).first()
     anchor = first_microgrid.code if first_microgrid else ""
     created = []
     for username, (role, staff_role, level) in DEMO_USERS.items():
@@ -48,10 +43,10 @@ def create_demo_users(conn: Connection) -> list[dict]:
 def _person_for(conn: Connection, staff_role: str, level: int, anchor: str) -> tuple[int, str]:
     """A person holding `staff_role` on the anchor's ancestor at `level`, created if none."""
     prefix = anchor[: 6 + 3 * (level - 1)]
-    row = conn.execute(_FIND_DUTY, {"role": staff_role, "level": level, "prefix": prefix}).first()
+    row = conn.execute(sql("demo_users_find_duty"), {"role": staff_role, "level": level, "prefix": prefix}).first()
     if row:
         return row.person_id, row.code
-    area = conn.execute(_FIRST_AREA, {"level": level, "prefix": prefix}).first()
+    area = conn.execute(sql("demo_users_first_area"), {"level": level, "prefix": prefix}).first()
     person = conn.execute(text("INSERT INTO person (name, phone) VALUES ('演示用户', NULL) RETURNING id")).scalar()
     conn.execute(text("INSERT INTO duty (person_id, area_id, role) VALUES (:p, :a, :r)"),
                  {"p": person, "a": area.id, "r": staff_role})

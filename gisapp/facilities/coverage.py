@@ -149,9 +149,7 @@ def _share(part: int, whole: int) -> float | None:
 def as_geojson(conn: Connection, result: dict) -> dict:
     """The result as a map layer: each area's polygon with its counts (no household points)."""
     codes = [r["code"] for r in result["rows"]]
-    geoms = dict(conn.execute(text("""
-        SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tol), 6)::json
-        FROM area_current WHERE code = ANY(:codes)"""),
+    geoms = dict(conn.execute(sql("coverage_as_geojson"),
         {"codes": codes, "tol": MAP_TOLERANCE[result["level"]]}).all())
     features = [{"type": "Feature", "id": r["code"], "geometry": geoms.get(r["code"]),
                  "properties": r} for r in result["rows"]]

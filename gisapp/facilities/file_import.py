@@ -19,26 +19,22 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from .. import db
 from ..accounts import audit
 from ..accounts.access import Viewer
 from ..errors import BadInput
+from ..queries import loader
 from .registry import kinds, parse_facility, save_facility
+
+sql = loader(__package__)
 
 REQUIRED = ("kind", "name", "lng", "lat")
 OPTIONAL = ("address", "phone", "capacity", "opening_hours", "is_public", "crs")
 TRUE, FALSE = {"", "是", "true", "1", "yes", "y"}, {"否", "false", "0", "no", "n"}
 MAX_ROWS = 100_000
 DUPLICATE_METRES = 10
-
-_DUPLICATE = text("""
-    SELECT id FROM facility
-    WHERE kind = :kind AND name = :name
-      AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography, :m)
-    LIMIT 1""")
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -95,7 +91,7 @@ def import_rows(conn: Connection, rows: list[dict]) -> dict:
     for number, row in enumerate(rows, start=2):          # row 1 is the header
         try:
             data = parse_facility(conn, row_body(row, kind_keys))
-            if conn.execute(_DUPLICATE, {**data, "m": DUPLICATE_METRES}).first():
+            if conn.execute(sql("facility_import_duplicate"), {**data, "m": DUPLICATE_METRES}).first():
                 raise BadInput(f"already registered: a {data['kind']} named {data['name']} "
                                f"within {DUPLICATE_METRES} m", field="name")
         except BadInput as exc:
@@ -104,8 +100,7 @@ def import_rows(conn: Connection, rows: list[dict]) -> dict:
         written.append(save_facility(conn, None, data))
         by_kind[data["kind"]] += 1
     if written:
-        outside = conn.execute(text("SELECT count(*) FROM facility WHERE id = ANY(:ids) "
-                                    "AND area_id IS NULL"), {"ids": written}).scalar()
+        outside = conn.execute(sql("facility_import_outside"), {"ids": written}).scalar()
     return {"rows": len(rows), "valid": len(rows) - len(errors), "errors": errors,
             "by_kind": dict(by_kind), "outside_all_areas": outside}
 

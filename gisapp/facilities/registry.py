@@ -132,8 +132,7 @@ def get_facility(conn: Connection, viewer: Viewer, facility_id: int) -> dict:
 
 
 def _area_at(conn: Connection, lng: float, lat: float) -> str | None:
-    return conn.execute(text("SELECT code FROM area WHERE id = locate_leaf("
-                             "ST_SetSRID(ST_MakePoint(:x, :y), 4326))"), {"x": lng, "y": lat}).scalar()
+    return conn.execute(sql("facility_area_at"), {"x": lng, "y": lat}).scalar()
 
 
 def _require_edit(conn: Connection, viewer: Viewer, lng: float, lat: float) -> None:

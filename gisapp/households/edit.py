@@ -15,8 +15,11 @@ from sqlalchemy.engine import Connection
 from ..accounts import audit
 from ..accounts.access import Viewer
 from ..errors import BadInput, Forbidden
+from ..queries import loader
 from ..web.params import parse_lnglat
 from .records import COLOUR_KEYS, COLOURS, get_household
+
+sql = loader(__package__)
 
 PHONE_RE = re.compile(r"^[0-9+\- ]{5,20}$")
 COLOUR_ZH = {"红": "red", "橙": "orange", "黄": "yellow", "蓝": "blue", "绿": "green"}
@@ -149,18 +152,12 @@ def parse_reason(raw) -> str | None:
 
 # --- writing -------------------------------------------------------------------------
 
-_LEAF = text("""SELECT a.id, a.code FROM area a
-                WHERE a.id = locate_leaf(ST_SetSRID(ST_MakePoint(:lng, :lat), 4326))""")
-_BUILDING = text("""SELECT b.id, b.name, ST_X(ST_PointOnSurface(b.geom)) AS lng,
-                           ST_Y(ST_PointOnSurface(b.geom)) AS lat
-                    FROM building b WHERE b.id = :id""")
-
 
 def _place(conn: Connection, viewer: Viewer, fields: dict) -> tuple[float, float, int, str]:
     """Where a household is (its own point, else its building's), and its leaf area."""
     b = None
     if fields.get("building_id"):
-        b = conn.execute(_BUILDING, {"id": fields["building_id"]}).first()
+        b = conn.execute(sql("household_edit_building"), {"id": fields["building_id"]}).first()
         if b is None:
             raise BadInput(f"no building with id {fields['building_id']}", field="building_id")
     if fields.get("location"):
@@ -170,7 +167,7 @@ def _place(conn: Connection, viewer: Viewer, fields: dict) -> tuple[float, float
     else:
         raise BadInput("a household needs a location {lng, lat, crs} or a building_id",
                        field="location")
-    leaf = conn.execute(_LEAF, {"lng": lng, "lat": lat}).first()
+    leaf = conn.execute(sql("household_edit_leaf"), {"lng": lng, "lat": lat}).first()
     if leaf is None:
         raise BadInput("the location lies outside every area", field="location")
     if not viewer.may_see_household(leaf.code):
@@ -181,36 +178,19 @@ def _place(conn: Connection, viewer: Viewer, fields: dict) -> tuple[float, float
 def set_actor(conn: Connection, viewer: Viewer, reason: str | None,
               suggested: int | None = None) -> None:
     """Name who changes colours in this transaction, and why (the trigger requires it)."""
-    conn.execute(text("""SELECT set_config('gisapp.actor', :a, true),
-                                set_config('gisapp.user_id', :u, true),
-                                set_config('gisapp.colour_reason', :r, true),
-                                set_config('gisapp.colour_suggested', :s, true)"""),
+    conn.execute(sql("household_edit_set_actor"),
                  {"a": viewer.username or "cli", "u": str(viewer.user_id or ""),
                   "r": reason or "", "s": str(suggested or "")})
-
-
-_INSERT = text("""
-    INSERT INTO household (building_id, unit, room, head_name, phone, members, colour, tags,
-                           geom, area_id)
-    VALUES (:building_id, :unit, :room, :head_name, :phone, :members, :colour,
-            CAST(:tags AS text[]), ST_SetSRID(ST_MakePoint(:lng, :lat), 4326), :area_id)
-    RETURNING id
-""")
-_FIRST_COLOUR = text("""
-    INSERT INTO household_colour_change (household_id, from_colour, to_colour, changed_by,
-                                         user_id, reason, suggested)
-    VALUES (:id, NULL, :colour, :by, :uid, :reason, :suggested)
-""")
 
 
 def insert_household(conn: Connection, viewer: Viewer, fields: dict, lng: float, lat: float,
                      area_id: int, reason: str, counts: bool = True) -> int:
     """Insert one placed household, its first colour record and (unless the caller
     adjusts them in bulk, counts=False) the cached counts."""
-    hid = conn.execute(_INSERT, {**{k: fields.get(k) for k in FIELDS}, "tags": fields.get("tags") or [],
+    hid = conn.execute(sql("household_edit_insert"), {**{k: fields.get(k) for k in FIELDS}, "tags": fields.get("tags") or [],
                                  "lng": lng, "lat": lat, "area_id": area_id}).scalar()
     if fields.get("colour"):
-        conn.execute(_FIRST_COLOUR, {"id": hid, "colour": fields["colour"],
+        conn.execute(sql("household_edit_first_colour"), {"id": hid, "colour": fields["colour"],
                                      "by": viewer.username or "cli", "uid": viewer.user_id,
                                      "reason": reason, "suggested": fields.get("suggested")})
     if counts:
@@ -259,8 +239,7 @@ def update_household(conn: Connection, viewer: Viewer, household_id: int, fields
     new = conn.execute(text("SELECT colour, area_id FROM household WHERE id = :id"),
                        {"id": household_id}).first()
     if (new.colour, new.area_id) != (old.colour, old.area_id):
-        conn.execute(text("SELECT adjust_area_counts(:a, CAST(:c AS smallint), -1), "
-                          "adjust_area_counts(:na, CAST(:nc AS smallint), 1)"),
+        conn.execute(sql("household_edit_update_household"),
                      {"a": old.area_id, "c": old.colour, "na": new.area_id, "nc": new.colour})
     audit.record(conn, viewer, "household.update", str(household_id),
                  fields=sorted(k for k in sets if k not in ("lng", "lat")),
@@ -282,9 +261,7 @@ def _update_sql(sets: dict) -> str:
 def colour_history(conn: Connection, viewer: Viewer, household_id: int) -> list[dict]:
     """Every colour change of a household the viewer may see, oldest first."""
     get_household(conn, viewer, household_id)
-    rows = conn.execute(text("""
-        SELECT from_colour, to_colour, changed_at, changed_by, reason, suggested
-        FROM household_colour_change WHERE household_id = :id ORDER BY changed_at, id"""),
+    rows = conn.execute(sql("household_edit_colour_history"),
         {"id": household_id}).mappings().all()
     return [{**r, "from_colour": COLOURS.get(r["from_colour"]), "to_colour": COLOURS.get(r["to_colour"]),
              "suggested": COLOURS.get(r["suggested"])} for r in rows]

@@ -12,12 +12,14 @@ import io
 from collections import Counter
 from typing import Callable
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..accounts.access import Viewer
 from ..errors import BadInput, GisappError
+from ..queries import loader
 from .edit import adjust_counts, clean_fields, insert_household, parse_location
+
+sql = loader(__package__)
 
 MAX_ROWS = 50_000
 HEADER_ALIASES = {
@@ -94,24 +96,6 @@ def _xlsx_rows(data: bytes) -> list[list]:
         wb.close()
 
 
-_BUILDINGS = text("""
-    SELECT b.name AS key, b.id, count(*) OVER (PARTITION BY b.name) AS n
-    FROM building b WHERE b.name = ANY(CAST(:names AS text[]))
-    UNION ALL
-    SELECT b.address, b.id, count(*) OVER (PARTITION BY b.address)
-    FROM building b WHERE b.address = ANY(CAST(:names AS text[]))
-""")
-_LEAVES = text("""
-    SELECT p.i, a.id, a.code
-    FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS p(x, y, i)
-    LEFT JOIN area a ON a.id = locate_leaf(ST_SetSRID(ST_MakePoint(p.x, p.y), 4326))
-""")
-_BUILDING_POINTS = text("""
-    SELECT b.id, ST_X(ST_PointOnSurface(b.geom)) AS lng, ST_Y(ST_PointOnSurface(b.geom)) AS lat
-    FROM building b WHERE b.id = ANY(CAST(:ids AS bigint[]))
-""")
-
-
 def check_rows(conn: Connection, rows: list[dict], allowed: Callable[[str], bool]) -> tuple[list, list]:
     """(placed rows, errors): every row validated, located and checked against `allowed`."""
     errors, parsed = [], []
@@ -130,10 +114,10 @@ def check_rows(conn: Connection, rows: list[dict], allowed: Callable[[str], bool
 
 def _lookup_buildings(conn: Connection, names: set[str]) -> dict:
     found: dict[str, set[int]] = {}
-    for r in conn.execute(_BUILDINGS, {"names": sorted(names)}):
+    for r in conn.execute(sql("household_import_buildings"), {"names": sorted(names)}):
         found.setdefault(r.key, set()).add(r.id)
     ids = sorted({i for s in found.values() for i in s})
-    points = {r.id: (r.lng, r.lat) for r in conn.execute(_BUILDING_POINTS, {"ids": ids})}
+    points = {r.id: (r.lng, r.lat) for r in conn.execute(sql("household_import_building_points"), {"ids": ids})}
     return {k: [(i, points[i]) for i in sorted(v)] for k, v in found.items()}
 
 
@@ -166,7 +150,7 @@ def _building(name: str, buildings: dict):
 def _locate(conn: Connection, parsed: list, errors: list, allowed) -> list:
     if not parsed:
         return []
-    leaves = conn.execute(_LEAVES, {"xs": [p[2] for p in parsed], "ys": [p[3] for p in parsed]}).all()
+    leaves = conn.execute(sql("household_import_leaves"), {"xs": [p[2] for p in parsed], "ys": [p[3] for p in parsed]}).all()
     placed = []
     for (n, fields, lng, lat), leaf in zip(parsed, sorted(leaves, key=lambda r: r.i)):
         if leaf.id is None:

@@ -1,46 +1,17 @@
 """Households: personal data for those with a duty toward them, aggregates for everyone else."""
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..accounts.access import Viewer
 from ..accounts.small_counts import level_of, shown_colours
 from ..errors import NotFound
+from ..queries import loader
+
+sql = loader(__package__)
 
 COLOURS = {1: "red", 2: "orange", 3: "yellow", 4: "blue", 5: "green"}
 COLOUR_KEYS = {v: k for k, v in COLOURS.items()}
-
-_LIST = text("""
-    SELECT h.id, h.building_id, b.name AS building, h.unit, h.room, h.head_name, h.phone,
-           h.members, h.colour, h.tags, ST_X(h.geom) AS lng, ST_Y(h.geom) AS lat,
-           a.code AS area_code, a.name AS area_name
-    FROM household h
-    JOIN area a ON a.id = h.area_id
-    LEFT JOIN building b ON b.id = h.building_id
-    WHERE a.code LIKE :prefix || '%'
-      AND a.code LIKE ANY(CAST(:patterns AS text[]))
-      AND (CAST(:colour AS smallint) IS NULL OR h.colour = CAST(:colour AS smallint))
-      AND (CAST(:q AS text) IS NULL OR h.head_name LIKE '%' || CAST(:q AS text) || '%'
-           OR h.room = CAST(:q AS text))
-    ORDER BY a.code, h.id
-    LIMIT :limit OFFSET :offset
-""")
-
-_ONE = text("""
-    SELECT h.id, h.building_id, b.name AS building, h.unit, h.room, h.head_name, h.phone,
-           h.members, h.colour, h.tags, ST_X(h.geom) AS lng, ST_Y(h.geom) AS lat,
-           a.code AS area_code, a.name AS area_name
-    FROM household h JOIN area a ON a.id = h.area_id LEFT JOIN building b ON b.id = h.building_id
-    WHERE h.id = :id AND a.code LIKE ANY(CAST(:patterns AS text[]))
-""")
-
-_AGGREGATE = text("""
-    SELECT c.code, c.name, c.households, c.colour_counts
-    FROM area c
-    WHERE c.parent_id = (SELECT id FROM area WHERE code = :code) AND c.retired_at IS NULL
-    ORDER BY c.code
-""")
 
 
 def _row_to_dict(r) -> dict:
@@ -61,7 +32,7 @@ def list_households(conn: Connection, viewer: Viewer, area_code: str, colour: in
     patterns = personal_patterns(viewer)
     if not patterns:
         return []
-    rows = conn.execute(_LIST, {"prefix": area_code, "patterns": patterns, "colour": colour,
+    rows = conn.execute(sql("households_list"), {"prefix": area_code, "patterns": patterns, "colour": colour,
                                 "q": q, "limit": limit, "offset": offset})
     return [_row_to_dict(r) for r in rows]
 
@@ -69,7 +40,7 @@ def list_households(conn: Connection, viewer: Viewer, area_code: str, colour: in
 def get_household(conn: Connection, viewer: Viewer, household_id: int) -> dict:
     """One household, only inside the viewer's duty; NotFound otherwise (no existence leak)."""
     patterns = personal_patterns(viewer)
-    row = conn.execute(_ONE, {"id": household_id, "patterns": patterns}).first() if patterns else None
+    row = conn.execute(sql("households_one"), {"id": household_id, "patterns": patterns}).first() if patterns else None
     if row is None:
         raise NotFound("没有找到该住户 (no such household within your duties)")
     return _row_to_dict(row)
@@ -78,11 +49,10 @@ def get_household(conn: Connection, viewer: Viewer, household_id: int) -> dict:
 def aggregate(conn: Connection, viewer: Viewer, area_code: str, small: int) -> dict:
     """Counts per colour for an area and each of its children: no person, no point; small
     counts hidden and no breakdown below the community without a duty (small_counts)."""
-    area = conn.execute(text("SELECT code, name, households, colour_counts FROM area "
-                             "WHERE code = :c AND retired_at IS NULL"), {"c": area_code}).first()
+    area = conn.execute(sql("households_area_counts"), {"c": area_code}).first()
     if area is None:
         raise NotFound(f"no current area with code {area_code}")
-    children = conn.execute(_AGGREGATE, {"code": area_code}).all()
+    children = conn.execute(sql("households_children_counts"), {"code": area_code}).all()
     return {"area": _counts(area, viewer, small),
             "children": [_counts(c, viewer, small) for c in children]}
 

@@ -36,8 +36,7 @@ def china_today(now: datetime | None = None) -> date:
 
 def outcomes(conn: Connection) -> list[dict]:
     """Visit outcomes with their Chinese names and whether they complete a visit."""
-    rows = conn.execute(text("SELECT key, name_zh, completes, suggests_case FROM visit_outcome "
-                             "ORDER BY completes DESC, key")).mappings().all()
+    rows = conn.execute(sql("visits_outcomes")).mappings().all()
     return [dict(r) for r in rows]
 
 
@@ -93,31 +92,8 @@ def unowned_counts(conn: Connection, viewer: Viewer, area_code: str, day: date) 
 
 
 _EXISTING = text("SELECT id, user_id FROM visit WHERE client_id = :c")
-_INSERT = text("""
-    INSERT INTO visit (client_id, household_id, person_id, user_id, visited_at, outcome, note,
-                       geom, accuracy_m, photo_sha256, photo_type)
-    VALUES (:client_id, :household_id, :person_id, :user_id, coalesce(:visited_at, now()),
-            :outcome, :note,
-            CASE WHEN CAST(:lng AS float8) IS NULL THEN NULL
-                 ELSE ST_SetSRID(ST_MakePoint(:lng, :lat), 4326) END,
-            :accuracy, :photo_sha256, :photo_type)
-    ON CONFLICT (client_id) DO NOTHING
-    RETURNING id
-""")
-_ONE = text("""
-    SELECT v.id, v.client_id, v.household_id, v.person_id, p.name AS person, u.username,
-           v.visited_at, v.recorded_at, v.outcome, o.name_zh AS outcome_zh, o.completes, v.note,
-           v.colour, v.area_code, ST_X(v.geom) AS lng, ST_Y(v.geom) AS lat, v.accuracy_m,
-           round(v.distance_m::numeric, 1)::float8 AS distance_m, v.flagged_far, v.needs_review,
-           v.photo_sha256 IS NOT NULL AS has_photo, v.case_id
-    FROM visit v JOIN visit_outcome o ON o.key = v.outcome
-    LEFT JOIN person p ON p.id = v.person_id LEFT JOIN app_user u ON u.id = v.user_id
-    WHERE v.id = :id
-""")
-
-
 def load_visit(conn: Connection, visit_id: int) -> dict:
-    row = conn.execute(_ONE, {"id": visit_id}).mappings().first()
+    row = conn.execute(sql("visits_one"), {"id": visit_id}).mappings().first()
     if row is None:
         raise NotFound("没有该走访记录 (no such visit)")
     d = dict(row)
@@ -148,7 +124,7 @@ def log_visit(conn: Connection, viewer: Viewer, visit: dict) -> tuple[int, bool]
         raise BadInput(f"unknown outcome {visit['outcome']!r} (see /api/visits/outcomes)", field="outcome")
     if visit.get("open_case"):
         case_category(conn, visit["open_case"]["category"])      # BadInput before any write
-    visit_id = conn.execute(_INSERT, {
+    visit_id = conn.execute(sql("visits_insert"), {
         **{k: visit.get(k) for k in ("client_id", "household_id", "visited_at", "outcome", "note",
                                      "lng", "lat", "accuracy", "photo_sha256", "photo_type")},
         "person_id": viewer.person_id, "user_id": viewer.user_id}).scalar()
@@ -211,8 +187,7 @@ def parse_visited_at(raw, now: datetime) -> datetime | None:
 def history(conn: Connection, viewer: Viewer, household_id: int, limit: int = 50) -> list[dict]:
     """The visits of one household the viewer may see, newest first."""
     get_household(conn, viewer, household_id)
-    ids = conn.execute(text("SELECT id FROM visit WHERE household_id = :h "
-                            "ORDER BY visited_at DESC, id DESC LIMIT :n"),
+    ids = conn.execute(sql("visits_history"),
                        {"h": household_id, "n": limit}).scalars().all()
     return [load_visit(conn, i) for i in ids]
 

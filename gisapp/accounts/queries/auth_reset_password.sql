@@ -1,0 +1,2 @@
+UPDATE app_user SET password_hash = :h, failed_logins = 0,
+                               locked_until = NULL WHERE username = :u RETURNING id

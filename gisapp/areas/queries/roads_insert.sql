@@ -1,0 +1,1 @@
+INSERT INTO road (name, class, source, geom) VALUES (:name, :class, :source, ST_GeomFromEWKB(decode(:geom, 'hex')))

@@ -1,0 +1,2 @@
+SELECT a.id, a.code FROM area a
+                WHERE a.id = locate_leaf(ST_SetSRID(ST_MakePoint(:lng, :lat), 4326))

@@ -1,0 +1,2 @@
+SELECT b.id, ST_X(ST_PointOnSurface(b.geom)) AS lng, ST_Y(ST_PointOnSurface(b.geom)) AS lat
+FROM building b WHERE b.id = ANY(CAST(:ids AS bigint[]))
