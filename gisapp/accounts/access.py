@@ -109,6 +109,12 @@ class Viewer:
         if self.role not in roles:
             raise Forbidden(f"角色 {self.role} 无权执行此操作 (role not allowed)")
 
+    def require_household_duty(self, refusal: str) -> None:
+        """Only staff with a duty toward households get further (docs/access.md)."""
+        self.require_login()
+        if not self.may_see_personal_data():
+            raise Forbidden(refusal)
+
 
 def jurisdiction_prefixes(conn: Connection, role: str, person_id: int | None) -> tuple[str, ...] | None:
     """The code prefixes a user's duties cover (None = whole city for citywide roles)."""

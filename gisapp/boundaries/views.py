@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from .. import db
 from ..accounts.access import SUPERVISORS
@@ -11,6 +11,7 @@ from ..accounts.web_auth import current_viewer
 from ..areas.basemap import raster_basemap
 from ..areas.spatial_index import index
 from ..errors import BadInput
+from ..web.pages import login_first
 from ..web.params import parse_code, parse_int
 from ..web.table_export import csv_response, xlsx_response
 from .city_plan import EXPORT_FIELDS, city_plan, clear_override, export_rows, set_override
@@ -241,7 +242,7 @@ def plan_page():
     """拆分规划: the review of communities over the threshold, on a map and in a table."""
     viewer = current_viewer()
     if viewer.is_public:
-        return redirect(url_for("auth.login_form", next=request.path), code=303)
+        return login_first(keep_query=False)
     if viewer.role not in SUPERVISORS:
         return render_template("editor/editor.html", allowed=False), 403
     return render_template("editor/plan.html", basemap=raster_basemap(current_app.config),
@@ -266,7 +267,7 @@ def editor_page():
     """边界编辑: supervisors draw and correct the boundaries inside their jurisdiction."""
     viewer = current_viewer()
     if viewer.is_public:
-        return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")), code=303)
+        return login_first()
     if viewer.role not in SUPERVISORS:
         return render_template("editor/editor.html", allowed=False), 403
     # Citywide viewers start from the search box (the page opens the first district).

@@ -26,6 +26,7 @@ from ..accounts import audit
 from ..accounts.access import Viewer
 from ..errors import BadInput
 from ..queries import loader
+from ..web.uploads import decode_text
 from .registry import kinds, parse_facility, save_facility
 
 sql = loader(__package__)
@@ -39,14 +40,7 @@ DUPLICATE_METRES = 10
 
 def read_csv(path: Path) -> list[dict]:
     """The rows of a CSV file as dicts, decoded as UTF-8 or else GB18030."""
-    raw = path.read_bytes()
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            content = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise BadInput("the file is neither UTF-8 nor GB18030 text") from None
+    content = decode_text(path.read_bytes(), "the file is neither UTF-8 nor GB18030 text")
     reader = csv.DictReader(io.StringIO(content, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]

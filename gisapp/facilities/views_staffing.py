@@ -1,11 +1,12 @@
 """Staffing analysis: GET /api/staffing (JSON, CSV) and the /staffing page with charts."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request
 
 from .. import db
 from ..accounts.web_auth import current_viewer
 from ..errors import BadInput
+from ..web.pages import login_first
 from ..web.params import parse_code
 from ..web.table_export import csv_response
 from .staffing import CODE_LENGTH, SUMMED, staffing
@@ -40,6 +41,6 @@ def staffing_page():
     """人员配备分析: the shortfall per community or grid, with charts."""
     viewer = current_viewer()
     if viewer.is_public:
-        return redirect(url_for("auth.login_form", next=request.path), code=303)
+        return login_first(keep_query=False)
     default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
     return render_template("staffing/index.html", default_area=default)

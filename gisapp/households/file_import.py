@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from ..accounts.access import Viewer
 from ..errors import BadInput, GisappError
 from ..queries import loader
+from ..web.uploads import decode_text
 from .edit import adjust_counts, clean_fields, insert_household, parse_location
 
 sql = loader(__package__)
@@ -74,13 +75,7 @@ def _cell(v) -> str:
 
 
 def _csv_rows(data: bytes) -> list[list]:
-    try:
-        textdata = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            textdata = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise BadInput("CSV must be UTF-8 or GB18030 text", field="file") from None
+    textdata = decode_text(data, "CSV must be UTF-8 or GB18030 text", field="file")
     return [r for r in csv.reader(io.StringIO(textdata))]
 
 

@@ -11,7 +11,7 @@ from ..accounts import audit
 from ..accounts.access import SUPERVISORS
 from ..accounts.small_counts import threshold
 from ..accounts.web_auth import current_viewer
-from ..errors import BadInput, Forbidden
+from ..errors import BadInput
 from ..web.jsonbody import parse_json_body
 from ..web.params import parse_code, parse_int
 from .edit import (
@@ -29,6 +29,7 @@ from .records import COLOUR_KEYS, aggregate, get_household, list_households
 from .visits import china_today, owners, unowned, unowned_counts
 
 bp = Blueprint("households", __name__)
+REFUSAL = "只有负有住户职责的人员可以登记和修改住户 (only staff with a household duty)"
 FORMATS = ("json", "geojson", "csv")
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 CSV_FIELDS = ("id", "area_code", "area_name", "building", "unit", "room", "head_name", "phone",
@@ -105,17 +106,11 @@ def _json_object() -> dict:
     return body
 
 
-def _require_household_duty(viewer) -> None:
-    viewer.require_login()
-    if not viewer.may_see_personal_data():
-        raise Forbidden("只有负有住户职责的人员可以登记和修改住户 (only staff with a household duty)")
-
-
 @bp.post("/api/households")
 def household_register():
     """Register a household: building or location, unit, room, head, phone, tags, colour."""
     viewer = current_viewer()
-    _require_household_duty(viewer)
+    viewer.require_household_duty(REFUSAL)
     body = _json_object()
     fields = clean_fields(body, partial=False)
     fields["suggested"] = parse_colour(body.get("suggested"))
@@ -128,7 +123,7 @@ def household_register():
 def household_update(household_id: int):
     """Edit a household; changing its colour needs a reason and is kept in its history."""
     viewer = current_viewer()
-    _require_household_duty(viewer)
+    viewer.require_household_duty(REFUSAL)
     body = _json_object()
     fields = clean_fields(body, partial=True)
     with db.write() as conn:
@@ -140,7 +135,7 @@ def household_update(household_id: int):
 @bp.get("/api/households/<int:household_id>/colours")
 def household_colours(household_id: int):
     viewer = current_viewer()
-    _require_household_duty(viewer)
+    viewer.require_household_duty(REFUSAL)
     with db.write() as conn:
         rows = colour_history(conn, viewer, household_id)
         audit.record(conn, viewer, "read.household_colours", str(household_id))
@@ -151,7 +146,7 @@ def household_colours(household_id: int):
 def household_owners(household_id: int):
     """Who is responsible for visiting this household (empty: flagged as unowned)."""
     viewer = current_viewer()
-    _require_household_duty(viewer)
+    viewer.require_household_duty(REFUSAL)
     with db.write() as conn:
         get_household(conn, viewer, household_id)
         rows = owners(conn, household_id, china_today())
@@ -179,7 +174,7 @@ def households_unowned():
         with db.read() as conn:
             counts = unowned_counts(conn, viewer, area, china_today())
         return jsonify({"area": area, "count": sum(c["households"] for c in counts), "counts": counts})
-    _require_household_duty(viewer)
+    viewer.require_household_duty(REFUSAL)
     with db.write() as conn:
         rows = unowned(conn, viewer, area, china_today())
         audit.record(conn, viewer, "read.households_unowned", area, count=len(rows))
@@ -190,7 +185,7 @@ def households_unowned():
 def households_import():
     """Import a CSV or .xlsx file (multipart `file`): a dry run unless commit=1."""
     viewer = current_viewer()
-    _require_household_duty(viewer)
+    viewer.require_household_duty(REFUSAL)
     request.max_content_length = MAX_IMPORT_BYTES
     upload = request.files.get("file")
     if upload is None or not upload.filename:

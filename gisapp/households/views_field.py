@@ -5,11 +5,9 @@ from flask import (
     Blueprint,
     current_app,
     jsonify,
-    redirect,
     render_template,
     request,
     send_from_directory,
-    url_for,
 )
 
 from .. import db
@@ -18,6 +16,7 @@ from ..accounts.web_auth import SESSION_COOKIE, current_viewer
 from ..areas.basemap import raster_basemap
 from ..errors import BadInput
 from ..facilities.registry import facilities_near
+from ..web.pages import login_first
 from ..web.params import optional_position, parse_int
 from .visit_stats import STATS_ROLES, opening_group
 
@@ -26,15 +25,11 @@ NEARBY_METRES = 1000
 PAGE_GROUPS = (("district", "按区"), ("street", "按街道"), ("community", "按社区"), ("grid", "按网格"),
                ("worker", "按走访责任人"), ("total", "合计"))
 
-def _login_first():
-    return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")), code=303)
-
-
 @bp.get("/field")
 def field_page():
     """外勤: where am I, today's visits, log a visit, report a case (for a phone)."""
     if current_viewer().is_public:
-        return _login_first()
+        return login_first()
     return render_template("field/index.html", basemap=raster_basemap(current_app.config),
                            session_expires=_session_expires())
 
@@ -63,7 +58,7 @@ def supervision_page():
     """走访考核: completion charts, overdue map and recent visits, for supervisors."""
     viewer = current_viewer()
     if viewer.is_public:
-        return _login_first()
+        return login_first()
     if viewer.role not in STATS_ROLES:        # as /api/visits/stats answers 403
         return render_template("visits/forbidden.html"), 403
     default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")

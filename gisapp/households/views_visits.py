@@ -14,7 +14,7 @@ from ..accounts import audit
 from ..accounts.web_auth import current_viewer
 from ..areas.crs import wgs84_to_gcj02
 from ..cases import photos
-from ..errors import BadInput, Forbidden, TooLarge
+from ..errors import BadInput, TooLarge
 from ..web.jsonbody import parse_json_body
 from ..web.params import optional_position, parse_client_id, parse_code, parse_int
 from ..web.table_export import csv_response
@@ -39,6 +39,7 @@ from .visits import (
 )
 
 bp = Blueprint("visits", __name__)
+VISITS_REFUSAL = "只有负有住户职责的人员可以查看走访记录 (visits are personal data)"
 CSV_FIELDS = ("key", "name", "colour", "households", "expected", "done", "completion_rate",
               "overdue", "visits", "flagged")
 
@@ -171,7 +172,7 @@ def _open_case(raw) -> dict | None:
 def visits_list():
     """Visits of one household (household=id), or recent visits in an area (area=code)."""
     viewer = current_viewer()
-    require_field_staff_or_supervisor(viewer)
+    viewer.require_household_duty(VISITS_REFUSAL)
     args = request.args
     limit = parse_int(args.get("limit"), "limit", 50, 1, 500)
     with db.write() as conn:
@@ -184,12 +185,6 @@ def visits_list():
             rows = recent_visits(conn, viewer, area, limit)
             audit.record(conn, viewer, "read.visits", area, count=len(rows))
     return jsonify({"count": len(rows), "visits": rows})
-
-
-def require_field_staff_or_supervisor(viewer) -> None:
-    viewer.require_login()
-    if not viewer.may_see_personal_data():
-        raise Forbidden("只有负有住户职责的人员可以查看走访记录 (visits are personal data)")
 
 
 @bp.get("/api/visits/stats")

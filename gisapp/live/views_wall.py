@@ -1,13 +1,14 @@
 """The map wall page (/wall) and the JSON behind its panel."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from .. import db
 from ..accounts.small_counts import threshold
 from ..accounts.web_auth import current_viewer
 from ..areas.basemap import raster_basemap
 from ..cases.report import now
+from ..web.pages import login_first
 from ..web.params import parse_int
 from .wall import WALL_ROLES, choropleth, require_wall, summary, wall_extent
 
@@ -19,7 +20,7 @@ def wall_page():
     """大屏: the whole city live. ?kiosk=1&interval=30 cycles through the districts."""
     viewer = current_viewer()
     if viewer.is_public:
-        return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")), code=303)
+        return login_first()
     if viewer.role not in WALL_ROLES:
         return render_template("wall/forbidden.html"), 403
     kiosk = request.args.get("kiosk") in ("1", "true")
