@@ -23,6 +23,10 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from ..queries import loader
+
+sql = loader(__package__)
+
 LEVEL_KEYS = {1: "district", 2: "street", 3: "community", 4: "grid", 5: "microgrid"}
 NO_AREA = -1
 
@@ -190,20 +194,9 @@ class Snapshot:
         return sorted(shares, key=lambda s: (-s[1], self.areas[s[0]].code))
 
 
-_AREAS_SQL = text("""
-    SELECT id, code, level, parent_id, name, office_name, office_phone, households, version_id
-    FROM area_current ORDER BY code COLLATE "C"    -- codes are digits: byte order, a cheap sort
-""")
 _GEOMS_SQL = text("SELECT area_id, ST_AsBinary(geom) FROM area_version WHERE id = ANY(:ids)")
-_DUTIES_SQL = text("""
-    SELECT d.area_id, p.id AS person_id, p.name, p.phone, d.role, r.name_zh AS role_zh
-    FROM duty d JOIN person p ON p.id = d.person_id JOIN staff_role r ON r.role = d.role
-    WHERE p.active AND d.starts_on <= current_date
-      AND (d.ends_on IS NULL OR d.ends_on >= current_date)
-    ORDER BY d.area_id, r.rank, p.name COLLATE "C", p.id
-""")
 # The same for some areas only (psycopg2 parameters: it runs on the raw cursor).
-_SOME_DUTIES_SQL = _DUTIES_SQL.text.replace(
+_SOME_DUTIES_SQL = sql("spatial_index_duties").text.replace(
     "WHERE p.active", "WHERE d.area_id = ANY(%(ids)s) AND p.active")
 _CHANGED_DUTY_AREAS = text("SELECT DISTINCT area_id FROM duty_change WHERE at >= :since")
 _CHANGED_AREAS = text("SELECT DISTINCT area_id FROM area_change WHERE at >= :since")
@@ -276,9 +269,9 @@ def _areas_for(conn: Connection, previous: Snapshot | None) -> dict[int, AreaInf
     return areas
 
 
-def _raw_rows(conn: Connection, sql: str, ids: list[int]) -> list[tuple]:
+def _raw_rows(conn: Connection, statement: str, ids: list[int]) -> list[tuple]:
     with conn.connection.driver_connection.cursor() as cur:
-        cur.execute(sql, {"ids": list(ids)})
+        cur.execute(statement, {"ids": list(ids)})
         return cur.fetchall()
 
 
@@ -306,7 +299,7 @@ def _read_areas(conn: Connection, previous: Snapshot | None) -> dict[int, AreaIn
     """All current areas in code order, reusing the previous snapshot's unchanged tuples."""
     # The raw cursor: SQLAlchemy rows cost ~5x more to unpack, 47,000 of them at a time.
     with conn.connection.driver_connection.cursor() as cur:
-        cur.execute(_AREAS_SQL.text)
+        cur.execute(sql("spatial_index_areas").text)
         rows = cur.fetchall()
     old = previous.areas if previous else {}
     areas = {}
@@ -354,7 +347,7 @@ def _load_duties(conn: Connection, area_ids: list[int] | None = None) -> dict[in
     # The raw cursor, as in _read_areas: a whole-city reload must not take seconds.
     with conn.connection.driver_connection.cursor() as cur:
         if area_ids is None:
-            cur.execute(_DUTIES_SQL.text)
+            cur.execute(sql("spatial_index_duties").text)
         else:
             cur.execute(_SOME_DUTIES_SQL, {"ids": list(area_ids)})
         for area_id, person_id, name, phone, role, role_zh in cur:
