@@ -131,40 +131,41 @@ def _conflict(conn: Connection, stale: list[tuple[str, int]]) -> Conflict:
         conflicts=others, geometry=first["geometry"])
 
 
+# The rules of a save, checked in this order: the query that finds the first child breaking
+# it, the error code, the message (formatted with the row and the tolerance `tol`) and which
+# of the row's columns the error carries (detail name -> column).
+_RULES = (
+    ("boundary_check_valid", "invalid_geometry",
+     "几何无效：{reason} (invalid geometry: {reason})",
+     {"child": "submitted", "code": "code", "reason": "reason", "geometry": "geometry",
+      "location": "location"}),
+    ("boundary_check_outside", "outside_parent",
+     "超出上级区域约 {area_m2} 平方米 (reaches outside the parent area by about {area_m2} m², "
+     "beyond the {tol} m tolerance)",
+     {"child": "submitted", "code": "code", "geometry": "geometry"}),
+    ("boundary_check_overlap", "overlap",
+     "与相邻区域重叠约 {area_m2} 平方米 (overlaps a sibling by about {area_m2} m², beyond the "
+     "{tol} m tolerance)",
+     {"child": "submitted", "code": "code", "other": "other", "other_code": "other_code",
+      "geometry": "geometry"}),
+    ("boundary_check_gap", "gap",
+     "上级区域有约 {area_m2} 平方米未被覆盖 (leaves about {area_m2} m² of the parent uncovered, "
+     "beyond the {tol} m tolerance)",
+     {"geometry": "geometry"}),
+    ("boundary_check_thin", "too_thin",
+     "区域过窄（窄于 {tol} 米）(narrower than the {tol} m tolerance everywhere inside the parent)",
+     {"child": "submitted", "code": "code", "geometry": "geometry"}),
+)
+
+
 def validate(conn: Connection, level: int, tolerance_m: float) -> None:
     """Raise BoundaryRejected, with the offending geometry, for the first broken rule."""
     params = {"level": level, "tol_m": tolerance_m}
-    bad = conn.execute(sql("boundary_check_valid")).mappings().first()
-    if bad:
-        raise BoundaryRejected(
-            "invalid_geometry", f"几何无效：{bad['reason']} (invalid geometry: {bad['reason']})",
-            child=bad["submitted"], code=bad["code"], reason=bad["reason"],
-            geometry=bad["geometry"], location=bad["location"])
-    bad = conn.execute(sql("boundary_check_outside"), params).mappings().first()
-    if bad:
-        raise BoundaryRejected(
-            "outside_parent", f"超出上级区域约 {bad['area_m2']} 平方米 (reaches outside the parent "
-            f"area by about {bad['area_m2']} m², beyond the {tolerance_m} m tolerance)",
-            child=bad["submitted"], code=bad["code"], geometry=bad["geometry"])
-    bad = conn.execute(sql("boundary_check_overlap"), params).mappings().first()
-    if bad:
-        raise BoundaryRejected(
-            "overlap", f"与相邻区域重叠约 {bad['area_m2']} 平方米 (overlaps a sibling by about "
-            f"{bad['area_m2']} m², beyond the {tolerance_m} m tolerance)",
-            child=bad["submitted"], code=bad["code"], other=bad["other"],
-            other_code=bad["other_code"], geometry=bad["geometry"])
-    bad = conn.execute(sql("boundary_check_gap"), params).mappings().first()
-    if bad:
-        raise BoundaryRejected(
-            "gap", f"上级区域有约 {bad['area_m2']} 平方米未被覆盖 (leaves about {bad['area_m2']} m² "
-            f"of the parent uncovered, beyond the {tolerance_m} m tolerance)",
-            geometry=bad["geometry"])
-    bad = conn.execute(sql("boundary_check_thin"), params).mappings().first()
-    if bad:
-        raise BoundaryRejected(
-            "too_thin", f"区域过窄（窄于 {tolerance_m} 米）(narrower than the {tolerance_m} m "
-            "tolerance everywhere inside the parent)",
-            child=bad["submitted"], code=bad["code"], geometry=bad["geometry"])
+    for query, error, message, details in _RULES:
+        bad = conn.execute(sql(query), params).mappings().first()
+        if bad:
+            raise BoundaryRejected(error, message.format(**bad, tol=tolerance_m),
+                                   **{name: bad[column] for name, column in details.items()})
 
 
 def fit(conn: Connection, parent: Parent, level: int, tolerance_m: float) -> None:
