@@ -20,7 +20,7 @@ from .. import db
 from ..accounts import audit
 from ..accounts.access import Viewer
 from ..errors import BadInput, GisappError
-from ..households.file_import import _csv_rows, _lookup_buildings, _xlsx_rows
+from ..households.file_import import csv_rows, lookup_buildings, xlsx_rows
 from ..queries import loader
 
 sql = loader(__package__)
@@ -35,7 +35,7 @@ YES, NO = {"是", "有", "yes", "y", "true", "1"}, {"否", "无", "no", "n", "fa
 
 def read_rows(data: bytes, filename: str) -> list[dict]:
     """Rows keyed by canonical column names, from CSV or .xlsx bytes."""
-    raw = _xlsx_rows(data) if filename.lower().endswith((".xlsx", ".xlsm")) else _csv_rows(data)
+    raw = xlsx_rows(data) if filename.lower().endswith((".xlsx", ".xlsm")) else csv_rows(data)
     if not raw:
         raise BadInput("the file is empty", field="file")
     names = [str(h or "").strip().lstrip("\ufeff") for h in raw[0]]
@@ -74,7 +74,7 @@ def _flag(value: str, label: str) -> bool:
 
 def import_buildings(conn: Connection, rows: list[dict], commit: bool) -> dict:
     """Check every row; when all are good and `commit`, update or add the buildings."""
-    found = _lookup_buildings(conn, {r[k] for r in rows for k in ("building", "address") if r.get(k)})
+    found = lookup_buildings(conn, {r[k] for r in rows for k in ("building", "address") if r.get(k)})
     plan, errors = [], []
     for n, row in enumerate(rows, start=2):
         try:

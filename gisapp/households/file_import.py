@@ -39,9 +39,9 @@ def read_table(data: bytes, filename: str) -> list[dict]:
     """Rows (dicts keyed by canonical column names) from CSV or .xlsx bytes."""
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
-        rows = _xlsx_rows(data)
+        rows = xlsx_rows(data)
     elif name.endswith((".csv", ".txt")):
-        rows = _csv_rows(data)
+        rows = csv_rows(data)
     else:
         raise BadInput("file must be .csv or .xlsx", field="file")
     if not rows:
@@ -74,12 +74,14 @@ def _cell(v) -> str:
     return str(v).strip()
 
 
-def _csv_rows(data: bytes) -> list[list]:
+def csv_rows(data: bytes) -> list[list]:
+    """The rows of an uploaded CSV file (UTF-8 or GB18030), as lists of cells."""
     textdata = decode_text(data, "CSV must be UTF-8 or GB18030 text", field="file")
     return [r for r in csv.reader(io.StringIO(textdata))]
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
+def xlsx_rows(data: bytes) -> list[list]:
+    """The rows of the first sheet of an uploaded .xlsx file, as lists of cells."""
     from openpyxl import load_workbook
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -94,7 +96,7 @@ def _xlsx_rows(data: bytes) -> list[list]:
 def check_rows(conn: Connection, rows: list[dict], allowed: Callable[[str], bool]) -> tuple[list, list]:
     """(placed rows, errors): every row validated, located and checked against `allowed`."""
     errors, parsed = [], []
-    buildings = _lookup_buildings(conn, {r["building"] for r in rows if r.get("building")})
+    buildings = lookup_buildings(conn, {r["building"] for r in rows if r.get("building")})
     for n, row in enumerate(rows, start=2):
         if not any(row.values()):
             continue                                  # blank lines are not rows
@@ -107,7 +109,8 @@ def check_rows(conn: Connection, rows: list[dict], allowed: Callable[[str], bool
     return placed, errors
 
 
-def _lookup_buildings(conn: Connection, names: set[str]) -> dict:
+def lookup_buildings(conn: Connection, names: set[str]) -> dict:
+    """Building ids by name or address, for the rows that place a household by building."""
     found: dict[str, set[int]] = {}
     for r in conn.execute(sql("household_import_buildings"), {"names": sorted(names)}):
         found.setdefault(r.key, set()).add(r.id)
