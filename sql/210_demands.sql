@@ -86,3 +86,8 @@ CREATE TABLE IF NOT EXISTS demand_event (
 );
 CREATE INDEX IF NOT EXISTS demand_event_demand_idx ON demand_event (demand_id, id);
 CREATE INDEX IF NOT EXISTS demand_event_actor_idx ON demand_event (actor_user_id);
+
+-- Visit outcomes that offer to record a demand on the field page (a visit may record one
+-- with any outcome; these open the form for it).
+ALTER TABLE visit_outcome ADD COLUMN IF NOT EXISTS suggests_demand boolean NOT NULL DEFAULT false;
+UPDATE visit_outcome SET suggests_demand = true WHERE key = 'needs_help' AND NOT suggests_demand;
