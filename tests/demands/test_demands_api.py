@@ -11,11 +11,6 @@ from sqlalchemy import text
 from .support import NW, NW_COMMUNITY, SE, demand_id, raise_one, written
 
 
-@pytest.fixture(autouse=True)
-def _no_rate_limit(app):
-    app.config["PUBLIC_DEMANDS_PER_MINUTE"] = 10_000
-
-
 def test_public_raises_and_follows_by_receipt(client, engine):
     got = raise_one(client, body="小区东门没有路灯，晚上回家很黑", category="facilities",
                     reporter_name="张阿姨", reporter_contact="13812345678")
