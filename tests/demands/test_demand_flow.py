@@ -149,4 +149,5 @@ def test_whole_group_is_answered_at_once(client, engine, as_user):
 
 def _group(engine, did):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT group_id FROM demand WHERE id = :id"), {"id": did}).scalar()
+        return conn.execute(text("SELECT group_id FROM demand WHERE id = :id"),
+                            {"id": did}).scalar()

@@ -12,13 +12,15 @@
     const counter = (id, label, alert) => el("div", { class: "counter" + (alert ? " alert" : "") },
       el("span", { class: "label" }, label), el("strong", { id }, "—"));
     return el("section", { id: "demand-counters" }, el("h2", {}, "民意诉求"),
-      el("div", { class: "counters" }, counter("d-open", "办理中诉求"), counter("d-overdue", "超期诉求", true),
+      el("div", { class: "counters" },
+        counter("d-open", "办理中诉求"), counter("d-overdue", "超期诉求", true),
         counter("d-month", "近30天登记"), counter("d-month-closed", "近30天办结")));
   }
 
   async function refreshCounters() {
     const since = new Date(Date.now() - 30 * 86400e3).toISOString().slice(0, 10);
-    const [all, month] = await Promise.all([api("/api/demands/counts"), api("/api/demands/counts?from=" + since)]);
+    const [all, month] = await Promise.all([api("/api/demands/counts"),
+                                            api("/api/demands/counts?from=" + since)]);
     const set = (id, n) => { document.getElementById(id).textContent = String(n); };
     set("d-open", all.total.open);
     set("d-overdue", all.total.overdue);
@@ -39,8 +41,11 @@
   function addSwitch(map) {
     const input = el("input", { type: "checkbox", id: "layer-demands", "data-group": "demands" });
     input.checked = true;
-    input.addEventListener("change", () => map.setLayoutProperty("demand-points", "visibility", input.checked ? "visible" : "none"));
-    document.getElementById("wall-layers").append(el("label", { for: "layer-demands" }, input, "民意诉求（办理中）"));
+    input.addEventListener("change", () => {
+      map.setLayoutProperty("demand-points", "visibility", input.checked ? "visible" : "none");
+    });
+    document.getElementById("wall-layers").append(
+      el("label", { for: "layer-demands" }, input, "民意诉求（办理中）"));
     document.getElementById("wall-legend").append(el("li", { class: "wide" },
       el("span", { class: "swatch", style: "background:#a78bfa" }), "民意诉求（红色为超期）"));
   }
@@ -48,7 +53,7 @@
   async function start() {
     await wall.ready;
     const map = wall.map;
-    document.querySelector("#wall-panel .counters").after(counters());      // next to the cases' counters
+    document.querySelector("#wall-panel .counters").after(counters());   // next to the cases' ones
     addLayer(map, await api(OPEN));
     addSwitch(map);
     await refreshCounters();
