@@ -20,6 +20,7 @@ FORMATS = ("json", "geojson", "csv")
 
 @bp.get("/api/demand-categories")
 def demand_categories():
+    """The demand categories the forms offer, and the case category each becomes."""
     with db.read() as conn:
         return jsonify({"categories": categories(conn)})
 
@@ -96,6 +97,7 @@ def demands_counts():
 
 @bp.get("/api/demands/<int:demand_id>")
 def demand_detail(demand_id: int):
+    """One demand with its history and the actions the caller may take (404 if not visible)."""
     viewer = current_viewer()
     with db.read() as conn:
         return jsonify(get_demand(conn, viewer, demand_id))
