@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ..test_fuzz import INJECTION, JSON_VALUES, NUMBERS
+from ..web.test_fuzz import INJECTION, JSON_VALUES, NUMBERS
 from .support import demand_id, raise_one, written
 
 FUZZ = settings(max_examples=40, deadline=None, database=None, derandomize=True,
