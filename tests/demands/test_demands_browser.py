@@ -121,6 +121,11 @@ def test_worker_records_a_demand_on_a_visit_and_supervisor_answers(live_server, 
     assert "测试" in desk.inner_text("#count-table")
     screenshot(desk, "demand-list")
     assert_accessible(desk)
+    # One group of similar demands, as a demand's page links to it.
+    desk.goto(f"{live_server}/demands?group={did}")
+    desk.wait_for_selector(f"#demand-table tr[data-demand-id='{did}']")
+    assert desk.eval_on_selector_all("#demand-table tbody tr", "rows => rows.length") == 1
+    assert not desk.is_hidden("#group-note")
     desk.click(f"#demand-table tr[data-demand-id='{did}'] a")
     desk.wait_for_selector("form[data-action=answer]:not([hidden])")
     assert "走访" in desk.inner_text("#demand-facts")

@@ -5,7 +5,8 @@
   const { api, el, fmtTime } = window.gisapp;
   const PAGE = 50;
   const form = document.getElementById("demand-filters");
-  const FIELDS = ["area", "from", "to", "state", "category"];
+  // group: one group of similar demands (a link from a demand's page); no input of its own.
+  const FIELDS = ["area", "from", "to", "state", "category", "group"];
   const $ = (id) => document.getElementById(id);
   let offset = 0;
 
@@ -57,6 +58,8 @@
     const shown = new URLSearchParams(p);
     if (offset) shown.set("offset", String(offset));
     history.replaceState(null, "", location.pathname + (shown.toString() ? "?" + shown : ""));
+    $("group-note").hidden = !p.get("group");
+    $("group-id").textContent = "#" + (p.get("group") || "");
     $("demand-count").textContent = "正在加载…";
     const paged = new URLSearchParams(p);
     paged.set("limit", String(PAGE)); paged.set("offset", String(offset));
