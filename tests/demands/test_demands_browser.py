@@ -129,6 +129,7 @@ def test_worker_records_a_demand_on_a_visit_and_supervisor_answers(live_server, 
     desk.click(f"#demand-table tr[data-demand-id='{did}'] a")
     desk.wait_for_selector("form[data-action=answer]:not([hidden])")
     assert "走访" in desk.inner_text("#demand-facts")
+    assert desk.is_hidden("#group-box")                   # a group of one: nothing to add
     desk.fill("form[data-action=answer] textarea", "已对接社区老年食堂，每日送餐")
     desk.click("form[data-action=answer] button")
     wait_for_summary(desk, "() => document.getElementById('action-result').textContent",
