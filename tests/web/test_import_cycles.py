@@ -65,6 +65,16 @@ def _targets(name: str, is_package: bool, node, modules: set[str]) -> set[str]:
     return found
 
 
+def _own_package(name: str) -> str | None:
+    """A module's own package, below the root: its `from . import bp` is no cycle.
+
+    (Flask's blueprint pattern: the package's __init__ makes `bp` and imports the views
+    that use it; Python has always started loading the package before its module.)
+    """
+    package = name.rpartition(".")[0]
+    return package if package.count(".") >= 1 else None
+
+
 def _all_imports(tree: ast.Module):
     return (n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
 
@@ -79,7 +89,7 @@ def import_graph(deferred: bool = False) -> dict[str, set[str]]:
         edges = set()
         for node in (_all_imports if deferred else _loaded_imports)(tree):
             edges |= _targets(name, path.name == "__init__.py", node, modules)
-        graph[name] = edges - {name}
+        graph[name] = edges - {name} - {_own_package(name)}
     return graph
 
 

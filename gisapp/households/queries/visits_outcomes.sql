@@ -1,1 +1,2 @@
-SELECT key, name_zh, completes, suggests_case FROM visit_outcome ORDER BY completes DESC, key
+SELECT key, name_zh, completes, suggests_case, suggests_demand FROM visit_outcome
+ORDER BY completes DESC, key
