@@ -40,7 +40,9 @@ def demo_command(scale: str, seed: int, if_empty: bool):
     # Shown this once only: the passwords are stored hashed.
     click.echo("demo users (shown once; change them with `gisapp users reset-password`):")
     for u in users:
-        click.echo(f"  {u['username']:<18} {u['password']:<14} {u['role']:<22} {u['area'] or '全市'}")
+        click.echo(
+            f"  {u['username']:<18} {u['password']:<14} {u['role']:<22} {u['area'] or '全市'}"
+        )
 
 
 @click.command("demo-cases")
@@ -59,7 +61,11 @@ def demo_cases_command(per_district: int, seed: int, if_empty: bool):
         if if_empty and conn.execute(text("SELECT EXISTS (SELECT 1 FROM case_file)")).scalar():
             click.echo("demo-cases: cases exist; nothing added")
             return
-        districts = conn.execute(text("SELECT code FROM area_current WHERE level = 1 ORDER BY code")).scalars().all()
+        districts = (
+            conn.execute(text("SELECT code FROM area_current WHERE level = 1 ORDER BY code"))
+            .scalars()
+            .all()
+        )
         for code in districts:
             n = add_cases(conn, code, per_district, seed, now())
             click.echo(f"  {code}: {n} cases")
@@ -92,7 +98,9 @@ def users_group():
 @click.argument("username")
 @click.option("--role", required=True, help="city_admin, grid_worker, ... (see README)")
 @click.option("--name", "display_name", help="display name")
-@click.option("--person", "person_id", type=int, help="staff record whose duties set the jurisdiction")
+@click.option(
+    "--person", "person_id", type=int, help="staff record whose duties set the jurisdiction"
+)
 @click.password_option(help="prompted for when not given")
 def users_add(username, role, display_name, person_id, password):
     """Create a user."""
@@ -156,8 +164,10 @@ def tokens_issue(username, days, label):
         secret = auth.issue_token(conn, username, days, label)
         audit.record(conn, Viewer.public(), "token.issue", username, prefix=secret[:10], via="cli")
     click.echo(secret)
-    click.echo(f"(shown once; expires in {days} days; revoke with: gisapp tokens revoke {secret[:10]})",
-               err=True)
+    click.echo(
+        f"(shown once; expires in {days} days; revoke with: gisapp tokens revoke {secret[:10]})",
+        err=True,
+    )
 
 
 @tokens_group.command("revoke")

@@ -113,7 +113,9 @@ def register(app: Flask) -> None:
     def _pool_exhausted(exc: PoolTimeout):
         # Every pooled connection stayed busy for pool_timeout: overload, not a fault.
         app.logger.warning("database pool exhausted: %s", exc)
-        resp = jsonify(error_body("server_busy", "服务器繁忙，请稍后重试 (server busy, retry shortly)"))
+        resp = jsonify(
+            error_body("server_busy", "服务器繁忙，请稍后重试 (server busy, retry shortly)")
+        )
         resp.headers["Retry-After"] = "2"
         return resp, 503
 

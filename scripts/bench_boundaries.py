@@ -45,8 +45,15 @@ def pick_grids(engine, n: int) -> list[dict]:
 
 def split(base: str, token: str, grid: dict, dry_run: bool) -> tuple[float, dict]:
     """POST one split; (milliseconds, answer)."""
-    body = {"line": {"type": "LineString", "coordinates": [[grid["x"], grid["y1"]], [grid["x"], grid["y0"]]]},
-            "version": grid["version"], "reason": "bench: split a grid", "dry_run": dry_run}
+    body = {
+        "line": {
+            "type": "LineString",
+            "coordinates": [[grid["x"], grid["y1"]], [grid["x"], grid["y0"]]],
+        },
+        "version": grid["version"],
+        "reason": "bench: split a grid",
+        "dry_run": dry_run,
+    }
     req = urllib.request.Request(f"{base}/api/areas/{grid['code']}/split", method="POST",
                                  data=json.dumps(body).encode(),
                                  headers={"Authorization": f"Bearer {token}",
@@ -61,10 +68,12 @@ def split(base: str, token: str, grid: dict, dry_run: bool) -> tuple[float, dict
 
 
 def revert(base: str, token: str, code: str, version: int) -> None:
-    req = urllib.request.Request(f"{base}/api/areas/{code}/revert", method="POST",
-                                 data=json.dumps({"version": version, "reason": "bench: undo"}).encode(),
-                                 headers={"Authorization": f"Bearer {token}",
-                                          "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{base}/api/areas/{code}/revert",
+        method="POST",
+        data=json.dumps({"version": version, "reason": "bench: undo"}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=60) as resp:
         resp.read()
 
@@ -102,8 +111,10 @@ def ping_ms(base: str, n: int = 200) -> list[float]:
 def warm_index(base: str, token: str, grids: list[dict]) -> None:
     """Make each worker load its locate index, so a commit times the refresh, not the load."""
     for grid in grids[:8]:
-        req = urllib.request.Request(f"{base}/api/locate?lng={grid['x']}&lat={(grid['y0'] + grid['y1']) / 2}",
-                                     headers={"Authorization": f"Bearer {token}"})
+        req = urllib.request.Request(
+            f"{base}/api/locate?lng={grid['x']}&lat={(grid['y0'] + grid['y1']) / 2}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         with urllib.request.urlopen(req, timeout=120) as resp:
             resp.read()
 
@@ -151,10 +162,17 @@ def bench_boundaries(bench, url: str) -> list[dict]:
             {"operation": "the same, committed (+ index refresh)", "samples": len(committed),
              "p50_ms": percentile(committed, 50), "max_ms": percentile(committed, 100)}]
     ms = [m for m, _ in proposals]
-    rows.append({"operation": "propose a split of a ~6,000-household community",
-                 "samples": len(ms), "households": ",".join(str(a["households"]) for _, a in proposals),
-                 "parts": ",".join(str(len(a["parts"])) for _, a in proposals),
-                 "balanced": sum(a["balanced"] for _, a in proposals),
-                 "max_spread": max(a["spread"] for _, a in proposals),
-                 "p50_ms": percentile(ms, 50), "max_ms": percentile(ms, 100), "target_ms": 2000})
+    rows.append(
+        {
+            "operation": "propose a split of a ~6,000-household community",
+            "samples": len(ms),
+            "households": ",".join(str(a["households"]) for _, a in proposals),
+            "parts": ",".join(str(len(a["parts"])) for _, a in proposals),
+            "balanced": sum(a["balanced"] for _, a in proposals),
+            "max_spread": max(a["spread"] for _, a in proposals),
+            "p50_ms": percentile(ms, 50),
+            "max_ms": percentile(ms, 100),
+            "target_ms": 2000,
+        }
+    )
     return rows

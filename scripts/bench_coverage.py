@@ -49,8 +49,10 @@ def _bare(eng, args: str, rounds: int = 3) -> tuple[float, dict]:
 
 
 def _http_seconds(port: int, token: str, args: str) -> float:
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/coverage?{urllib.parse.quote(args, safe='=&')}",
-                                 headers={"Authorization": f"Bearer {token}"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/coverage?{urllib.parse.quote(args, safe='=&')}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     started = time.perf_counter()
     with urllib.request.urlopen(req, timeout=120) as resp:
         resp.read()
@@ -61,8 +63,13 @@ def bench_coverage(bench, url: str) -> list[dict]:
     """City-scale coverage and every single community, bare and over HTTP."""
     eng = make_engine(url)
     with eng.connect() as conn:
-        communities = conn.execute(text("SELECT code FROM area WHERE level = 3 AND retired_at IS NULL "
-                                        "ORDER BY code")).scalars().all()
+        communities = (
+            conn.execute(
+                text("SELECT code FROM area WHERE level = 3 AND retired_at IS NULL ORDER BY code")
+            )
+            .scalars()
+            .all()
+        )
         households = conn.execute(text("SELECT count(*) FROM household")).scalar()
     rows = []
     for label, args in CITY_QUERIES:

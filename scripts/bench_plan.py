@@ -40,7 +40,10 @@ def bench_plan(bench, url: str) -> list[dict]:
              "after_split": plan["after_split"], "workers": plan["workers"],
              "workers_needed": plan["workers_needed"], "workers_to_add": plan["workers_to_add"],
              "workers_first_year": plan["workers_first_year"]}]
-    rows += [{"operation": f"reason: {r['name']}", "communities": r["communities"]} for r in plan["by_rule"]]
+    rows += [
+        {"operation": f"reason: {r['name']}", "communities": r["communities"]}
+        for r in plan["by_rule"]
+    ]
     rows.append({"operation": "GET /api/boundaries/plan", "p50_ms": _median_ms(
         lambda: client.get("/api/boundaries/plan", headers=headers).get_json())})
     rows.append({"operation": "GET /api/boundaries/plan?map=1", "p50_ms": _median_ms(

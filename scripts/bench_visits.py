@@ -30,8 +30,11 @@ def ensure_history(url: str, root: Path, eng) -> int:
         n = conn.execute(text("SELECT count(*) FROM visit")).scalar()
     if n < 100_000:
         print("adding a month of visit history (once)...", flush=True)
-        subprocess.run([str(root / ".venv/bin/gisapp"), "households", "demo-visits", "--days", "30"],
-                       env=dict(os.environ, GISAPP_DATABASE_URL=url), check=True)
+        subprocess.run(
+            [str(root / ".venv/bin/gisapp"), "households", "demo-visits", "--days", "30"],
+            env=dict(os.environ, GISAPP_DATABASE_URL=url),
+            check=True,
+        )
         with eng.begin() as conn:
             conn.execute(text("ANALYZE household; ANALYZE visit"))
             n = conn.execute(text("SELECT count(*) FROM visit")).scalar()
@@ -76,7 +79,9 @@ def bench_visits(bench, url: str) -> list[dict]:
         for _ in range(3):
             with eng.connect() as conn:
                 started = time.perf_counter()
-                result = visit_stats(conn, admin, "", group, today - timedelta(days=29), today, today)
+                result = visit_stats(
+                    conn, admin, "", group, today - timedelta(days=29), today, today
+                )
                 times.append((time.perf_counter() - started) * 1000)
         rows.append({"operation": f"visit_stats(city, 30 days, group={group})",
                      "p50_ms": round(statistics.median(times), 1), "rows": len(result["rows"])})

@@ -60,10 +60,16 @@ def bench_tiles(bench, url: str) -> list[dict]:
     uncached_env = {"GISAPP_TILE_MEMORY_ENTRIES": "0", "GISAPP_TILE_CACHE_DIR": ""}
     with bench.Server(url, env=uncached_env):
         times, biggest = fetch_all(base, paths, token)
-    rows.append({"operation": f"tile, uncached, one at a time ({len(paths)} tiles, 9 layers, z8-18)",
-                 "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
-                 "p99_ms": percentile(times, 99), "max_ms": round(max(times), 1),
-                 "largest_kb": round(max(biggest.values()) / 1024, 1)})
+    rows.append(
+        {
+            "operation": f"tile, uncached, one at a time ({len(paths)} tiles, 9 layers, z8-18)",
+            "p50_ms": percentile(times, 50),
+            "p95_ms": percentile(times, 95),
+            "p99_ms": percentile(times, 99),
+            "max_ms": round(max(times), 1),
+            "largest_kb": round(max(biggest.values()) / 1024, 1),
+        }
+    )
     for layer, size in sorted(biggest.items()):
         rows.append({"operation": f"  largest {layer} tile", "kb": round(size / 1024, 1)})
     with bench.Server(url, env={"GISAPP_TILE_CACHE_DIR": str(bench.BENCH_DIR / "tile-cache")}):
@@ -102,8 +108,12 @@ class SSEClient:
 
     async def run(self) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port, limit=2**20)
-        writer.write((f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      f"Authorization: Bearer {self.token}\r\nAccept: text/event-stream\r\n\r\n").encode())
+        writer.write(
+            (
+                f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {self.token}\r\nAccept: text/event-stream\r\n\r\n"
+            ).encode()
+        )
         await writer.drain()
         try:
             await self._read(reader)
@@ -205,7 +215,8 @@ def bench_live(bench, url: str, clients: int = 1000, events: int = 40) -> list[d
 
 WALL_USER, WALL_PASSWORD = "bench.wallpage", "bench-password-1"
 IDLE = """() => new Promise((done) => {
-    const ready = () => document.getElementById('wall').dataset.ready === '1' && window.gisappWall.map;
+    const ready = () => document.getElementById('wall').dataset.ready === '1'
+        && window.gisappWall.map;
     const check = () => {
         if (!ready()) return setTimeout(check, 20);
         const map = window.gisappWall.map;
@@ -217,7 +228,8 @@ IDLE = """() => new Promise((done) => {
 
 BUSIEST = """() => {
     const map = window.gisappWall.map;
-    const layers = ['case-areas-label', 'case-clusters', 'case-points'].filter((id) => map.getLayer(id));
+    const layers = ['case-areas-label', 'case-clusters', 'case-points']
+        .filter((id) => map.getLayer(id));
     const n = (f) => f.properties.cases || f.properties.count || 1;
     const best = map.queryRenderedFeatures({layers}).filter((f) => f.geometry.type === 'Point')
         .sort((a, b) => n(b) - n(a))[0];
@@ -265,8 +277,10 @@ def _screens(page, name: str) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / f"{name}-city.png"))
     for zoom in (13.5, 15.3, 16.2):
-        centre = page.evaluate(BUSIEST)             # where the most open cases are in view
-        page.evaluate("([c, z]) => window.gisappWall.map.jumpTo({center: c, zoom: z})", [centre, zoom])
+        centre = page.evaluate(BUSIEST)  # where the most open cases are in view
+        page.evaluate(
+            "([c, z]) => window.gisappWall.map.jumpTo({center: c, zoom: z})", [centre, zoom]
+        )
         page.wait_for_timeout(200)
         page.evaluate(IDLE)
         page.screenshot(path=str(SCREENS / f"{name}-z{int(zoom)}.png"))

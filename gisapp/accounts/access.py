@@ -93,7 +93,8 @@ class Viewer:
         return not self.is_public
 
     def may_count_special_groups(self) -> bool:
-        """Counts by tag (低保, 戒毒康复 ...) per area are for staff: a small count can point at a family."""
+        """Counts by tag (低保, 戒毒康复 ...) per area are for staff: a small count can point
+        at a family."""
         return not self.is_public
 
     def may_see_staff_contacts(self) -> bool:
@@ -116,7 +117,9 @@ class Viewer:
             raise Forbidden(refusal)
 
 
-def jurisdiction_prefixes(conn: Connection, role: str, person_id: int | None) -> tuple[str, ...] | None:
+def jurisdiction_prefixes(
+    conn: Connection, role: str, person_id: int | None
+) -> tuple[str, ...] | None:
     """The code prefixes a user's duties cover (None = whole city for citywide roles)."""
     if role in CITYWIDE:
         return None

@@ -14,7 +14,8 @@ sql = loader(__package__)
 
 def record(conn: Connection, viewer: Viewer, action: str, target: str | None = None,
            **detail) -> None:
-    """Write one audit row in the caller's transaction (so a change and its record commit together)."""
+    """Write one audit row in the caller's transaction (a change and its record commit
+    together)."""
     conn.execute(sql("audit_insert"), fields(viewer, action, target, **detail))
 
 

@@ -105,7 +105,9 @@ def _check_csrf() -> None:
     if viewer.is_public and not is_form:
         return            # no credentials and not a form: nothing to forge
     expected = g.csrf if not viewer.is_public else request.cookies.get(ANON_CSRF_COOKIE)
-    given = request.headers.get("X-CSRF-Token") or (request.form.get("csrf_token") if is_form else None)
+    given = request.headers.get("X-CSRF-Token") or (
+        request.form.get("csrf_token") if is_form else None
+    )
     if not auth.csrf_matches(expected, given):
         raise Forbidden("CSRF 校验失败，请刷新页面后重试 (missing or wrong CSRF token)")
 

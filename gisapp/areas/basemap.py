@@ -12,7 +12,8 @@ Three set-ups, chosen by configuration and by what is in TILES_DIR:
   our own server at ``/tiles/basemap/<z>/<x>/<y>.<ext>``; named 离线底图.
 
 A configured XYZ URL or MBTiles file replaces the vector base map. When both are present,
-both are offered in the layer control and the offline MBTiles is selected by default: it never leaves our server, so it is the one that always works.
+both are offered in the layer control and the offline MBTiles is selected by default: it
+never leaves our server, so it is the one that always works.
 Vector MBTiles (format ``pbf``) cannot be drawn as a raster base map; they are logged
 and skipped.
 

@@ -24,7 +24,8 @@ def accuracy_circle(lng: float, lat: float, metres: float):
 
 
 def describe_chain(snap: Snapshot, leaf_id: int, staff: bool = True) -> dict:
-    """The areas from district to leaf, keyed by level, with offices and (for staff) people on duty."""
+    """The areas from district to leaf, keyed by level, with offices and (for staff) the
+    people on duty."""
     key = (leaf_id, staff)
     cached = snap.described.get(key)
     if cached is None:

@@ -249,7 +249,9 @@ def _changed_since(conn: Connection, query, previous: Snapshot) -> list[int] | N
 
 def _areas_for(conn: Connection, previous: Snapshot | None) -> dict[int, AreaInfo]:
     """All current areas in code order: the previous ones, with the changed ones re-read."""
-    changed = _changed_since(conn, _CHANGED_AREAS, previous) if previous and previous.read_at else None
+    changed = (
+        _changed_since(conn, _CHANGED_AREAS, previous) if previous and previous.read_at else None
+    )
     if changed is None:
         return _read_areas(conn, previous)
     areas = dict(previous.areas)

@@ -49,7 +49,10 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
 
 def parse_attributes(row: dict) -> dict:
     """The building attributes of one row, checked."""
-    managed, standalone = _flag(row.get("managed", ""), "物业"), _flag(row.get("standalone", ""), "散楼")
+    managed, standalone = (
+        _flag(row.get("managed", ""), "物业"),
+        _flag(row.get("standalone", ""), "散楼"),
+    )
     company = row.get("company") or None
     if managed and standalone:
         raise BadInput("散楼不能有物业 (a stand-alone building has no property management)")
@@ -74,7 +77,9 @@ def _flag(value: str, label: str) -> bool:
 
 def import_buildings(conn: Connection, rows: list[dict], commit: bool) -> dict:
     """Check every row; when all are good and `commit`, update or add the buildings."""
-    found = lookup_buildings(conn, {r[k] for r in rows for k in ("building", "address") if r.get(k)})
+    found = lookup_buildings(
+        conn, {r[k] for r in rows for k in ("building", "address") if r.get(k)}
+    )
     plan, errors = [], []
     for n, row in enumerate(rows, start=2):
         try:
@@ -98,7 +103,10 @@ def _target(row: dict, found: dict) -> int | None:
         if matches:
             return matches[0][0]
     if not row.get("building") or not row.get("lng") or not row.get("lat"):
-        raise BadInput("没有找到该楼栋，新楼栋需要名称和经纬度 (no such building; a new one needs a name, lng and lat)")
+        raise BadInput(
+            "没有找到该楼栋，新楼栋需要名称和经纬度 "
+            "(no such building; a new one needs a name, lng and lat)"
+        )
     try:
         lng, lat = float(row["lng"]), float(row["lat"])
     except ValueError:
@@ -143,4 +151,6 @@ def buildings_import(file: Path, commit: bool):
                f"{len(report['errors'])} bad")
     if report["errors"]:
         raise click.ClickException("nothing imported: fix the rows above and run again")
-    click.echo("imported" if report["committed"] else "dry run: nothing written (add --commit to import)")
+    click.echo(
+        "imported" if report["committed"] else "dry run: nothing written (add --commit to import)"
+    )

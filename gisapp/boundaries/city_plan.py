@@ -110,18 +110,30 @@ def _require_overrider(conn: Connection, viewer: Viewer, code: str) -> None:
     viewer.require_login()
     if conn.execute(text("SELECT 1 FROM area WHERE code = :c AND level = 3 AND retired_at IS NULL"),
                     {"c": code}).first() is None:
-        raise NotFound(f"没有编码为 {code} 的社区 (no current community with code {code})", code=code)
+        raise NotFound(
+            f"没有编码为 {code} 的社区 (no current community with code {code})", code=code
+        )
     if not viewer.may_edit_boundary(code[:9]):
-        raise Forbidden(f"无权调整 {code} 的拆分结论 (only supervisors of its street may decide)", code=code)
+        raise Forbidden(
+            f"无权调整 {code} 的拆分结论 (only supervisors of its street may decide)", code=code
+        )
 
 
 def set_override(conn: Connection, viewer: Viewer, code: str, decision: str, reason: str) -> dict:
     """Replace the rule's decision for one community, with a reason; audited."""
     if decision not in DECISION_ZH:
-        raise BadInput("decision 必须是 split 或 keep (decision must be split or keep)", field="decision")
+        raise BadInput(
+            "decision 必须是 split 或 keep (decision must be split or keep)", field="decision"
+        )
     _require_overrider(conn, viewer, code)
-    row = conn.execute(sql("plan_override_set"), {
-        "c": code, "d": decision, "r": reason, "u": viewer.user_id, "n": viewer.username}).mappings().one()
+    row = (
+        conn.execute(
+            sql("plan_override_set"),
+            {"c": code, "d": decision, "r": reason, "u": viewer.user_id, "n": viewer.username},
+        )
+        .mappings()
+        .one()
+    )
     audit.record(conn, viewer, "plan.override", code, decision=decision, reason=reason)
     return dict(row)
 
@@ -129,8 +141,9 @@ def set_override(conn: Connection, viewer: Viewer, code: str, decision: str, rea
 def clear_override(conn: Connection, viewer: Viewer, code: str, reason: str) -> dict:
     """Return one community to the rule's decision; audited."""
     _require_overrider(conn, viewer, code)
-    gone = conn.execute(text("DELETE FROM plan_override WHERE community_code = :c RETURNING decision"),
-                        {"c": code}).scalar()
+    gone = conn.execute(
+        text("DELETE FROM plan_override WHERE community_code = :c RETURNING decision"), {"c": code}
+    ).scalar()
     if gone is None:
         raise NotFound(f"{code} 没有人工调整 (no override for {code})", code=code)
     audit.record(conn, viewer, "plan.override.clear", code, was=gone, reason=reason)
@@ -144,11 +157,23 @@ def export_rows(plan: dict) -> list[dict]:
     out = []
     for r in plan["rows"]:
         o = r["override"]
-        out.append({**{k: r.get(k) for k in EXPORT_FIELDS},
-                    "rule_decision_zh": DECISION_ZH[r["rule_decision"]],
-                    "reasons_text": "；".join(r["reasons"]), "decision_zh": DECISION_ZH[r["decision"]],
-                    "override_text": f"{o['username']}：{o['reason']}" if o else ""})
-    out.append({"code": "合计", "name": f"社区 {plan['communities']} → {plan['after_split']}",
-                "households": plan["households"], "workers": plan["workers"],
-                "workers_needed": plan["workers_needed"], "workers_shortfall": plan["workers_to_add"]})
+        out.append(
+            {
+                **{k: r.get(k) for k in EXPORT_FIELDS},
+                "rule_decision_zh": DECISION_ZH[r["rule_decision"]],
+                "reasons_text": "；".join(r["reasons"]),
+                "decision_zh": DECISION_ZH[r["decision"]],
+                "override_text": f"{o['username']}：{o['reason']}" if o else "",
+            }
+        )
+    out.append(
+        {
+            "code": "合计",
+            "name": f"社区 {plan['communities']} → {plan['after_split']}",
+            "households": plan["households"],
+            "workers": plan["workers"],
+            "workers_needed": plan["workers_needed"],
+            "workers_shortfall": plan["workers_to_add"],
+        }
+    )
     return out

@@ -30,8 +30,12 @@ def boundaries_group():
 
 
 @boundaries_group.command("export")
-@click.option("--parent", "parent_code", required=True, help="code of the area whose children to export")
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="geojson", show_default=True)
+@click.option(
+    "--parent", "parent_code", required=True, help="code of the area whose children to export"
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="geojson", show_default=True
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_command(parent_code: str, fmt: str, file: Path):
     """Write the current children of an area (code, name, version) to FILE."""
@@ -46,7 +50,9 @@ def export_command(parent_code: str, fmt: str, file: Path):
 
 @boundaries_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--parent", "parent_code", required=True, help="code of the area whose children FILE holds")
+@click.option(
+    "--parent", "parent_code", required=True, help="code of the area whose children FILE holds"
+)
 @click.option("--reason", default=None, help="why (recorded with every new version)")
 @click.option("--commit", is_flag=True, help="write the change (default: a dry run)")
 def import_command(file: Path, parent_code: str, reason: str | None, commit: bool):

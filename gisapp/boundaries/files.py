@@ -95,7 +95,13 @@ def import_children(conn: Connection, viewer: Viewer, parent_code: str, features
         props = props or {}
         code = str(props["code"]).strip() if props.get("code") not in (None, "") else None
         version = props.get("version") if code else None
-        children.append({"code": code, "name": props.get("name"), "geometry": feature.get("geometry"),
-                         "version": current.get(code) if version is None else version})
+        children.append(
+            {
+                "code": code,
+                "name": props.get("name"),
+                "geometry": feature.get("geometry"),
+                "version": current.get(code) if version is None else version,
+            }
+        )
     return save_children(conn, viewer, parent_code, parse_edit({"reason": reason,
                                                                 "children": children}))

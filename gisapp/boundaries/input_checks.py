@@ -91,8 +91,11 @@ def parse_reason(value: object, default: str | None = None) -> str:
     if value is None and default is not None:
         return default
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_REASON:
-        raise BadInput(f"reason 必填，最多 {MAX_REASON} 字 (reason is required, at most {MAX_REASON} "
-                       "characters)", field="reason")
+        raise BadInput(
+            f"reason 必填，最多 {MAX_REASON} 字 (reason is required, at most {MAX_REASON} "
+            "characters)",
+            field="reason",
+        )
     return value.strip()
 
 
@@ -119,14 +122,18 @@ def parse_edit(body: object) -> ChildrenEdit:
         raise BadInput('请求体必须是 JSON 对象 (body must be {"reason": ..., "children": [...]})')
     children = body.get("children")
     if not isinstance(children, list) or not children:
-        raise BadInput("children 必须是非空列表 (children must be a non-empty list)", field="children")
+        raise BadInput(
+            "children 必须是非空列表 (children must be a non-empty list)", field="children"
+        )
     if len(children) > MAX_CHILDREN:
         raise TooLarge(f"最多 {MAX_CHILDREN} 个下级区域 (at most {MAX_CHILDREN} children)")
     parsed = tuple(parse_child(c, i) for i, c in enumerate(children))
     codes = [c.code for c in parsed if c.code]
     if len(codes) != len(set(codes)):
         dup = next(c for c in codes if codes.count(c) > 1)
-        raise BadInput(f"编码 {dup} 重复出现 (code {dup} appears twice)", field="children", code=dup)
+        raise BadInput(
+            f"编码 {dup} 重复出现 (code {dup} appears twice)", field="children", code=dup
+        )
     return ChildrenEdit(parse_reason(body.get("reason")), parsed,
                         parse_versions(body.get("known_versions")))
 

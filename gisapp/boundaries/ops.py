@@ -27,7 +27,9 @@ SEARCH_LIMIT = 20
 
 def current_children(conn: Connection, parent_code: str) -> list[dict]:
     """The current children of an area at full precision (code, name, version, geometry)."""
-    return [dict(r) for r in conn.execute(sql("boundary_children"), {"parent": parent_code}).mappings()]
+    return [
+        dict(r) for r in conn.execute(sql("boundary_children"), {"parent": parent_code}).mappings()
+    ]
 
 
 def _parent_of(conn: Connection, code: str) -> str:
@@ -115,7 +117,9 @@ def revert_area(conn: Connection, viewer: Viewer, code: str, version: int,
         raise NotFound(f"{code} 没有第 {version} 版 ({code} has no version {version})", code=code)
     require_editor(viewer, start.parent_code)
     parent = lock_parent(conn, start.parent_code)
-    rows = conn.execute(sql("boundary_at"), {"t": start.valid_from, "parent_id": parent.id}).mappings()
+    rows = conn.execute(
+        sql("boundary_at"), {"t": start.valid_from, "parent_id": parent.id}
+    ).mappings()
     children = tuple(Child(i, r["code"], None, r["version"], r["geometry"], resurrect=r["retired"])
                      for i, r in enumerate(rows))
     edit = ChildrenEdit(reason or f"恢复 {code} 第 {version} 版", children)
@@ -131,14 +135,23 @@ def carve_area(conn: Connection, viewer: Viewer, parent_code: str, polygon: dict
     """
     require_editor(viewer, parent_code)
     parent = lock_parent(conn, parent_code)
-    row = conn.execute(sql("boundary_carve"), {"parent": parent_code, "polygon": json.dumps(polygon),
-                                               "tol_m": TOLERANCE_M}).mappings().first()
+    row = (
+        conn.execute(
+            sql("boundary_carve"),
+            {"parent": parent_code, "polygon": json.dumps(polygon), "tol_m": TOLERANCE_M},
+        )
+        .mappings()
+        .first()
+    )
     if not row["valid"]:
         raise BoundaryRejected("invalid_geometry", f"几何无效：{row['reason']} (invalid geometry: "
                                f"{row['reason']})", reason=row["reason"], geometry=polygon)
     if row["piece"] is None:
-        raise BoundaryRejected("outside_parent", "新区域不在上级区域内 (the drawn area lies outside "
-                               "the parent)", geometry=polygon)
+        raise BoundaryRejected(
+            "outside_parent",
+            "新区域不在上级区域内 (the drawn area lies outside the parent)",
+            geometry=polygon,
+        )
     children = current_children(conn, parent_code)
     kept, gone = [], {}
     for c in children:
@@ -149,7 +162,9 @@ def carve_area(conn: Connection, viewer: Viewer, parent_code: str, polygon: dict
             kept.append(Child(len(kept), c["code"], None, version, row["rest"][c["code"]]))
     added = [Child(len(kept), None, name, None, row["piece"])]
     if not children and row["remainder"] is not None:
-        added.append(Child(len(kept) + 1, None, f"{parent.name}其余部分"[:60], None, row["remainder"]))
+        added.append(
+            Child(len(kept) + 1, None, f"{parent.name}其余部分"[:60], None, row["remainder"])
+        )
     edit = ChildrenEdit(reason or f"在 {parent_code} 内新建 {name}", tuple(kept + added), gone)
     return save_children(conn, viewer, parent_code, edit)
 

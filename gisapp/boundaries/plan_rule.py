@@ -66,20 +66,33 @@ def criteria(m: dict, t: Thresholds) -> dict[str, tuple[bool, str]]:
     sparse = m["density"] < t.density_min
     irregular = m["compactness"] < t.compact_min
     return {
-        "standalone": (m["standalone_share"] >= t.standalone_min,
-                       f"散楼{'较多' if m['standalone_share'] >= t.standalone_min else '不多'}：散楼住户占 "
-                       f"{_pct(m['standalone_share'])}，"
-                       f"{'≥' if m['standalone_share'] >= t.standalone_min else '<'} {_pct(t.standalone_min)}"),
-        "spread": (spread_far, f"居住地{'分散' if spread_far else '集中'}：住户距中心平均 {_num(m['spread_m'])} 米，"
-                               f"{'>' if spread_far else '≤'} {_num(t.spread_max_m)} 米"),
-        "sparse": (sparse, f"人口密度{'低' if sparse else '高'}：{_num(m['density'])} 户/平方公里，"
-                           f"{'<' if sparse else '≥'} {_num(t.density_min)}"),
-        "irregular": (irregular, f"区域{'不规整' if irregular else '规整'}：紧凑度 {m['compactness']:.2f}，"
-                                 f"{'<' if irregular else '≥'} {t.compact_min:.2f}"),
-        "managed": (m["managed_share"] >= t.managed_min,
-                    f"物业服务{'完善' if m['managed_share'] >= t.managed_min else '不足'}：物业小区住户占 "
-                    f"{_pct(m['managed_share'])}，{'≥' if m['managed_share'] >= t.managed_min else '<'} "
-                    f"{_pct(t.managed_min)}"),
+        "standalone": (
+            m["standalone_share"] >= t.standalone_min,
+            f"散楼{'较多' if m['standalone_share'] >= t.standalone_min else '不多'}：散楼住户占 "
+            f"{_pct(m['standalone_share'])}，"
+            f"{'≥' if m['standalone_share'] >= t.standalone_min else '<'} {_pct(t.standalone_min)}",
+        ),
+        "spread": (
+            spread_far,
+            f"居住地{'分散' if spread_far else '集中'}：住户距中心平均 {_num(m['spread_m'])} 米，"
+            f"{'>' if spread_far else '≤'} {_num(t.spread_max_m)} 米",
+        ),
+        "sparse": (
+            sparse,
+            f"人口密度{'低' if sparse else '高'}：{_num(m['density'])} 户/平方公里，"
+            f"{'<' if sparse else '≥'} {_num(t.density_min)}",
+        ),
+        "irregular": (
+            irregular,
+            f"区域{'不规整' if irregular else '规整'}：紧凑度 {m['compactness']:.2f}，"
+            f"{'<' if irregular else '≥'} {t.compact_min:.2f}",
+        ),
+        "managed": (
+            m["managed_share"] >= t.managed_min,
+            f"物业服务{'完善' if m['managed_share'] >= t.managed_min else '不足'}：物业小区住户占 "
+            f"{_pct(m['managed_share'])}，{'≥' if m['managed_share'] >= t.managed_min else '<'} "
+            f"{_pct(t.managed_min)}",
+        ),
     }
 
 
@@ -93,7 +106,11 @@ def decide(m: dict, t: Thresholds) -> tuple[str, str, list[str]]:
     if c["standalone"][0] and scattered:
         return "split", "scattered_standalone", words(["standalone"] + scattered)
     if c["managed"][0] and not scattered:
-        return "keep", "managed_dense_concentrated", words(("managed", "sparse", "spread", "irregular"))
+        return (
+            "keep",
+            "managed_dense_concentrated",
+            words(("managed", "sparse", "spread", "irregular")),
+        )
     if not c["standalone"][0]:
         return "keep", "few_standalone", words(["standalone"] + (scattered or ["spread"]))
     return "keep", "concentrated", words(("standalone", "spread", "sparse", "irregular"))

@@ -39,15 +39,21 @@ def default_parts(households: int) -> int:
 def propose_split(conn: Connection, viewer: Viewer, code: str, parts: int | None = None) -> dict:
     """A proposed split of an area into `parts` parts of nearly equal households."""
     if not viewer.covers(code):
-        raise Forbidden(f"{code} 不在你的管辖范围内 ({code} is outside your jurisdiction)", code=code)
+        raise Forbidden(
+            f"{code} 不在你的管辖范围内 ({code} is outside your jurisdiction)", code=code
+        )
     places = conn.execute(sql("boundary_proposal_points"), {"code": code}).all()
     total = sum(p.n for p in places)
     parts = parts or default_parts(total)
     if not 2 <= parts <= MAX_PARTS:
-        raise BadInput(f"parts 必须在 2 到 {MAX_PARTS} 之间 (parts must be 2-{MAX_PARTS})", field="parts")
+        raise BadInput(
+            f"parts 必须在 2 到 {MAX_PARTS} 之间 (parts must be 2-{MAX_PARTS})", field="parts"
+        )
     if len(places) < parts:
         if conn.execute(sql("boundary_parent"), {"code": code}).first() is None:
-            raise NotFound(f"没有编码为 {code} 的区域 (no current area with code {code})", code=code)
+            raise NotFound(
+                f"没有编码为 {code} 的区域 (no current area with code {code})", code=code
+            )
         raise BadInput(f"{code} 只有 {len(places)} 处住户，不足以分为 {parts} 部分 (too few "
                        f"households' places to make {parts} parts)", code=code)
     xy = np.array([(p.x, p.y) for p in places])
@@ -97,10 +103,14 @@ def propose_grids(conn: Connection, viewer: Viewer, code: str) -> dict:
     """Grids of ~250 households for a community, each in micro-grids of ~75 (for a grid:
     its micro-grids only). Parts nest exactly: both come from the same Voronoi cells."""
     if not viewer.covers(code):
-        raise Forbidden(f"{code} 不在你的管辖范围内 ({code} is outside your jurisdiction)", code=code)
+        raise Forbidden(
+            f"{code} 不在你的管辖范围内 ({code} is outside your jurisdiction)", code=code
+        )
     level = len(code) // 3 - 1
     if level not in (COMMUNITY_LEVEL, GRID_LEVEL):
-        raise BadInput("只能为社区或网格划分网格 (only a community or a grid can be gridded)", code=code)
+        raise BadInput(
+            "只能为社区或网格划分网格 (only a community or a grid can be gridded)", code=code
+        )
     places = conn.execute(sql("boundary_proposal_points"), {"code": code}).all()
     if not places:
         raise BadInput(f"{code} 内没有住户 (no households in {code})", code=code)
@@ -140,7 +150,9 @@ def grid_area(conn: Connection, viewer: Viewer, code: str, reason: str | None = 
     transaction: first its grids, then each new grid's micro-grids."""
     require_editor(viewer, code)
     if conn.execute(sql("boundary_children"), {"parent": code}).first() is not None:
-        raise BadInput(f"{code} 已有下级区域；请在编辑器中调整 ({code} already has children)", code=code)
+        raise BadInput(
+            f"{code} 已有下级区域；请在编辑器中调整 ({code} already has children)", code=code
+        )
     proposal = propose_grids(conn, viewer, code)
     reason = reason or f"按户数为 {code} 划分网格"
     if proposal["grids"][0]["geometry"] is None:            # a grid: micro-grids only
@@ -151,8 +163,12 @@ def grid_area(conn: Connection, viewer: Viewer, code: str, reason: str | None = 
         grid_code = conn.execute(sql("boundary_proposal_owner"),
                                  {"parent": code, "g": json.dumps(grid["geometry"])}).scalar()
         if grid_code is None:
-            raise BadInput("无法定位新建的网格 (a proposed grid was not found after saving)", code=code)
-        micro += _save_parts(conn, viewer, grid_code, grid["microgrids"], "微网格", reason)["created"]
+            raise BadInput(
+                "无法定位新建的网格 (a proposed grid was not found after saving)", code=code
+            )
+        micro += _save_parts(conn, viewer, grid_code, grid["microgrids"], "微网格", reason)[
+            "created"
+        ]
     return {**summary, "created": summary["created"] + micro}
 
 
@@ -160,5 +176,7 @@ def _save_parts(conn: Connection, viewer: Viewer, parent: str, parts: list[dict]
                 reason: str) -> dict:
     # Each save builds its own working table; a second save in one transaction drops the first's.
     conn.execute(text("DROP TABLE IF EXISTS boundary_plan"))
-    children = tuple(Child(i, None, f"第{i + 1}{kind}", None, p["geometry"]) for i, p in enumerate(parts))
+    children = tuple(
+        Child(i, None, f"第{i + 1}{kind}", None, p["geometry"]) for i, p in enumerate(parts)
+    )
     return save_children(conn, viewer, parent, ChildrenEdit(reason, children))

@@ -191,7 +191,9 @@ def boundary_plan():
     viewer.require_role(*SUPERVISORS)
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv", "xlsx"):
-        raise BadInput("format 必须是 json、csv 或 xlsx (format must be json, csv or xlsx)", field="format")
+        raise BadInput(
+            "format 必须是 json、csv 或 xlsx (format must be json, csv or xlsx)", field="format"
+        )
     thresholds = plan_thresholds(request.args)
     with db.read() as conn:
         plan = city_plan(conn, viewer, thresholds, current_app.config["PLAN_FIRST_YEAR_SHARE"],

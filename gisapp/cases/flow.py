@@ -78,8 +78,11 @@ def _check_allowed(viewer: Viewer, case: dict, action: str, rule: Rule, params: 
         raise Conflict("案件已被他人修改，请刷新后重试 (the case changed since you loaded it)",
                        current_version=case["version"], current_state=case["state"])
     if case["state"] not in rule.from_states:
-        raise Conflict(f"案件当前状态为 {case['state']}，不能执行 {action} "
-                       f"(allowed from: {', '.join(rule.from_states)})", current_state=case["state"])
+        raise Conflict(
+            f"案件当前状态为 {case['state']}，不能执行 {action} "
+            f"(allowed from: {', '.join(rule.from_states)})",
+            current_state=case["state"],
+        )
     if rule.needs_note and not (params.get("note") or "").strip():
         raise BadInput(f"{action} needs a note giving the reason", field="note")
     if action == "suspend" and case["suspended_at"]:
@@ -147,18 +150,28 @@ WRITABLE = ("state", "dispatched_at", "deadline_at", "handled_at", "closed_at", 
             "area_id", "area_code", "merged_into")
 
 
-def _save(conn: Connection, viewer: Viewer, case: dict, action: str, changes: dict, note: str) -> int:
+def _save(
+    conn: Connection, viewer: Viewer, case: dict, action: str, changes: dict, note: str
+) -> int:
     """Write the changes and their event; the event's id."""
     cols = [c for c in WRITABLE if c in changes]
     sets = ", ".join(f"{c} = :{c}" for c in cols)     # column names from the whitelist only
     conn.execute(text(f"UPDATE case_file SET {sets}{', ' if sets else ''}version = version + 1 "
                       "WHERE id = :id"), {**{c: changes[c] for c in cols}, "id": case["id"]})
     detail = {k: v for k, v in changes.items() if k not in ("state", "event_id")}
-    return conn.execute(sql("case_flow_save"),
-                 {"id": case["id"], "uid": viewer.user_id, "name": viewer.username, "action": action,
-                  "from": case["state"], "to": changes.get("state", case["state"]),
-                  "note": note[:2000],
-                  "detail": json.dumps(detail, default=str, ensure_ascii=False)}).scalar()
+    return conn.execute(
+        sql("case_flow_save"),
+        {
+            "id": case["id"],
+            "uid": viewer.user_id,
+            "name": viewer.username,
+            "action": action,
+            "from": case["state"],
+            "to": changes.get("state", case["state"]),
+            "note": note[:2000],
+            "detail": json.dumps(detail, default=str, ensure_ascii=False),
+        },
+    ).scalar()
 
 
 def merge(conn: Connection, viewer: Viewer, case_id: int, into_id: int, note: str) -> None:
@@ -191,7 +204,9 @@ def route_by_hand(conn: Connection, viewer: Viewer, case_id: int, area_code: str
     if not may_see(viewer, case):
         raise NotFound(f"没有编号为 {case_id} 的案件 (no such case)")
     if viewer.role not in SUPERVISORS or not viewer.covers(area_code):
-        raise Forbidden("只有该区域的主管可以分派案件 (only a supervisor of that area may route it)")
+        raise Forbidden(
+            "只有该区域的主管可以分派案件 (only a supervisor of that area may route it)"
+        )
     if case["state"] in FINAL_STATES:
         raise Conflict(f"案件已{case['state']}，不能再分派 (a finished case is not routed)",
                        current_state=case["state"])
@@ -241,7 +256,8 @@ def allowed_actions(viewer: Viewer, case: dict) -> list[str]:
     for action, rule in RULES.items():
         if viewer.role not in rule.roles or case["state"] not in rule.from_states:
             continue
-        if action == "suspend" and case["suspended_at"] or action == "resume" and not case["suspended_at"]:
+        suspended = case["suspended_at"]
+        if (action == "suspend" and suspended) or (action == "resume" and not suspended):
             continue
         out.append(action)
     return out

@@ -12,7 +12,9 @@ sql = loader(__package__)
 MAX_CANDIDATES = 300
 
 
-def candidates(conn: Connection, viewer: Viewer, case: dict, limit: int = MAX_CANDIDATES) -> list[dict]:
+def candidates(
+    conn: Connection, viewer: Viewer, case: dict, limit: int = MAX_CANDIDATES
+) -> list[dict]:
     """People on duty inside the viewer's jurisdiction, those on duty for the case's area first."""
     rows = conn.execute(sql("case_candidates"), {
         "patterns": viewer.like_patterns(), "case_area": case["area_code"], "person": None,
@@ -21,13 +23,16 @@ def candidates(conn: Connection, viewer: Viewer, case: dict, limit: int = MAX_CA
 
 
 def check_candidate(conn: Connection, viewer: Viewer, case: dict, person_id: int) -> dict:
-    """The person a dispatch names, if the dispatcher may send the case to them (BadInput if not)."""
+    """The person a dispatch names, if the dispatcher may send the case to them (BadInput
+    if not)."""
     row = conn.execute(sql("case_candidates"), {
         "patterns": viewer.like_patterns(), "case_area": case["area_code"], "person": person_id,
         "limit": 1}).mappings().first()
     if row is None:
-        raise BadInput(f"没有可派遣的人员 {person_id} (unknown person, or not on duty in your area)",
-                       field="assignee_person_id")
+        raise BadInput(
+            f"没有可派遣的人员 {person_id} (unknown person, or not on duty in your area)",
+            field="assignee_person_id",
+        )
     return dict(row)
 
 

@@ -60,7 +60,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise StorageFull(f"照片无法保存，请稍后重试 (photo storage failed: {exc.strerror})") from None
+        raise StorageFull(
+            f"照片无法保存，请稍后重试 (photo storage failed: {exc.strerror})"
+        ) from None
 
 
 def discard(stored: list[dict]) -> None:

@@ -18,9 +18,25 @@ from .workhours import WorkCalendar
 sql = loader(__package__)
 
 FORMATS = ("json", "geojson", "csv")
-CSV_FIELDS = ("id", "kind", "category", "category_zh", "state", "reported_at", "area_code",
-              "area_name", "area_path", "address", "assignee", "department", "deadline_at", "overdue", "lng", "lat",
-              "description")
+CSV_FIELDS = (
+    "id",
+    "kind",
+    "category",
+    "category_zh",
+    "state",
+    "reported_at",
+    "area_code",
+    "area_name",
+    "area_path",
+    "address",
+    "assignee",
+    "department",
+    "deadline_at",
+    "overdue",
+    "lng",
+    "lat",
+    "description",
+)
 
 
 def _time(raw: str | None, field: str) -> str | None:
@@ -100,7 +116,11 @@ def list_cases(conn: Connection, viewer: Viewer, f: dict, cal: WorkCalendar) -> 
         "limit": f["limit"], "offset": f["offset"]}).mappings().all()
     cases = []
     for r in rows:
-        case = {**r, "limit_hours": float(r["limit_hours"]), "duplicate_of": list(r["duplicate_of"])}
+        case = {
+            **r,
+            "limit_hours": float(r["limit_hours"]),
+            "duplicate_of": list(r["duplicate_of"]),
+        }
         case.update(clock_flags(case, cal))
         case.pop("total")
         cases.append(mask_for(viewer, case))

@@ -31,7 +31,11 @@ def now() -> datetime:
 
 
 def category(conn: Connection, key: str) -> dict:
-    row = conn.execute(text("SELECT * FROM case_category WHERE key = :k"), {"k": key}).mappings().first()
+    row = (
+        conn.execute(text("SELECT * FROM case_category WHERE key = :k"), {"k": key})
+        .mappings()
+        .first()
+    )
     if row is None:
         raise BadInput(f"unknown category {key!r}", field="category")
     return dict(row)
@@ -65,7 +69,8 @@ def report_case(conn: Connection, viewer: Viewer, report: dict, snapshot=None) -
 
 def report_and_load(conn: Connection, viewer: Viewer, report: dict, snapshot=None,
                     audit: dict | None = None) -> tuple[dict, bool]:
-    """Store a validated report with its areas and handler; (the case as load_case reads it, created?).
+    """Store a validated report with its areas and handler; (the case as load_case reads
+    it, created?).
 
     A repeated client_id returns the existing case: a phone that retries never
     creates two. With `snapshot` (the in-memory area index) the point is located in
@@ -115,8 +120,10 @@ def visibility_sql(viewer: Viewer) -> tuple[str, dict]:
         return "false", {}
     if viewer.citywide:
         return "true", {}
-    return ("(c.area_code LIKE ANY(CAST(:vis_patterns AS text[])) OR c.reporter_user_id = :vis_user)",
-            {"vis_patterns": viewer.like_patterns(), "vis_user": viewer.user_id})
+    return (
+        "(c.area_code LIKE ANY(CAST(:vis_patterns AS text[])) OR c.reporter_user_id = :vis_user)",
+        {"vis_patterns": viewer.like_patterns(), "vis_user": viewer.user_id},
+    )
 
 
 def visibility_params(viewer: Viewer) -> dict:
@@ -176,6 +183,9 @@ def get_case(conn: Connection, viewer: Viewer, case_id: int) -> dict:
 
 
 def require_supervisor_of(viewer: Viewer, case: dict) -> None:
-    if viewer.role not in SUPERVISORS or not (viewer.citywide or
-                                              (case["area_code"] and viewer.covers(case["area_code"]))):
-        raise Forbidden("只有该区域的主管可以执行此操作 (only a supervisor of this area may do this)")
+    if viewer.role not in SUPERVISORS or not (
+        viewer.citywide or (case["area_code"] and viewer.covers(case["area_code"]))
+    ):
+        raise Forbidden(
+            "只有该区域的主管可以执行此操作 (only a supervisor of this area may do this)"
+        )

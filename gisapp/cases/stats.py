@@ -27,8 +27,11 @@ GROUPS = {
 def parse_period(since: str | None, until: str | None) -> tuple[str, str]:
     """[since, until) as ISO strings; default the last 30 days."""
     try:
-        end = datetime.fromisoformat(until) if until else datetime.combine(date.today() + timedelta(days=1),
-                                                                          datetime.min.time())
+        end = (
+            datetime.fromisoformat(until)
+            if until
+            else datetime.combine(date.today() + timedelta(days=1), datetime.min.time())
+        )
         start = datetime.fromisoformat(since) if since else end - timedelta(days=30)
     except ValueError:
         raise BadInput("from and to must be ISO 8601 dates", field="from") from None
@@ -37,7 +40,9 @@ def parse_period(since: str | None, until: str | None) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-def case_stats(conn: Connection, viewer: Viewer, area: str, group: str, since: str, until: str) -> list[dict]:
+def case_stats(
+    conn: Connection, viewer: Viewer, area: str, group: str, since: str, until: str
+) -> list[dict]:
     """One row of evaluation figures per group."""
     if group not in GROUPS:
         raise BadInput(f"group must be one of {', '.join(GROUPS)}", field="group")
@@ -68,8 +73,13 @@ def _label(conn: Connection, group: str, rows: list[dict]) -> list[dict]:
         names = dict(conn.execute(text("SELECT code, area_path(id) FROM area WHERE code = ANY(:k)"),
                                   {"k": keys}).all())
     elif group == "worker" and keys:
-        names = {str(k): v for k, v in conn.execute(
-            text("SELECT id, name FROM person WHERE id = ANY(CAST(:k AS bigint[]))"), {"k": keys}).all()}
+        names = {
+            str(k): v
+            for k, v in conn.execute(
+                text("SELECT id, name FROM person WHERE id = ANY(CAST(:k AS bigint[]))"),
+                {"k": keys},
+            ).all()
+        }
     for r in rows:
         r["label"] = names.get(r["grp"], r["grp"] or "未分派")
     return rows

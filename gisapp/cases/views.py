@@ -115,7 +115,9 @@ def _location(f: dict) -> tuple[float, float, bool]:
     accuracy = parse_accuracy(loc.get("accuracy"))
     ambiguous = False
     if accuracy:
-        ambiguous = len(index().snapshot().leaves_overlapping(accuracy_circle(wlng, wlat, accuracy))) > 1
+        ambiguous = (
+            len(index().snapshot().leaves_overlapping(accuracy_circle(wlng, wlat, accuracy))) > 1
+        )
     return wlng, wlat, ambiguous
 
 
@@ -123,7 +125,9 @@ def _check_public_category(cat: str) -> None:
     with db.read() as conn:
         allowed = {c["key"] for c in categories(conn, public_only=True)}
     if cat not in allowed:
-        raise BadInput(f"the public may report only: {', '.join(sorted(allowed))}", field="category")
+        raise BadInput(
+            f"the public may report only: {', '.join(sorted(allowed))}", field="category"
+        )
 
 
 @bp.get("/api/cases")
@@ -203,7 +207,9 @@ def _action_submission(action: str) -> tuple[dict, list[bytes]]:
     form, uploads = _read_submission()
     params = {"note": form.get("note") or None}
     if form.get("version"):
-        if not (form["version"].isascii() and form["version"].isdigit() and len(form["version"]) < 10):
+        if not (
+            form["version"].isascii() and form["version"].isdigit() and len(form["version"]) < 10
+        ):
             raise BadInput("version must be an integer", field="version")
         params["version"] = int(form["version"])
     return _checked_params(params), uploads
@@ -242,7 +248,9 @@ def case_merge(case_id: int):
         raise BadInput("into must be the id of the case to keep", field="into")
     with db.write() as conn:
         merge(conn, viewer, case_id, into, body.get("note") or "")
-        audit.record(conn, viewer, "case.merge", str(case_id), into=into, reason=body["note"].strip())
+        audit.record(
+            conn, viewer, "case.merge", str(case_id), into=into, reason=body["note"].strip()
+        )
     return jsonify({"merged": case_id, "into": into})
 
 
@@ -279,8 +287,20 @@ def cases_stats():
     return jsonify({"area": area or None, "group": group, "from": since, "to": until, "rows": rows})
 
 
-STATS_FIELDS = ("grp", "label", "reported", "registered", "closed", "closure_rate", "closed_on_time",
-                "on_time_rate", "reworked", "rework_rate", "overdue_unhandled", "median_hours_to_close")
+STATS_FIELDS = (
+    "grp",
+    "label",
+    "reported",
+    "registered",
+    "closed",
+    "closure_rate",
+    "closed_on_time",
+    "on_time_rate",
+    "reworked",
+    "rework_rate",
+    "overdue_unhandled",
+    "median_hours_to_close",
+)
 
 
 def _stats_csv(rows: list[dict]):

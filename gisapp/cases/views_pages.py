@@ -10,9 +10,18 @@ from .report import STATES, categories
 
 bp = Blueprint("case_pages", __name__)
 PAGE_SIZE = 50          # cases per page of the list
-STATE_NAMES = {"reported": "已上报", "registered": "已立案", "dispatched": "已派遣",
-               "in_progress": "处理中", "handled": "已处理", "verified": "已核查", "closed": "已结案",
-               "evaluated": "已评价", "escalated": "会商研判", "cancelled": "已作废"}
+STATE_NAMES = {
+    "reported": "已上报",
+    "registered": "已立案",
+    "dispatched": "已派遣",
+    "in_progress": "处理中",
+    "handled": "已处理",
+    "verified": "已核查",
+    "closed": "已结案",
+    "evaluated": "已评价",
+    "escalated": "会商研判",
+    "cancelled": "已作废",
+}
 
 
 @bp.get("/report")

@@ -86,6 +86,12 @@ def copy_columns(b: dict) -> tuple[tuple[str, ...], list]:
     """The columns this module adds to the building COPY, and their text values."""
     def flag(values):
         return ["t" if v else "f" for v in values.tolist()]
-    return (("managed", "management_company", "standalone", "built_year"),
-            [flag(b["managed"]), [c or "\\N" for c in b["management_company"]], flag(b["standalone"]),
-             [str(y) for y in b["built_year"].tolist()]])
+    return (
+        ("managed", "management_company", "standalone", "built_year"),
+        [
+            flag(b["managed"]),
+            [c or "\\N" for c in b["management_company"]],
+            flag(b["standalone"]),
+            [str(y) for y in b["built_year"].tolist()],
+        ],
+    )

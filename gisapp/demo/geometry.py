@@ -257,7 +257,8 @@ def _interior_candidates(polys, tries: int, rng: np.random.Generator):
 
 
 def _fallback_rectangles(polys, mg, good, cols, rng) -> None:
-    """Replace unfitted footprints by rectangles inside each micro-grid's largest inscribed circle."""
+    """Replace unfitted footprints by rectangles inside each micro-grid's largest inscribed
+    circle."""
     cx, cy, length, width, angle = cols
     for k in np.flatnonzero(~good):
         circle = shapely.maximum_inscribed_circle(polys[mg[k]], GRID)

@@ -154,7 +154,10 @@ def _open_path_for_others(path: Path) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3 or argv[0] not in {"start", "stop", "url", "status"}:
-        print("usage: python -m gisapp.demo.pgcluster start|stop|url|status DATADIR PORT", file=sys.stderr)
+        print(
+            "usage: python -m gisapp.demo.pgcluster start|stop|url|status DATADIR PORT",
+            file=sys.stderr,
+        )
         return 2
     cluster = Cluster(Path(argv[1]).resolve(), int(argv[2]))
     if argv[0] == "start":

@@ -62,8 +62,12 @@ def build_roads(areas, seed: int) -> dict:
         edges = [piece for ln in _parts(shapely.line_merge(own)) for piece in _cut(ln)]
         if level == 1:      # the coast apart from the rest, so 滨海路 ends where the sea does
             near = coast.buffer(1e-6)
-            edges = [p for e in edges for p in _parts(shapely.line_merge(shapely.intersection(e, near)))
-                     + _parts(shapely.line_merge(shapely.difference(e, near)))]
+            edges = [
+                p
+                for e in edges
+                for p in _parts(shapely.line_merge(shapely.intersection(e, near)))
+                + _parts(shapely.line_merge(shapely.difference(e, near)))
+            ]
         for chain in join_straight(edges, MIN_METRES[level]):
             on_coast = level == 1 and shapely.distance(
                 coast, chain[0].interpolate(0.5, normalized=True)) < 1e-6

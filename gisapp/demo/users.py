@@ -31,7 +31,9 @@ def create_demo_users(conn: Connection) -> list[dict]:
     anchor = first_microgrid.code if first_microgrid else ""
     created = []
     for username, (role, staff_role, level) in DEMO_USERS.items():
-        if conn.execute(text("SELECT 1 FROM app_user WHERE username = :u"), {"u": username}).first():
+        if conn.execute(
+            text("SELECT 1 FROM app_user WHERE username = :u"), {"u": username}
+        ).first():
             continue
         person, code = _person_for(conn, staff_role, level, anchor) if staff_role else (None, None)
         password = secrets.token_urlsafe(9)
@@ -43,11 +45,15 @@ def create_demo_users(conn: Connection) -> list[dict]:
 def _person_for(conn: Connection, staff_role: str, level: int, anchor: str) -> tuple[int, str]:
     """A person holding `staff_role` on the anchor's ancestor at `level`, created if none."""
     prefix = anchor[: 6 + 3 * (level - 1)]
-    row = conn.execute(sql("demo_users_find_duty"), {"role": staff_role, "level": level, "prefix": prefix}).first()
+    row = conn.execute(
+        sql("demo_users_find_duty"), {"role": staff_role, "level": level, "prefix": prefix}
+    ).first()
     if row:
         return row.person_id, row.code
     area = conn.execute(sql("demo_users_first_area"), {"level": level, "prefix": prefix}).first()
-    person = conn.execute(text("INSERT INTO person (name, phone) VALUES ('演示用户', NULL) RETURNING id")).scalar()
+    person = conn.execute(
+        text("INSERT INTO person (name, phone) VALUES ('演示用户', NULL) RETURNING id")
+    ).scalar()
     conn.execute(text("INSERT INTO duty (person_id, area_id, role) VALUES (:p, :a, :r)"),
                  {"p": person, "a": area.id, "r": staff_role})
     return person, area.code

@@ -100,7 +100,9 @@ def coverage(conn: Connection, q: CoverageQuery) -> dict:
                              {"k": check_kind(conn, q.kind)}).scalar()
     if q.area and conn.execute(text("SELECT 1 FROM area WHERE code = :c AND retired_at IS NULL"),
                                {"c": q.area}).first() is None:
-        raise NotFound(f"没有编码为 {q.area} 的区域 (no current area with code {q.area})", code=q.area)
+        raise NotFound(
+            f"没有编码为 {q.area} 的区域 (no current area with code {q.area})", code=q.area
+        )
     # Compiling this one query costs more than it saves at city scale (~0.5 s of JIT).
     conn.execute(text("SET LOCAL jit = off"))
     rows = conn.execute(sql("coverage"), {

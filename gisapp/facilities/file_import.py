@@ -85,11 +85,15 @@ def import_rows(conn: Connection, rows: list[dict]) -> dict:
     for number, row in enumerate(rows, start=2):          # row 1 is the header
         try:
             data = parse_facility(conn, row_body(row, kind_keys))
-            if conn.execute(sql("facility_import_duplicate"), {**data, "m": DUPLICATE_METRES}).first():
+            if conn.execute(
+                sql("facility_import_duplicate"), {**data, "m": DUPLICATE_METRES}
+            ).first():
                 raise BadInput(f"already registered: a {data['kind']} named {data['name']} "
                                f"within {DUPLICATE_METRES} m", field="name")
         except BadInput as exc:
-            errors.append({"row": number, "field": exc.details.get("field"), "message": exc.message})
+            errors.append(
+                {"row": number, "field": exc.details.get("field"), "message": exc.message}
+            )
             continue
         written.append(save_facility(conn, None, data))
         by_kind[data["kind"]] += 1
@@ -126,6 +130,8 @@ def import_command(file: Path, commit: bool):
         conn.close()
     click.echo(json.dumps({"file": file.name, **report}, ensure_ascii=False, indent=1))
     if not ok:
-        raise click.ClickException(f"{len(report['errors'])} row(s) have errors; nothing was written")
+        raise click.ClickException(
+            f"{len(report['errors'])} row(s) have errors; nothing was written"
+        )
     click.echo(f"committed {report['valid']} facilities" if commit
                else "dry run: nothing written (use --commit to write)")

@@ -70,7 +70,9 @@ def parse_facility(conn: Connection, body, current: dict | None = None) -> dict:
     if "location" in body:
         loc = body["location"]
         if not isinstance(loc, dict):
-            raise BadInput('location must be {"lng": .., "lat": .., "crs": "wgs84"}', field="location")
+            raise BadInput(
+                'location must be {"lng": .., "lat": .., "crs": "wgs84"}', field="location"
+            )
         out["lng"], out["lat"] = parse_point(loc.get("lng"), loc.get("lat"), loc.get("crs"))
     else:
         out["lng"], out["lat"] = current["lng"], current["lat"]
@@ -102,7 +104,9 @@ def _capacity(value) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) \
             or not 0 <= value <= MAX_CAPACITY:
-        raise BadInput(f"capacity must be a whole number from 0 to {MAX_CAPACITY}", field="capacity")
+        raise BadInput(
+            f"capacity must be a whole number from 0 to {MAX_CAPACITY}", field="capacity"
+        )
     return int(value)
 
 
@@ -145,7 +149,11 @@ def _require_edit(conn: Connection, viewer: Viewer, lng: float, lat: float) -> N
 
 def save_facility(conn: Connection, facility_id: int | None, data: dict) -> int:
     """Insert (facility_id None) or update validated fields; no access check here."""
-    params = {k: data[k] for k in FIELDS} | {"lng": data["lng"], "lat": data["lat"], "id": facility_id}
+    params = {k: data[k] for k in FIELDS} | {
+        "lng": data["lng"],
+        "lat": data["lat"],
+        "id": facility_id,
+    }
     return conn.execute(sql("facility_write"), params).scalar_one()
 
 

@@ -1,4 +1,6 @@
-"""Facilities: /api/facilities (list, create, read, change, delete), nearest, and the /facilities page."""
+"""Facilities: /api/facilities (list, create, read, change, delete), nearest, and the
+/facilities page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request

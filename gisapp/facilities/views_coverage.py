@@ -1,4 +1,6 @@
-"""Coverage analysis: GET /api/coverage (JSON table, CSV, GeoJSON map layer) and the /coverage page."""
+"""Coverage analysis: GET /api/coverage (JSON table, CSV, GeoJSON map layer) and the
+/coverage page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request

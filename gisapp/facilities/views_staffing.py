@@ -32,7 +32,11 @@ def staffing_api():
     with db.read_replica() as conn:
         result = staffing(conn, level, area)
     if fmt == "csv":
-        return csv_response([*result["rows"], {"code": "total", "name": "合计", **result["totals"]}], CSV_FIELDS, f"staffing-{level}")
+        return csv_response(
+            [*result["rows"], {"code": "total", "name": "合计", **result["totals"]}],
+            CSV_FIELDS,
+            f"staffing-{level}",
+        )
     return jsonify(result)
 
 

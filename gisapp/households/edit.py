@@ -187,8 +187,16 @@ def insert_household(conn: Connection, viewer: Viewer, fields: dict, lng: float,
                      area_id: int, reason: str, counts: bool = True) -> int:
     """Insert one placed household, its first colour record and (unless the caller
     adjusts them in bulk, counts=False) the cached counts."""
-    hid = conn.execute(sql("household_edit_insert"), {**{k: fields.get(k) for k in FIELDS}, "tags": fields.get("tags") or [],
-                                 "lng": lng, "lat": lat, "area_id": area_id}).scalar()
+    hid = conn.execute(
+        sql("household_edit_insert"),
+        {
+            **{k: fields.get(k) for k in FIELDS},
+            "tags": fields.get("tags") or [],
+            "lng": lng,
+            "lat": lat,
+            "area_id": area_id,
+        },
+    ).scalar()
     if fields.get("colour"):
         conn.execute(sql("household_edit_first_colour"), {"id": hid, "colour": fields["colour"],
                                      "by": viewer.username or "cli", "uid": viewer.user_id,
@@ -200,7 +208,9 @@ def insert_household(conn: Connection, viewer: Viewer, fields: dict, lng: float,
 
 def adjust_counts(conn: Connection, deltas: dict) -> None:
     """Apply {(leaf area id, colour or None): change} to the cached area counts."""
-    for (area_id, colour), delta in sorted(deltas.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+    for (area_id, colour), delta in sorted(
+        deltas.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)
+    ):
         if delta:
             conn.execute(text("SELECT adjust_area_counts(:a, CAST(:c AS smallint), :d)"),
                          {"a": area_id, "c": colour, "d": delta})
@@ -241,10 +251,15 @@ def update_household(conn: Connection, viewer: Viewer, household_id: int, fields
     if (new.colour, new.area_id) != (old.colour, old.area_id):
         conn.execute(sql("household_edit_update_household"),
                      {"a": old.area_id, "c": old.colour, "na": new.area_id, "nc": new.colour})
-    audit.record(conn, viewer, "household.update", str(household_id),
-                 fields=sorted(k for k in sets if k not in ("lng", "lat")),
-                 colour=[COLOURS.get(old.colour), COLOURS.get(new.colour)] if colour_changed else None,
-                 reason=reason)
+    audit.record(
+        conn,
+        viewer,
+        "household.update",
+        str(household_id),
+        fields=sorted(k for k in sets if k not in ("lng", "lat")),
+        colour=[COLOURS.get(old.colour), COLOURS.get(new.colour)] if colour_changed else None,
+        reason=reason,
+    )
     return get_household(conn, viewer, household_id)
 
 
@@ -263,5 +278,12 @@ def colour_history(conn: Connection, viewer: Viewer, household_id: int) -> list[
     get_household(conn, viewer, household_id)
     rows = conn.execute(sql("household_edit_colour_history"),
         {"id": household_id}).mappings().all()
-    return [{**r, "from_colour": COLOURS.get(r["from_colour"]), "to_colour": COLOURS.get(r["to_colour"]),
-             "suggested": COLOURS.get(r["suggested"])} for r in rows]
+    return [
+        {
+            **r,
+            "from_colour": COLOURS.get(r["from_colour"]),
+            "to_colour": COLOURS.get(r["to_colour"]),
+            "suggested": COLOURS.get(r["suggested"]),
+        }
+        for r in rows
+    ]

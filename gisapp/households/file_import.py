@@ -93,7 +93,9 @@ def xlsx_rows(data: bytes) -> list[list]:
         wb.close()
 
 
-def check_rows(conn: Connection, rows: list[dict], allowed: Callable[[str], bool]) -> tuple[list, list]:
+def check_rows(
+    conn: Connection, rows: list[dict], allowed: Callable[[str], bool]
+) -> tuple[list, list]:
     """(placed rows, errors): every row validated, located and checked against `allowed`."""
     errors, parsed = [], []
     buildings = lookup_buildings(conn, {r["building"] for r in rows if r.get("building")})
@@ -115,7 +117,10 @@ def lookup_buildings(conn: Connection, names: set[str]) -> dict:
     for r in conn.execute(sql("household_import_buildings"), {"names": sorted(names)}):
         found.setdefault(r.key, set()).add(r.id)
     ids = sorted({i for s in found.values() for i in s})
-    points = {r.id: (r.lng, r.lat) for r in conn.execute(sql("household_import_building_points"), {"ids": ids})}
+    points = {
+        r.id: (r.lng, r.lat)
+        for r in conn.execute(sql("household_import_building_points"), {"ids": ids})
+    }
     return {k: [(i, points[i]) for i in sorted(v)] for k, v in found.items()}
 
 
@@ -141,20 +146,28 @@ def _building(name: str, buildings: dict):
     if not matches:
         raise BadInput(f"没有找到楼栋“{name}” (no building with this name or address)")
     if len(matches) > 1:
-        raise BadInput(f"楼栋“{name}”不唯一，请用坐标 (the building name matches {len(matches)} buildings)")
+        raise BadInput(
+            f"楼栋“{name}”不唯一，请用坐标 (the building name matches {len(matches)} buildings)"
+        )
     return matches[0]
 
 
 def _locate(conn: Connection, parsed: list, errors: list, allowed) -> list:
     if not parsed:
         return []
-    leaves = conn.execute(sql("household_import_leaves"), {"xs": [p[2] for p in parsed], "ys": [p[3] for p in parsed]}).all()
+    leaves = conn.execute(
+        sql("household_import_leaves"), {"xs": [p[2] for p in parsed], "ys": [p[3] for p in parsed]}
+    ).all()
     placed = []
     for (n, fields, lng, lat), leaf in zip(parsed, sorted(leaves, key=lambda r: r.i)):
         if leaf.id is None:
-            errors.append({"row": n, "reason": "位置不在任何网格内 (the location lies outside every area)"})
+            errors.append(
+                {"row": n, "reason": "位置不在任何网格内 (the location lies outside every area)"}
+            )
         elif not allowed(leaf.code):
-            errors.append({"row": n, "reason": f"区域 {leaf.code} 不在您的职责范围内 (outside your duties)"})
+            errors.append(
+                {"row": n, "reason": f"区域 {leaf.code} 不在您的职责范围内 (outside your duties)"}
+            )
         else:
             placed.append({"row": n, "fields": fields, "lng": lng, "lat": lat,
                            "area_id": leaf.id, "area_code": leaf.code})

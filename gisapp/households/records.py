@@ -32,15 +32,28 @@ def list_households(conn: Connection, viewer: Viewer, area_code: str, colour: in
     patterns = personal_patterns(viewer)
     if not patterns:
         return []
-    rows = conn.execute(sql("households_list"), {"prefix": area_code, "patterns": patterns, "colour": colour,
-                                "q": q, "limit": limit, "offset": offset})
+    rows = conn.execute(
+        sql("households_list"),
+        {
+            "prefix": area_code,
+            "patterns": patterns,
+            "colour": colour,
+            "q": q,
+            "limit": limit,
+            "offset": offset,
+        },
+    )
     return [_row_to_dict(r) for r in rows]
 
 
 def get_household(conn: Connection, viewer: Viewer, household_id: int) -> dict:
     """One household, only inside the viewer's duty; NotFound otherwise (no existence leak)."""
     patterns = personal_patterns(viewer)
-    row = conn.execute(sql("households_one"), {"id": household_id, "patterns": patterns}).first() if patterns else None
+    row = (
+        conn.execute(sql("households_one"), {"id": household_id, "patterns": patterns}).first()
+        if patterns
+        else None
+    )
     if row is None:
         raise NotFound("没有找到该住户 (no such household within your duties)")
     return _row_to_dict(row)

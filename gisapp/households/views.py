@@ -173,7 +173,9 @@ def households_unowned():
     if viewer.role in SUPERVISORS and not viewer.may_see_personal_data():
         with db.read() as conn:
             counts = unowned_counts(conn, viewer, area, china_today())
-        return jsonify({"area": area, "count": sum(c["households"] for c in counts), "counts": counts})
+        return jsonify(
+            {"area": area, "count": sum(c["households"] for c in counts), "counts": counts}
+        )
     viewer.require_household_duty(REFUSAL)
     with db.write() as conn:
         rows = unowned(conn, viewer, area, china_today())
@@ -194,7 +196,13 @@ def households_import():
     rows = read_table(upload.read(), upload.filename)
     with db.write() as conn:
         report = import_households(conn, viewer, rows, commit, viewer.may_see_household)
-        audit.record(conn, viewer, "household.import" if report["committed"] else "household.import_check",
-                     upload.filename[:100], rows=report["rows"], errors=len(report["errors"]),
-                     imported=report["imported"])
+        audit.record(
+            conn,
+            viewer,
+            "household.import" if report["committed"] else "household.import_check",
+            upload.filename[:100],
+            rows=report["rows"],
+            errors=len(report["errors"]),
+            imported=report["imported"],
+        )
     return jsonify(report), 200

@@ -22,8 +22,14 @@ from .visit_stats import STATS_ROLES, opening_group
 
 bp = Blueprint("field", __name__)
 NEARBY_METRES = 1000
-PAGE_GROUPS = (("district", "按区"), ("street", "按街道"), ("community", "按社区"), ("grid", "按网格"),
-               ("worker", "按走访责任人"), ("total", "合计"))
+PAGE_GROUPS = (
+    ("district", "按区"),
+    ("street", "按街道"),
+    ("community", "按社区"),
+    ("grid", "按网格"),
+    ("worker", "按走访责任人"),
+    ("total", "合计"),
+)
 
 @bp.get("/field")
 def field_page():

@@ -169,7 +169,9 @@ def _open_case(raw) -> dict | None:
         raise BadInput('open_case must be {"category": ..., "description": ...}', field="open_case")
     desc = raw.get("description") or None
     if desc is not None and (not isinstance(desc, str) or len(desc) > 4000):
-        raise BadInput("open_case.description is text of at most 4000 characters", field="open_case")
+        raise BadInput(
+            "open_case.description is text of at most 4000 characters", field="open_case"
+        )
     return {"category": raw["category"], "description": desc}
 
 

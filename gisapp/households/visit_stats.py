@@ -31,7 +31,9 @@ def require_supervision(viewer: Viewer) -> None:
     """Completion figures are for supervisors, grid leaders and the command centre."""
     viewer.require_login()
     if viewer.role not in STATS_ROLES:
-        raise Forbidden("只有主管、网格长和指挥中心可以查看走访考核 (visit figures are for supervisors)")
+        raise Forbidden(
+            "只有主管、网格长和指挥中心可以查看走访考核 (visit figures are for supervisors)"
+        )
 
 
 def opening_group(viewer: Viewer) -> str:
@@ -68,9 +70,15 @@ def _bounds(start: date, end: date, today: date) -> dict:
     # for colours whose cadence is longer than the period, and for the last visit
     # before the end (see visit_figures_by_leaf in sql/130_visit_rollup.sql).
     window_ts = min(from_ts, to_ts - timedelta(days=100))
-    return {"from_ts": from_ts, "to_ts": to_ts, "window_ts": window_ts, "from_day": start, "to_day": end,
-            "days": (end - start).days + 1,
-            "end_day": min(end, today)}
+    return {
+        "from_ts": from_ts,
+        "to_ts": to_ts,
+        "window_ts": window_ts,
+        "from_day": start,
+        "to_day": end,
+        "days": (end - start).days + 1,
+        "end_day": min(end, today),
+    }
 
 
 def visit_stats(conn: Connection, viewer: Viewer, area: str, group: str, start: date, end: date,
@@ -137,13 +145,31 @@ def overdue_map(conn: Connection, viewer: Viewer, area: str, day: date, limit: i
     if not viewer.may_see_personal_data():
         raise Forbidden("只有负有住户职责的人员可以查看逾期住户地图 (personal data)")
     no_jit(conn)
-    rows = conn.execute(sql("visits_overdue_map"), {"prefix": area, "patterns": viewer.like_patterns(),
-                                                    "day": day, "limit": limit}).mappings().all()
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": r["id"],
-         "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
-         "properties": {"id": r["id"], "colour": r["colour"], "area_code": r["area_code"],
-                        "area_name": r["area_name"], "due_on": r["due_on"].isoformat(),
-                        "overdue_days": (day - r["due_on"]).days,
-                        "last_visit_at": r["last_visit_at"].isoformat() if r["last_visit_at"] else None}}
-        for r in rows]}
+    rows = (
+        conn.execute(
+            sql("visits_overdue_map"),
+            {"prefix": area, "patterns": viewer.like_patterns(), "day": day, "limit": limit},
+        )
+        .mappings()
+        .all()
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": r["id"],
+                "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
+                "properties": {
+                    "id": r["id"],
+                    "colour": r["colour"],
+                    "area_code": r["area_code"],
+                    "area_name": r["area_name"],
+                    "due_on": r["due_on"].isoformat(),
+                    "overdue_days": (day - r["due_on"]).days,
+                    "last_visit_at": r["last_visit_at"].isoformat() if r["last_visit_at"] else None,
+                },
+            }
+            for r in rows
+        ],
+    }

@@ -107,7 +107,9 @@ def require_field_staff(viewer: Viewer) -> None:
     """Visits are logged by staff with a duty toward households and a staff record."""
     viewer.require_login()
     if not viewer.may_see_personal_data() or viewer.person_id is None:
-        raise Forbidden("只有负有走访职责的工作人员可以记录走访 (only field staff with a duty log visits)")
+        raise Forbidden(
+            "只有负有走访职责的工作人员可以记录走访 (only field staff with a duty log visits)"
+        )
 
 
 def log_visit(conn: Connection, viewer: Viewer, visit: dict) -> tuple[int, bool]:
@@ -123,7 +125,9 @@ def log_visit(conn: Connection, viewer: Viewer, visit: dict) -> tuple[int, bool]
             return existing, False
     household = get_household(conn, viewer, visit["household_id"])
     if visit["outcome"] not in {o["key"] for o in outcomes(conn)}:
-        raise BadInput(f"unknown outcome {visit['outcome']!r} (see /api/visits/outcomes)", field="outcome")
+        raise BadInput(
+            f"unknown outcome {visit['outcome']!r} (see /api/visits/outcomes)", field="outcome"
+        )
     if visit.get("open_case"):
         case_category(conn, visit["open_case"]["category"])      # BadInput before any write
     visit_id = conn.execute(sql("visits_insert"), {
@@ -134,7 +138,9 @@ def log_visit(conn: Connection, viewer: Viewer, visit: dict) -> tuple[int, bool]
         return _stored(conn, viewer, visit["client_id"]), False
     if visit.get("open_case"):
         case_id = _open_case(conn, viewer, visit_id, household, visit)
-        conn.execute(text("UPDATE visit SET case_id = :c WHERE id = :id"), {"c": case_id, "id": visit_id})
+        conn.execute(
+            text("UPDATE visit SET case_id = :c WHERE id = :id"), {"c": case_id, "id": visit_id}
+        )
     if visit.get("demand"):
         raise_on_visit(conn, viewer, visit_id, household, visit["demand"])
     audit.record(conn, viewer, "visit.log", str(visit_id), household=household["id"],
@@ -152,11 +158,15 @@ def _stored(conn: Connection, viewer: Viewer, client_id: str) -> int | None:
     if row is None:
         return None
     if row.user_id != viewer.user_id:
-        raise Conflict("该记录编号已被使用 (client_id already used by someone else)", field="client_id")
+        raise Conflict(
+            "该记录编号已被使用 (client_id already used by someone else)", field="client_id"
+        )
     return row.id
 
 
-def _open_case(conn: Connection, viewer: Viewer, visit_id: int, household: dict, visit: dict) -> int:
+def _open_case(
+    conn: Connection, viewer: Viewer, visit_id: int, household: dict, visit: dict
+) -> int:
     """One tap from a visit to a case, placed at the household, handled by its grid."""
     spec = visit["open_case"]
     cat = case_category(conn, spec["category"])
@@ -167,7 +177,9 @@ def _open_case(conn: Connection, viewer: Viewer, visit_id: int, household: dict,
         "kind": cat["kind"], "category": cat["key"], "client_id": f"from-visit-{visit_id:08d}",
         "description": f"[走访 {visit_id}{'，' + where if where else ''}] {description}"[:4000],
         "contact": None, "lng": household["lng"], "lat": household["lat"], "ambiguous": False})
-    audit.record(conn, viewer, "case.report", str(case_id), category=cat["key"], from_visit=visit_id)
+    audit.record(
+        conn, viewer, "case.report", str(case_id), category=cat["key"], from_visit=visit_id
+    )
     return case_id
 
 

@@ -126,7 +126,11 @@ def coerce_value(value, kind: str, name: str):
             raise BadInput(f"{name} is text: compare it with a quoted string", field="filter")
         return value
     if kind in ("integer", "number"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise BadInput(f"{name} is a number: compare it with a number", field="filter")
         return value
     if kind == "boolean":
@@ -162,8 +166,18 @@ def _intersects(node, geom_column, filter_crs: str):
         raise BadInput("S_INTERSECTS takes the geometry property (geom) and a WKT geometry",
                        field="filter")
     if isinstance(rhs, values.Envelope):
-        geometry = {"type": "Polygon", "coordinates": [[
-            [rhs.x1, rhs.y1], [rhs.x2, rhs.y1], [rhs.x2, rhs.y2], [rhs.x1, rhs.y2], [rhs.x1, rhs.y1]]]}
+        geometry = {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [rhs.x1, rhs.y1],
+                    [rhs.x2, rhs.y1],
+                    [rhs.x2, rhs.y2],
+                    [rhs.x1, rhs.y2],
+                    [rhs.x1, rhs.y1],
+                ]
+            ],
+        }
     elif isinstance(rhs, values.Geometry):
         geometry = rhs.geometry
     else:

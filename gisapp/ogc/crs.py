@@ -111,7 +111,9 @@ def geometry_to_lnglat(geometry: dict, uri: str) -> dict:
         geom = shape(geometry)
     except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.GEOSException):
         raise BadInput("geometry is not valid GeoJSON") from None
-    return mapping(shapely.transform(geom, lambda xy: np.column_stack(to_lnglat(xy[:, 0], xy[:, 1], uri))))
+    return mapping(
+        shapely.transform(geom, lambda xy: np.column_stack(to_lnglat(xy[:, 0], xy[:, 1], uri)))
+    )
 
 
 def transform_geometry(geometry: dict | None, uri: str) -> dict | None:

@@ -60,8 +60,12 @@ def parse_feature(body: object, content_crs: str = CRS84) -> dict:
     geom = shape(geometry)
     if not geom.is_valid:
         reason = shapely.is_valid_reason(geom)
-        raise BoundaryRejected("invalid_geometry", f"几何无效：{reason} (invalid geometry: {reason})",
-                               reason=reason, geometry=geometry)
+        raise BoundaryRejected(
+            "invalid_geometry",
+            f"几何无效：{reason} (invalid geometry: {reason})",
+            reason=reason,
+            geometry=geometry,
+        )
     parent = props.get("parent_code")
     if parent is not None and (not isinstance(parent, str) or not CODE_RE.match(parent)):
         raise BadInput("parent_code must be an area code", field="properties.parent_code")
@@ -108,7 +112,9 @@ def create_area(conn: Connection, viewer: Viewer, coll: Collection, feature: dic
     """A new area at the collection's level; returns the save summary with its `code`."""
     level = _level_check(coll)
     if feature["name"] is None:
-        raise BadInput("新区域必须有名称 (a new area needs properties.name)", field="properties.name")
+        raise BadInput(
+            "新区域必须有名称 (a new area needs properties.name)", field="properties.name"
+        )
     parent = _parent_for(conn, level, feature)
     require_editor(viewer, parent)
     lock_parent(conn, parent)
@@ -132,9 +138,13 @@ def _current(conn: Connection, level: int, code: str) -> dict:
 
 def _check_version(code: str, current: int, given: int | None) -> int:
     if given is not None and given != current:
-        raise Conflict(f"{code} 已被修改（第 {current} 版），请重新读取后再编辑 ({code} was changed "
-                       f"since version {given}; it is now version {current})",
-                       code=code, version=current, sent_version=given)
+        raise Conflict(
+            f"{code} 已被修改（第 {current} 版），请重新读取后再编辑 ({code} was changed "
+            f"since version {given}; it is now version {current})",
+            code=code,
+            version=current,
+            sent_version=given,
+        )
     return current
 
 

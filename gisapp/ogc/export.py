@@ -95,8 +95,10 @@ def _household_rows(conn: Connection, viewer: Viewer, area: str | None) -> dict:
     """Households only for roles with a duty toward them, only inside that duty; audited."""
     viewer.require_login()
     if not viewer.may_see_personal_data():
-        raise Forbidden("住户个人信息仅限有走访职责的人员导出 (household personal data is only "
-                        "for those with a duty toward the households; counts are at /api/households)")
+        raise Forbidden(
+            "住户个人信息仅限有走访职责的人员导出 (household personal data is only "
+            "for those with a duty toward the households; counts are at /api/households)"
+        )
     rows: list[dict] = []
     for prefix in ([area] if area else list(viewer.prefixes or ())):
         offset = 0
@@ -112,7 +114,11 @@ def _household_rows(conn: Connection, viewer: Viewer, area: str | None) -> dict:
 
 def _points(rows: list[dict]) -> dict:
     geoms = shapely.points([[r["lng"], r["lat"]] for r in rows]) if rows else []
-    return {"rows": rows, "geometries": [shapely.to_wkb(g) for g in geoms], "geometry_type": "Point"}
+    return {
+        "rows": rows,
+        "geometries": [shapely.to_wkb(g) for g in geoms],
+        "geometry_type": "Point",
+    }
 
 
 def _column(values: list):

@@ -86,7 +86,9 @@ def get_collection(collection_id: str, viewer: Viewer) -> Collection:
     """The collection with this id, if it exists and the viewer may read it."""
     coll = COLLECTIONS.get(collection_id)
     if coll is None:
-        raise NotFound(f"没有名为 {collection_id[:60]} 的要素集 (no collection {collection_id[:60]!r})")
+        raise NotFound(
+            f"没有名为 {collection_id[:60]} 的要素集 (no collection {collection_id[:60]!r})"
+        )
     if coll.login_required:
         viewer.require_login()
     return coll

@@ -61,7 +61,9 @@ def parse_items_query(args, coll: Collection) -> ItemsQuery:
         crs=parse_crs_uri(args.get("crs"), "crs"),
         filter_crs=parse_crs_uri(args.get("filter-crs"), "filter-crs", phone=True),
     )
-    q.bbox = parse_bbox(args.get("bbox"), parse_crs_uri(args.get("bbox-crs"), "bbox-crs", phone=True))
+    q.bbox = parse_bbox(
+        args.get("bbox"), parse_crs_uri(args.get("bbox-crs"), "bbox-crs", phone=True)
+    )
     q.when = parse_datetime(args.get("datetime")) if args.get("datetime") else None
     if q.when is not None and coll.temporal is None:
         raise BadInput(f"{coll.id} has no time dimension: datetime does not apply",
@@ -95,8 +97,11 @@ def parse_instant(raw: str, field_name: str = "datetime") -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise BadInput(f"{field_name} must be an RFC 3339 time such as 2024-05-01T08:00:00Z, "
-                       "or an interval start/end with .. for an open end", field=field_name) from None
+        raise BadInput(
+            f"{field_name} must be an RFC 3339 time such as 2024-05-01T08:00:00Z, "
+            "or an interval start/end with .. for an open end",
+            field=field_name,
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=CHINA)
 
 

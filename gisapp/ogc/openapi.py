@@ -78,7 +78,8 @@ DESCRIBED: dict[tuple[str, str], dict] = {
                    "siblings; properties parent_code, name, reason",
         "tags": ["OGC API – Features"], "parameters": [_PATH_COLL], "requestBody": _FEATURE_BODY,
         "responses": {"201": {"description": "created; Location header"},
-                      "400": {"description": "validation failed"}, "403": {"description": "not allowed"}}},
+                      "400": {"description": "validation failed"},
+                      "403": {"description": "not allowed"}}},
     ("/ogc/collections/{collection_id}/items/{fid}", "get"): {
         "summary": "one feature (ETag: the area's version)", "tags": ["OGC API – Features"],
         "parameters": [_PATH_COLL, _PATH_FID, F, _q("crs", "output CRS", CRS_ENUM)]},
@@ -87,17 +88,20 @@ DESCRIBED: dict[tuple[str, str], dict] = {
                    "properties.version guards against lost updates",
         "tags": ["OGC API – Features"], "parameters": [_PATH_COLL, _PATH_FID],
         "requestBody": _FEATURE_BODY,
-        "responses": {"200": {"description": "replaced"}, "400": {"description": "validation failed"},
+        "responses": {"200": {"description": "replaced"},
+                      "400": {"description": "validation failed"},
                       "409": {"description": "changed by someone else"},
                       "412": {"description": "If-Match does not match"}}},
     ("/ogc/collections/{collection_id}/items/{fid}", "delete"): {
         "summary": "retire an area, its territory going to the neighbour sharing the longest "
                    "edge (or ?to=<code>) (Part 4)", "tags": ["OGC API – Features"],
-        "parameters": [_PATH_COLL, _PATH_FID, _q("to", "code of the sibling that takes the territory")],
+        "parameters": [_PATH_COLL, _PATH_FID,
+                       _q("to", "code of the sibling that takes the territory")],
         "responses": {"204": {"description": "deleted"}}},
     ("/api/export/{layer}", "get"): {
         "summary": "export a layer the caller may see", "tags": ["import and export"],
-        "parameters": [{"name": "layer", "in": "path", "required": True, "schema": {"type": "string"}},
+        "parameters": [{"name": "layer", "in": "path", "required": True,
+                        "schema": {"type": "string"}},
                        _q("format", "file format", {"type": "string",
                                                     "enum": ["geojson", "gpkg", "shp", "csv"]}),
                        _q("area", "area code: only what lies in this area")]},
@@ -116,18 +120,25 @@ DESCRIBED: dict[tuple[str, str], dict] = {
                        _q("offset", "", {"type": "integer"})]},
     ("/api/cases", "get"): {
         "summary": "cases the caller may see (json, geojson, csv)", "tags": ["cases"],
-        "parameters": [_q("q", "search: a case id, or text in the description, category, area or address"),
+        "parameters": [_q("q", "search: a case id, or text in the description, category, area "
+                              "or address"),
                        _q("sort", "reported (newest first) or deadline (tightest first)"),
-                       _q("state", "comma-separated states"), _q("kind", "incident, dispute, hazard"),
+                       _q("state", "comma-separated states"),
+                       _q("kind", "incident, dispute, hazard"),
                        _q("category", "category key"), _q("area", "area code prefix"),
-                       _q("mine", "1: reported by or assigned to me"), _q("unassigned", "1: outside every area"),
-                       _q("from", "ISO time"), _q("to", "ISO time"), _q("bbox", "minlng,minlat,maxlng,maxlat"),
-                       _q("format", "json, geojson or csv"), _q("limit", "1-5000", {"type": "integer"}),
+                       _q("mine", "1: reported by or assigned to me"),
+                       _q("unassigned", "1: outside every area"),
+                       _q("from", "ISO time"), _q("to", "ISO time"),
+                       _q("bbox", "minlng,minlat,maxlng,maxlat"),
+                       _q("format", "json, geojson or csv"),
+                       _q("limit", "1-5000", {"type": "integer"}),
                        _q("offset", "", {"type": "integer"})]},
-    ("/api/cases", "post"): {"summary": "report a case (location with crs: wgs84, gcj02, bd09, cgcs2000)",
-                             "tags": ["cases"]},
-    ("/api/households", "get"): {"summary": "households for those with a duty; counts for everyone else",
-                                 "description": SMALL_COUNTS, "tags": ["households"]},
+    ("/api/cases", "post"): {
+        "summary": "report a case (location with crs: wgs84, gcj02, bd09, cgcs2000)",
+        "tags": ["cases"]},
+    ("/api/households", "get"): {
+        "summary": "households for those with a duty; counts for everyone else",
+        "description": SMALL_COUNTS, "tags": ["households"]},
     ("/api/coverage", "get"): {
         "summary": "households beyond `distance` metres of every facility of a kind, per area",
         "description": SMALL_COUNTS, "tags": ["facilities"],
@@ -171,10 +182,12 @@ def build(app: Flask, server_url: str) -> dict:
             op.update(described)
             if "parameters" in described:
                 known = {p["name"] for p in described["parameters"]}
-                op["parameters"] = described["parameters"] + [p for p in params if p["name"] not in known]
+                op["parameters"] = described["parameters"] + [
+                    p for p in params if p["name"] not in known]
             op["responses"] = {**op["responses"], "default": {
                 "description": 'error: {"error": code, "message": text}',
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}}}}
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.0.3",

@@ -78,16 +78,33 @@ def landing():
     body = {
         "title": "社区网格化管理 OGC API – Features",
         "description": "Areas (districts to micro-grids), service facilities and public cases "
-                       "of the grid-governance GIS, as OGC API – Features (Parts 1–4).",
-        "links": _links("ogc.landing", "this document") + [
-            {"href": _url("openapi.openapi_json"), "rel": "service-desc",
-             "type": "application/vnd.oai.openapi+json;version=3.0", "title": "OpenAPI 3 definition"},
-            {"href": _url("openapi.openapi_ogc", f="html"), "rel": "service-doc",
-             "type": "text/html", "title": "API documentation"},
-            {"href": _url("ogc.conformance"), "rel": "conformance", "type": "application/json",
-             "title": "conformance classes"},
-            {"href": _url("ogc.collections"), "rel": "data", "type": "application/json",
-             "title": "feature collections"},
+        "of the grid-governance GIS, as OGC API – Features (Parts 1–4).",
+        "links": _links("ogc.landing", "this document")
+        + [
+            {
+                "href": _url("openapi.openapi_json"),
+                "rel": "service-desc",
+                "type": "application/vnd.oai.openapi+json;version=3.0",
+                "title": "OpenAPI 3 definition",
+            },
+            {
+                "href": _url("openapi.openapi_ogc", f="html"),
+                "rel": "service-doc",
+                "type": "text/html",
+                "title": "API documentation",
+            },
+            {
+                "href": _url("ogc.conformance"),
+                "rel": "conformance",
+                "type": "application/json",
+                "title": "conformance classes",
+            },
+            {
+                "href": _url("ogc.collections"),
+                "rel": "data",
+                "type": "application/json",
+                "title": "feature collections",
+            },
         ],
     }
     return _render(body, "ogc/page.html")
@@ -104,8 +121,15 @@ def collections():
     viewer = current_viewer()
     with db.read() as conn:
         colls = [collection_body(conn, viewer, c.id) for c in visible_collections(viewer)]
-    return _render({"title": "feature collections", "links": _links("ogc.collections", "collections"),
-                    "collections": colls, "crs": list(SUPPORTED)}, "ogc/collections.html")
+    return _render(
+        {
+            "title": "feature collections",
+            "links": _links("ogc.collections", "collections"),
+            "collections": colls,
+            "crs": list(SUPPORTED),
+        },
+        "ogc/collections.html",
+    )
 
 
 @bp.get("/collections/<collection_id>")
@@ -114,7 +138,9 @@ def collection(collection_id: str):
     get_collection(collection_id, viewer)
     with db.read() as conn:
         body = collection_body(conn, viewer, collection_id)
-    body["links"] = _links("ogc.collection", body["title"], collection_id=collection_id) + body["links"]
+    body["links"] = (
+        _links("ogc.collection", body["title"], collection_id=collection_id) + body["links"]
+    )
     return _render(body, "ogc/page.html")
 
 
@@ -188,8 +214,14 @@ def _page_links(coll, q, returned: int, matched: int) -> list[dict]:
         links.append({"href": _url("ogc.items", collection_id=coll.id, **args, f=fmt,
                                    offset=max(0, q.offset - q.limit)), "rel": "prev", "type": kind,
                       "title": "previous page"})
-    links.append({"href": _url("ogc.collection", collection_id=coll.id, f=fmt), "rel": "collection",
-                  "type": "text/html" if fmt == "html" else "application/json", "title": coll.title})
+    links.append(
+        {
+            "href": _url("ogc.collection", collection_id=coll.id, f=fmt),
+            "rel": "collection",
+            "type": "text/html" if fmt == "html" else "application/json",
+            "title": coll.title,
+        }
+    )
     return links
 
 

@@ -1,4 +1,6 @@
-"""SQL shipped as package files, loaded once by name (see STYLE.md: no SQL strings scattered in Python)."""
+"""SQL shipped as package files, loaded once by name (STYLE.md: no SQL strings scattered
+in Python)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

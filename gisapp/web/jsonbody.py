@@ -29,7 +29,9 @@ def parse_json_body(request: Request, max_bytes: int) -> object:
     except UnicodeDecodeError:
         raise BadInput("request body must be UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
-        raise BadInput(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise BadInput(
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except ValueError:
         # e.g. an integer of more than 4300 digits (Python's int-from-text limit)
         raise BadInput("malformed JSON: a number is too long") from None
