@@ -18,6 +18,19 @@ INT_FIELDS = ("step", "building_id", "demand_id")
 JSON_FIELDS = ("participants", "tasks")
 
 
+@bp.url_value_preprocessor
+def _room_for_attachments(endpoint, values):
+    """Multipart bodies may carry attachments: raise the JSON body limit before the app's
+    before_request (errors.py reads the form to refuse NUL) parses it with that limit."""
+    if (request.mimetype or "") == "multipart/form-data":
+        request.max_content_length = _multipart_limit()
+
+
+def _multipart_limit() -> int:
+    cfg = current_app.config
+    return cfg["MAX_PHOTOS"] * cfg["TOPIC_MAX_ATTACHMENT_BYTES"] + 1024 * 1024
+
+
 def read_submission() -> tuple[dict, list[tuple[str, bytes, str]]]:
     """The fields (JSON, or a multipart form with files under "attachments"), files checked."""
     cfg = current_app.config
@@ -27,7 +40,6 @@ def read_submission() -> tuple[dict, list[tuple[str, bytes, str]]]:
             raise BadInput("body must be a JSON object")
         return body, []
     limit, count = cfg["TOPIC_MAX_ATTACHMENT_BYTES"], cfg["MAX_PHOTOS"]
-    request.max_content_length = count * limit + 1024 * 1024
     files = [f for f in request.files.getlist("attachments") if f.filename]
     if len(files) > count:
         raise TooLarge(f"at most {count} attachments", field="attachments")

@@ -60,3 +60,9 @@ def snapshot(engine, topic_id: int) -> tuple:
                    (SELECT count(*) FROM topic_task k WHERE k.topic_id = t.id),
                    (SELECT count(*) FROM topic_participant p WHERE p.topic_id = t.id)
             FROM topic t WHERE t.id = :t"""), {"t": topic_id}).one()
+
+
+def fresh_window(engine) -> None:
+    """Forget the public opinions counted in this minute (every test client is 127.0.0.1)."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM rate_limit WHERE bucket LIKE 'opinion:%'"))
