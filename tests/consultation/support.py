@@ -1,7 +1,12 @@
 """Helpers shared by the consultation tests: topics at a given step, the tiny city's places."""
 from __future__ import annotations
 
+import struct
+import zlib
+
 from sqlalchemy import text
+
+from ..tiny_city import PASSWORD
 
 STREET, COMMUNITY, COURTYARD = "210204001", "210204001001", "210204001001001001"
 NW = (121.51, 38.99)
@@ -66,3 +71,20 @@ def fresh_window(engine) -> None:
     """Forget the public opinions counted in this minute (every test client is 127.0.0.1)."""
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM rate_limit WHERE bucket LIKE 'opinion:%'"))
+
+
+def png(width=120, height=90, rgb=(200, 60, 40)) -> bytes:
+    """A real (tiny) PNG."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def login(page, base, username, then):
+    page.goto(f"{base}/login?next={then}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{then}")

@@ -7,8 +7,7 @@ import io
 import pytest
 from sqlalchemy import text
 
-from ..test_case_tasks import png
-from .support import STEP_FIELDS, fresh_window, open_topic, snapshot, topic_at
+from .support import STEP_FIELDS, fresh_window, open_topic, png, snapshot, topic_at
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

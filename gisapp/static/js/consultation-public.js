@@ -17,6 +17,8 @@
       document.getElementById("opinion-list").append(
         el("li", {}, el("span", { class: "badge src" }, "居民"), data.body,
            el("span", { class: "muted" }, " 刚刚")));
+      const count = document.getElementById("opinion-count");
+      count.textContent = String(Number(count.textContent) + 1);
       form.reset();
       result.textContent = resp.message;
     } catch (err) {

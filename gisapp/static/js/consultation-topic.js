@@ -40,7 +40,7 @@
     }
     if (t.allowed.tasks && !task.case_id) {
       bits.push(el("button", { type: "button", onclick: () => act(`tasks/${task.id}/case`,
-        { category: "rubbish" }) }, "转为案件"));
+        { category: $("task-category").value }) }, "转为案件"));
     }
     return el("li", {}, ...bits);
   }
@@ -51,6 +51,11 @@
       return names.length ? el("p", {}, el("strong", {}, `${label}：`), names.join("、")) : "";
     }));
     $("topic-tasks").replaceChildren(...t.tasks.map((task) => taskItem(t, task)));
+    $("task-category-box").hidden = !(t.allowed.tasks && t.tasks.some((task) => !task.case_id));
+    if (!$("task-category-box").hidden && !$("task-category").options.length) {
+      api("/api/case-categories").then(({ categories }) => $("task-category").replaceChildren(
+        ...categories.map((c) => el("option", { value: c.key }, c.name_zh)))).catch(fail);
+    }
   }
 
   function log(t) {
@@ -58,7 +63,7 @@
       el("strong", {}, s.action === "drop" ? "终止议题" : LABELS.steps[s.step]),
       ` · ${s.actor_name || "—"} · ${fmtTime(s.at)}`, s.note ? el("p", {}, s.note) : "",
       ...s.attachments.map((f) => el("a", { href: `/api/topics/${t.id}/attachments/${f.id}`,
-                                             class: "attachment" }, `📎 ${f.filename}`)))));
+                                             class: "attachment" }, `附件：${f.filename}`)))));
   }
 
   function stepForm(t) {
