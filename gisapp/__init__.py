@@ -53,8 +53,10 @@ def _register_blueprints(app: Flask) -> None:
     from .views import ogc, ogc_edit, openapi, export
     for module in (ogc, ogc_edit, openapi, export):
         app.register_blueprint(module.bp)
-    from .consultation import bp as consultation_bp
-    app.register_blueprint(consultation_bp)
+    from . import demands
+    app.register_blueprint(demands.bp)
+    from . import consultation
+    app.register_blueprint(consultation.bp)
 
 
 def security_headers(app: Flask) -> list[tuple[str, str]]:
