@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from .. import audit
 from ..access import Viewer
-from ..errors import BadInput, Conflict, NotFound
+from ..errors import BadInput, Conflict
 from ..queries import loader
 from . import rules
 
@@ -36,34 +36,17 @@ def add_public(conn: Connection, topic: dict, fields: dict) -> int:
 
 
 def add_staff(conn: Connection, viewer: Viewer, topic: dict, fields: dict) -> int:
-    """A staff entry, or a demand of the topic's area linked as an opinion (demand_id)."""
+    """A staff entry (from a visit, a meeting, a building's chat group).
+
+    Demands join a topic from the demands list (its "to_topic" action sets demand.topic_id)
+    and are listed here from there, so there is one way to link them."""
     rules.check_open(viewer, topic, rules.OPINION_ROLES, "录入意见")
     if not rules.takes_opinions(topic):
         raise Conflict("该议题已不再征集意见 (the topic no longer takes opinions)")
-    if fields.get("demand_id") is not None:
-        return _link_demand(conn, viewer, topic, fields["demand_id"])
     opinion_id = conn.execute(sql("opinion_insert"), {
         "topic_id": topic["id"], "source": "staff", "body": _text(fields, "body", BODY_MAX, True),
         "name": None, "contact": None, "user_id": viewer.user_id, "demand_id": None}).scalar()
     audit.record(conn, viewer, "topic.opinion", str(topic["id"]), source="staff")
-    return opinion_id
-
-
-def _link_demand(conn: Connection, viewer: Viewer, topic: dict, demand_id) -> int:
-    if not isinstance(demand_id, int) or isinstance(demand_id, bool):
-        raise BadInput("demand_id must be a number", field="demand_id")
-    if not has_demands(conn):
-        raise NotFound(f"no demand {demand_id}")
-    demand = conn.execute(sql("demand_for_topic"), {"demand_id": demand_id}).mappings().first()
-    if demand is None or not (demand["area_code"] or "").startswith(topic["area_code"]):
-        raise NotFound(f"no demand {demand_id} in the topic's area", field="demand_id")
-    if conn.execute(text("SELECT 1 FROM topic_opinion WHERE demand_id = :d"),
-                    {"d": demand_id}).first():
-        raise Conflict(f"demand {demand_id} is already linked to a topic", field="demand_id")
-    opinion_id = conn.execute(sql("opinion_insert"), {
-        "topic_id": topic["id"], "source": "demand", "body": demand["body"], "name": None,
-        "contact": None, "user_id": viewer.user_id, "demand_id": demand_id}).scalar()
-    audit.record(conn, viewer, "topic.link_demand", str(topic["id"]), demand=demand_id)
     return opinion_id
 
 
@@ -92,7 +75,11 @@ def _shown(row: dict, private: bool) -> dict:
 
 
 def public_listing(conn: Connection, topic: dict) -> list[dict]:
-    """What the public page shows of the opinions: the text and the date, never a name."""
-    rows = conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()
+    """What the public page shows of the opinions: residents' and demands' text and date,
+    never a name or a contact."""
+    rows = [dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()]
+    if has_demands(conn):
+        rows += [dict(r) for r in conn.execute(sql("demands_of_topic"),
+                                               {"topic_id": topic["id"]}).mappings()]
     return [{"source": r["source"], "body": r["body"], "created_at": r["created_at"]}
             for r in rows if r["source"] in ("public", "demand")]

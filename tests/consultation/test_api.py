@@ -192,3 +192,22 @@ def test_an_attachment_under_the_limit_but_over_the_json_limit_is_taken(app, eng
                        data={"step": "3", "plan": "方案", "attachments": [(io.BytesIO(blob), "x.png")]},
                        content_type="multipart/form-data")
     assert resp.status_code == 200, resp.get_json()
+
+
+def test_a_demand_moved_to_the_topic_is_one_of_its_opinions(engine, client, as_user):
+    topic_id = topic_at(engine, client, as_user("admin"), "community", 1)
+    raised = client.post("/api/demands", headers=as_user("grid_worker"), json={
+        "category": "parking", "body": "楼下车位太少，晚上停不下", "reporter_name": "钱先生",
+        "reporter_contact": "13600002222", "location": {"lng": 121.5125, "lat": 38.9875}})
+    assert raised.status_code == 201, raised.get_json()
+    demand_id = raised.get_json()["demand"]["id"]
+    moved = client.post(f"/api/demands/{demand_id}/actions/to_topic",
+                        headers=as_user("community_sup"), json={"topic_id": topic_id})
+    assert moved.status_code == 200, moved.get_json()
+    staff = client.get(f"/api/topics/{topic_id}", headers=as_user("community_sup")).get_json()
+    linked = [o for o in staff["opinions"] if o["source"] == "demand"]
+    assert [o["demand_id"] for o in linked] == [demand_id]
+    assert linked[0]["author_name"] == "钱先生"
+    token = staff["public_token"]
+    public = client.get(f"/api/public/topics/{token}").get_data(as_text=True)
+    assert "楼下车位太少" in public and "钱先生" not in public and "13600002222" not in public

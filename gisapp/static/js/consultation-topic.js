@@ -27,7 +27,8 @@
     $("topic-opinions").replaceChildren(...t.opinions.map((o) => el("li", {},
       el("span", { class: "badge src" }, SOURCES[o.source] || o.source), o.body,
       o.author_name ? el("span", { class: "muted" }, ` — ${o.author_name} ${o.author_contact || ""}`) : "",
-      o.staff_name ? el("span", { class: "muted" }, ` — ${o.staff_name}`) : "")));
+      o.staff_name ? el("span", { class: "muted" }, ` — ${o.staff_name}`) : "",
+      o.demand_id ? el("a", { href: `/demands/${o.demand_id}` }, ` 诉求 #${o.demand_id}`) : "")));
     $("staff-opinion").hidden = !t.allowed.opinion;
   }
 
