@@ -3,6 +3,7 @@
 See docs/consultation.md. The blueprint `bp` carries the API (views.py), the staff pages and
 the public page with its QR code (pages.py).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint

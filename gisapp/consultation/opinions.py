@@ -1,6 +1,7 @@
 """Opinions on a topic, on one page: residents through the public link (an optional name and
 contact that only staff with a duty toward the area ever see), demands linked to the topic,
 and staff entries."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -29,10 +30,18 @@ def add_public(conn: Connection, topic: dict, fields: dict) -> int:
     """A resident's opinion through the topic's public page."""
     if not rules.takes_opinions(topic):
         raise Conflict("该议题已不再征集意见 (the topic no longer takes opinions)")
-    return conn.execute(sql("opinion_insert"), {
-        "topic_id": topic["id"], "source": "public", "body": _text(fields, "body", BODY_MAX, True),
-        "name": _text(fields, "name", NAME_MAX), "contact": _text(fields, "contact", CONTACT_MAX),
-        "user_id": None, "demand_id": None}).scalar()
+    return conn.execute(
+        sql("opinion_insert"),
+        {
+            "topic_id": topic["id"],
+            "source": "public",
+            "body": _text(fields, "body", BODY_MAX, True),
+            "name": _text(fields, "name", NAME_MAX),
+            "contact": _text(fields, "contact", CONTACT_MAX),
+            "user_id": None,
+            "demand_id": None,
+        },
+    ).scalar()
 
 
 def add_staff(conn: Connection, viewer: Viewer, topic: dict, fields: dict) -> int:
@@ -43,9 +52,18 @@ def add_staff(conn: Connection, viewer: Viewer, topic: dict, fields: dict) -> in
     rules.check_open(viewer, topic, rules.OPINION_ROLES, "录入意见")
     if not rules.takes_opinions(topic):
         raise Conflict("该议题已不再征集意见 (the topic no longer takes opinions)")
-    opinion_id = conn.execute(sql("opinion_insert"), {
-        "topic_id": topic["id"], "source": "staff", "body": _text(fields, "body", BODY_MAX, True),
-        "name": None, "contact": None, "user_id": viewer.user_id, "demand_id": None}).scalar()
+    opinion_id = conn.execute(
+        sql("opinion_insert"),
+        {
+            "topic_id": topic["id"],
+            "source": "staff",
+            "body": _text(fields, "body", BODY_MAX, True),
+            "name": None,
+            "contact": None,
+            "user_id": viewer.user_id,
+            "demand_id": None,
+        },
+    ).scalar()
     audit.record(conn, viewer, "topic.opinion", str(topic["id"]), source="staff")
     return opinion_id
 
@@ -57,18 +75,27 @@ def has_demands(conn: Connection) -> bool:
 
 def listing(conn: Connection, viewer: Viewer, topic: dict) -> list[dict]:
     """Every opinion on the topic; names and contacts only for staff with a duty there."""
-    rows = [dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()]
+    rows = [
+        dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()
+    ]
     if has_demands(conn):
-        rows += [dict(r) for r in conn.execute(sql("demands_of_topic"),
-                                               {"topic_id": topic["id"]}).mappings()]
+        rows += [
+            dict(r)
+            for r in conn.execute(sql("demands_of_topic"), {"topic_id": topic["id"]}).mappings()
+        ]
     private = rules.may_act(viewer, rules.OPINION_ROLES, topic["level"], topic["area_code"])
     return [_shown(r, private) for r in rows]
 
 
 def _shown(row: dict, private: bool) -> dict:
-    out = {"id": row.get("id"), "source": row["source"], "body": row["body"],
-           "created_at": row["created_at"], "demand_id": row.get("demand_id"),
-           "staff_name": row.get("staff_name")}
+    out = {
+        "id": row.get("id"),
+        "source": row["source"],
+        "body": row["body"],
+        "created_at": row["created_at"],
+        "demand_id": row.get("demand_id"),
+        "staff_name": row.get("staff_name"),
+    }
     if private:
         out.update(author_name=row.get("author_name"), author_contact=row.get("author_contact"))
     return out
@@ -77,9 +104,16 @@ def _shown(row: dict, private: bool) -> dict:
 def public_listing(conn: Connection, topic: dict) -> list[dict]:
     """What the public page shows of the opinions: residents' and demands' text and date,
     never a name or a contact."""
-    rows = [dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()]
+    rows = [
+        dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()
+    ]
     if has_demands(conn):
-        rows += [dict(r) for r in conn.execute(sql("demands_of_topic"),
-                                               {"topic_id": topic["id"]}).mappings()]
-    return [{"source": r["source"], "body": r["body"], "created_at": r["created_at"]}
-            for r in rows if r["source"] in ("public", "demand")]
+        rows += [
+            dict(r)
+            for r in conn.execute(sql("demands_of_topic"), {"topic_id": topic["id"]}).mappings()
+        ]
+    return [
+        {"source": r["source"], "body": r["body"], "created_at": r["created_at"]}
+        for r in rows
+        if r["source"] in ("public", "demand")
+    ]

@@ -1,4 +1,5 @@
 """The consultation API: topics, their six steps, opinions, the deliberation's tasks."""
+
 from __future__ import annotations
 
 import json
@@ -79,8 +80,9 @@ def topic_list():
     args = request.args
     area = parse_code(args["area"], "area") if args.get("area") else ""
     with db.read() as conn:
-        rows = listing.topics(conn, area, args.get("state") or None, args.get("level") or None,
-                              args.get("limit"))
+        rows = listing.topics(
+            conn, area, args.get("state") or None, args.get("level") or None, args.get("limit")
+        )
     if args.get("format") == "geojson":
         return jsonify(listing.as_geojson(rows))
     return jsonify({"topics": rows})
@@ -88,6 +90,7 @@ def topic_list():
 
 @bp.post("/api/topics")
 def topic_open():
+    """Open a consultation topic (step 1) at a street, community, courtyard or building."""
     viewer = _staff()
     fields, checked = read_submission()
     stored: list[dict] = []
@@ -103,6 +106,7 @@ def topic_open():
 
 @bp.get("/api/topics/<int:topic_id>")
 def topic_detail(topic_id: int):
+    """A topic for staff: its log, opinions, deliberation and what the caller may do."""
     viewer = _staff()
     with db.read() as conn:
         return jsonify(workflow.staff_view(conn, viewer, topic_id))
@@ -110,6 +114,7 @@ def topic_detail(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/steps")
 def topic_step(topic_id: int):
+    """Take a topic to its next step (2-6) with the step's record and attachments."""
     viewer = _staff()
     fields, checked = read_submission()
     stored: list[dict] = []
@@ -125,6 +130,7 @@ def topic_step(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/drop")
 def topic_drop(topic_id: int):
+    """End an open topic without a result, with a reason."""
     viewer = _staff()
     fields, _ = read_submission()
     with db.write() as conn:
@@ -134,6 +140,7 @@ def topic_drop(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/opinions")
 def topic_staff_opinion(topic_id: int):
+    """A staff entry among the topic's opinions."""
     viewer = _staff()
     fields, _ = read_submission()
     with db.write() as conn:
@@ -144,6 +151,7 @@ def topic_staff_opinion(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/tasks")
 def topic_add_tasks(topic_id: int):
+    """Add follow-up tasks after the deliberation."""
     viewer = _staff()
     fields, _ = read_submission()
     with db.write() as conn:
@@ -154,6 +162,7 @@ def topic_add_tasks(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/tasks/<int:task_id>/done")
 def topic_task_done(topic_id: int, task_id: int):
+    """Mark a follow-up task done."""
     viewer = _staff()
     with db.write() as conn:
         topic = topics.get_topic(conn, topic_id, lock=True)
@@ -174,6 +183,7 @@ def topic_task_case(topic_id: int, task_id: int):
 
 @bp.get("/api/topics/<int:topic_id>/attachments/<int:attachment_id>")
 def topic_attachment(topic_id: int, attachment_id: int):
+    """A file of a step (staff)."""
     _staff()
     return send_attachment(topic_id, attachment_id, public=False)
 
@@ -187,5 +197,10 @@ def send_attachment(topic_id: int, attachment_id: int, public: bool):
     path = attachments.path_for(_root(), row["sha256"], row["content_type"])
     if not path.exists():
         raise NotFound("attachment file is missing")
-    return send_file(path, mimetype=row["content_type"], download_name=row["filename"],
-                     as_attachment=row["content_type"] == "application/pdf", max_age=3600)
+    return send_file(
+        path,
+        mimetype=row["content_type"],
+        download_name=row["filename"],
+        as_attachment=row["content_type"] == "application/pdf",
+        max_age=3600,
+    )

@@ -7,6 +7,7 @@
   an attachment, participants and a follow-up task, and reports back; the public page then
   shows the outcome, and the wall's topics layer has it as reported.
 """
+
 from __future__ import annotations
 
 import io
@@ -30,12 +31,15 @@ def qr_url(page) -> str:
     return found[0].text
 
 
-def test_the_public_gives_an_opinion_through_the_qr_link(live_server, strict_page, open_context,
-                                                         client, as_user, engine):
+def test_the_public_gives_an_opinion_through_the_qr_link(
+    live_server, strict_page, open_context, client, as_user, engine
+):
     topic = open_topic(client, as_user("community_sup"), title="小区停车位规划").get_json()
     login(strict_page, live_server, "community_sup", f"/topics/{topic['id']}")
-    strict_page.wait_for_function("() => document.getElementById('topic-qr').complete && "
-                                  "document.getElementById('topic-qr').naturalWidth > 0")
+    strict_page.wait_for_function(
+        "() => document.getElementById('topic-qr').complete && "
+        "document.getElementById('topic-qr').naturalWidth > 0"
+    )
     url = qr_url(strict_page)
     assert url == f"{live_server}/t/{topic['public_token']}"
 
@@ -74,8 +78,9 @@ def do_step(page, button: str, fills: dict[str, str] | None = None, files=None):
     page.locator("#step-result", has_text=f"已完成「{button[3:-1]}」").wait_for()
 
 
-def test_a_community_supervisor_takes_a_topic_through_six_steps(live_server, strict_page,
-                                                                open_context):
+def test_a_community_supervisor_takes_a_topic_through_six_steps(
+    live_server, strict_page, open_context
+):
     page = strict_page
     login(page, live_server, "community_sup", "/topics")
     page.fill("#topic-new input[name=title]", "老旧小区加装电梯")
@@ -87,8 +92,12 @@ def test_a_community_supervisor_takes_a_topic_through_six_steps(live_server, str
     assert_accessible(page)
 
     do_step(page, "完成「确定议题」", {"textarea[name=note]": "两委会议确定"})
-    do_step(page, "完成「拟定方案」", {"textarea[name=plan]": "按楼层分摊费用，政府补贴一半"},
-            files=[{"name": "方案草图.png", "mimeType": "image/png", "buffer": png()}])
+    do_step(
+        page,
+        "完成「拟定方案」",
+        {"textarea[name=plan]": "按楼层分摊费用，政府补贴一半"},
+        files=[{"name": "方案草图.png", "mimeType": "image/png", "buffer": png()}],
+    )
     do_step(page, "完成「公示方案」", {"textarea[name=announcement]": "方案公示七天，至本月底"})
     page.fill("#step-form textarea[name=p_resident_rep]", "李大爷\n王阿姨")
     page.fill("#step-form textarea[name=p_unit]", "某物业公司")
@@ -96,8 +105,14 @@ def test_a_community_supervisor_takes_a_topic_through_six_steps(live_server, str
     page.fill("#step-form [name=task_title]", "联系电梯厂家报价")
     page.fill("#step-form [name=task_owner]", "某物业公司")
     page.fill("#step-form [name=task_deadline]", "2027-02-28")
-    do_step(page, "完成「协商议事」", {"textarea[name=minutes]": "12户同意，1户弃权",
-                                  "textarea[name=decision]": "同意加装，费用按方案分摊"})
+    do_step(
+        page,
+        "完成「协商议事」",
+        {
+            "textarea[name=minutes]": "12户同意，1户弃权",
+            "textarea[name=decision]": "同意加装，费用按方案分摊",
+        },
+    )
     assert "李大爷、王阿姨" in page.locator("#topic-participants").inner_text()
     assert "联系电梯厂家报价" in page.locator("#topic-tasks").inner_text()
     page.select_option("#task-category", label="垃圾堆放")
@@ -116,7 +131,7 @@ def test_a_community_supervisor_takes_a_topic_through_six_steps(live_server, str
     phone = open_context(PHONE)
     phone.goto(f"{live_server}{public_url}")
     assert "电梯已签约，三月开工" in phone.locator("#topic-outcome").inner_text()
-    assert phone.locator("#opinion-form").count() == 0          # opinions are closed
+    assert phone.locator("#opinion-form").count() == 0  # opinions are closed
     assert_accessible(phone)
     screenshot(phone, "consultation-public-outcome-phone")
     # The task's case is a case like any other, in the supervisor's list.

@@ -1,5 +1,6 @@
 """The demo topics: made through the real steps, at every step and level, in the demo
 users' community; a second run adds nothing."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -22,10 +23,12 @@ def test_demo_topics_cover_every_step_and_level(engine, tmp_path):
         levels = set(conn.execute(text("SELECT level FROM topic")).scalars())
         states = set(conn.execute(text("SELECT state FROM topic")).scalars())
         # Every step taken is logged once, and the log agrees with the step reached.
-        bad = conn.execute(text("""
+        bad = conn.execute(
+            text("""
             SELECT t.id FROM topic t
             WHERE (SELECT count(*) FROM topic_step s WHERE s.topic_id = t.id AND s.action = 'step')
-                  <> t.step""")).all()
+                  <> t.step""")
+        ).all()
         tasks = conn.execute(text("SELECT count(*) FROM topic_task")).scalar()
     assert steps == {1, 2, 3, 4, 5, 6}
     assert levels == {"street", "community", "courtyard", "building"}

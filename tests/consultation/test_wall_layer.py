@@ -1,5 +1,6 @@
 """The wall's layer of topics by state: a reported topic is drawn green, and a click on it
 shows its step and a link to its public page."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,20 +23,28 @@ def app(db_url):
 
 def test_the_wall_draws_topics_by_state(live_server, open_context, engine, client, as_user):
     reported = topic_at(engine, client, as_user("admin"), "courtyard", 5)
-    assert client.post(f"/api/topics/{reported}/steps", headers=as_user("community_sup"),
-                       json={"step": 6, **STEP_FIELDS[6]}).status_code == 200
+    assert (
+        client.post(
+            f"/api/topics/{reported}/steps",
+            headers=as_user("community_sup"),
+            json={"step": 6, **STEP_FIELDS[6]},
+        ).status_code
+        == 200
+    )
     topic_at(engine, client, as_user("admin"), "community", 2)
     page = open_context(WALL)
     login(page, live_server, "wall", "/wall")
-    wait_for_summary(page, "() => document.getElementById('wall').dataset.topicsReady",
-                     lambda v: v == "1")
+    wait_for_summary(
+        page, "() => document.getElementById('wall').dataset.topicsReady", lambda v: v == "1"
+    )
     assert int(page.locator("#wall").get_attribute("data-topics")) >= 2
     assert page.locator("#layer-topics").is_checked()
     assert "议题 · 已反馈结果" in page.inner_text("#wall-legend")
     page.evaluate("""() => new Promise((done) => {
         const map = window.gisappWall.map;
         map.jumpTo({center: [121.5125, 38.9875], zoom: 14});
-        const check = () => (map.loaded() && map.areTilesLoaded() ? done(true) : map.once('idle', check));
+        const check = () => (map.loaded() && map.areTilesLoaded()
+                             ? done(true) : map.once('idle', check));
         check(); })""")
     drawn = page.evaluate("""() => { const map = window.gisappWall.map;
         return map.queryRenderedFeatures({layers: ['topics']}).map((f) => {
@@ -51,4 +60,6 @@ def test_the_wall_draws_topics_by_state(live_server, open_context, engine, clien
     assert_accessible(page)
     screenshot(page, "consultation-wall-topics")
     page.uncheck("#layer-topics")
-    assert page.evaluate("window.gisappWall.map.getLayoutProperty('topics', 'visibility')") == "none"
+    assert (
+        page.evaluate("window.gisappWall.map.getLayoutProperty('topics', 'visibility')") == "none"
+    )

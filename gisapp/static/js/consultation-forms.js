@@ -3,7 +3,8 @@
   "use strict";
   const { el } = window.gisapp;
   const area = (name, label, value, required) => el("label", {}, label,
-    el("textarea", { name, rows: 3, maxlength: 8000, required: required ? "" : null }, value || ""));
+    el("textarea", { name, rows: 3, maxlength: 8000, required: required ? "" : null },
+       value || ""));
   const KIND_LABELS = { resident_rep: "居民代表（每行一位）", unit: "驻社单位（每行一个）",
                         department: "职能部门（每行一个）" };
 

@@ -15,7 +15,8 @@
   const fail = (err) => say(`操作失败：${err.message}`);
 
   function facts(t) {
-    const rows = [["层级", t.level_name], ["区域", t.area_name + (t.building_name ? ` · ${t.building_name}` : "")],
+    const where = t.area_name + (t.building_name ? ` · ${t.building_name}` : "");
+    const rows = [["层级", t.level_name], ["区域", where],
       ["议题说明", t.body], ["协商方案", t.plan], ["公示内容", t.announcement], ["会议纪要", t.minutes],
       ["协商决定", t.decision], ["结果反馈", t.outcome], ["终止原因", t.drop_reason],
       ["发起时间", fmtTime(t.created_at)]].filter(([, v]) => v);
@@ -26,7 +27,8 @@
   function opinions(t) {
     $("topic-opinions").replaceChildren(...t.opinions.map((o) => el("li", {},
       el("span", { class: "badge src" }, SOURCES[o.source] || o.source), o.body,
-      o.author_name ? el("span", { class: "muted" }, ` — ${o.author_name} ${o.author_contact || ""}`) : "",
+      o.author_name
+        ? el("span", { class: "muted" }, ` — ${o.author_name} ${o.author_contact || ""}`) : "",
       o.staff_name ? el("span", { class: "muted" }, ` — ${o.staff_name}`) : "",
       o.demand_id ? el("a", { href: `/demands/${o.demand_id}` }, ` 诉求 #${o.demand_id}`) : "")));
     $("staff-opinion").hidden = !t.allowed.opinion;
@@ -35,9 +37,12 @@
   function taskItem(t, task) {
     const bits = [`${task.title} · ${task.owner || "—"} · 期限 ${fmtTime(task.deadline_at)}`];
     if (task.done_at) bits.push(el("span", { class: "badge state-closed" }, "已完成"));
-    if (task.case_id) bits.push(" ", el("a", { href: `/cases/${task.case_id}` }, `案件 ${task.case_id}`));
+    if (task.case_id) {
+      bits.push(" ", el("a", { href: `/cases/${task.case_id}` }, `案件 ${task.case_id}`));
+    }
     if (t.allowed.tasks && !task.done_at) {
-      bits.push(el("button", { type: "button", onclick: () => act(`tasks/${task.id}/done`, {}) }, "标记完成"));
+      bits.push(el("button", { type: "button", onclick: () => act(`tasks/${task.id}/done`, {}) },
+                   "标记完成"));
     }
     if (t.allowed.tasks && !task.case_id) {
       bits.push(el("button", { type: "button", onclick: () => act(`tasks/${task.id}/case`,
@@ -78,7 +83,10 @@
       el("label", {}, "附件（图片或 PDF）", el("input", { type: "file", name: "attachments", multiple: "",
         accept: "image/jpeg,image/png,image/webp,application/pdf" })),
       el("button", { type: "submit", class: "primary" }, `完成「${LABELS.steps[next]}」`));
-    form.onsubmit = (e) => { e.preventDefault(); act("steps", formData(form, next), LABELS.steps[next]); };
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      act("steps", formData(form, next), LABELS.steps[next]);
+    };
   }
 
   function render(t) {
@@ -89,7 +97,8 @@
     document.querySelectorAll("#topic-steps li").forEach((li) => {
       const n = Number(li.dataset.step);
       li.className = n < t.step || t.state === "reported" ? "done" : n === t.step ? "current" : "";
-      if (n === t.step) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+      if (n === t.step) li.setAttribute("aria-current", "step");
+      else li.removeAttribute("aria-current");
     });
     $("topic-qr").src = `${t.public_url}/qr.svg`;
     $("topic-public").href = t.public_url;
@@ -99,7 +108,8 @@
   }
 
   async function act(path, body, done) {
-    const opts = body instanceof FormData ? { method: "POST", body } : { method: "POST", json: body };
+    const opts = body instanceof FormData ? { method: "POST", body }
+                                          : { method: "POST", json: body };
     try {
       await api(`/api/topics/${id}/${path}`, opts);
       render(await api(`/api/topics/${id}`));

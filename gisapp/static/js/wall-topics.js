@@ -18,9 +18,11 @@
     root.dataset.topics = String(data.features.length);
     if (map.getSource("topics")) { map.getSource("topics").setData(data); return; }
     map.addSource("topics", { type: "geojson", data });
-    map.addLayer({ id: "topics", type: "circle", source: "topics", metadata: { "gisapp:group": "topics" },
+    map.addLayer({ id: "topics", type: "circle", source: "topics",
+      metadata: { "gisapp:group": "topics" },
       paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 5, 16, 11],
-               "circle-color": colour, "circle-stroke-color": "#fef3c7", "circle-stroke-width": 2 } });
+               "circle-color": colour, "circle-stroke-color": "#fef3c7",
+               "circle-stroke-width": 2 } });
   }
 
   function show(p) {
@@ -37,7 +39,8 @@
     const canvas = map.getCanvas();
     if (e.target !== canvas) return;
     const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
-    const hits = map.queryRenderedFeatures([[x - 4, y - 4], [x + 4, y + 4]], { layers: ["topics"] });
+    const box = [[x - 4, y - 4], [x + 4, y + 4]];
+    const hits = map.queryRenderedFeatures(box, { layers: ["topics"] });
     if (!hits.length) return;
     e.stopPropagation();
     show(hits[0].properties);
@@ -46,9 +49,10 @@
   function controls(map) {
     const input = el("input", { type: "checkbox", id: "layer-topics", "data-group": "topics" });
     input.checked = true;
-    input.addEventListener("change", () => map.setLayoutProperty("topics", "visibility",
-                                                                 input.checked ? "visible" : "none"));
-    document.getElementById("wall-layers").append(el("label", { for: "layer-topics" }, input, "议事协商议题"));
+    input.addEventListener("change", () =>
+      map.setLayoutProperty("topics", "visibility", input.checked ? "visible" : "none"));
+    document.getElementById("wall-layers").append(
+      el("label", { for: "layer-topics" }, input, "议事协商议题"));
     document.getElementById("wall-legend").append(...Object.keys(COLOURS).map((k) =>
       el("li", {}, el("span", { class: "swatch", style: `background:${COLOURS[k]}` }), LABELS[k])));
   }
