@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..access import Viewer, jurisdiction_prefixes
+from ..accounts.access import Viewer, jurisdiction_prefixes
 from . import opinions, topics, workflow
 
 # (level, title, body, step reached, state)

@@ -6,10 +6,19 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from .. import auth, db
-from ..web_auth import current_viewer
+from .. import db
+from ..accounts import auth
+from ..accounts.web_auth import current_viewer
 from . import bp, opinions, rules, topics, workflow
 from .views import read_submission, send_attachment
 

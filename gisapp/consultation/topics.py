@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Connection
 
-from .. import audit
-from ..access import Viewer
+from ..accounts import audit
+from ..accounts.access import Viewer
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..queries import loader
 from . import rules
@@ -38,7 +38,7 @@ LIMITS = {
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def locate_topic_area(conn: Connection, level: str, area_code, building_id) -> dict:

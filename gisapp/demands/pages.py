@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from .. import db
-from ..web_auth import current_viewer
+from ..accounts.web_auth import current_viewer
 from . import bp
 from .categories import categories
 from .lists import STATE_NAMES

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from gisapp.consultation.demo import add_demo_topics
-from gisapp.demo_users import create_demo_users
+from gisapp.demo.users import create_demo_users
 
 from .support import add_building
 

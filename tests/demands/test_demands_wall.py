@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from ..browser import assert_accessible, screenshot, wait_for_summary
-from ..test_wall import login
+from ..live.test_wall import login
 from ..wall_support import close_app, make_app
 from .support import NW, SE, demand_id, raise_one
 
