@@ -1,5 +1,5 @@
 """A step's attachments (photos of a meeting, the signed minutes as PDF): checked by content,
-size-limited, stored by their SHA-256 beside the case photos (see gisapp/photos.py).
+size-limited, stored by their SHA-256 beside the case photos (see gisapp/cases/photos.py).
 
 Files are written before the transaction commits; a caller whose transaction fails
 removes what it wrote with `photos.discard`, as case reports do.

@@ -1,5 +1,5 @@
 """The deliberation's record: participants, follow-up tasks (owners, deadlines), and a task
-that becomes a case through the ordinary case code (gisapp/cases.py)."""
+that becomes a case through the ordinary case code (gisapp/cases/report.py)."""
 
 from __future__ import annotations
 

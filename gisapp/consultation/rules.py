@@ -2,8 +2,9 @@
 
 A topic opens at step 1 and moves one step at a time; step 6 reports back and closes it.
 Besides the role, the topic's area must lie in the viewer's jurisdiction (a code prefix
-test, as everywhere in gisapp/access.py). Grid roles run only courtyard and building
-topics (a grid leader for a courtyard of their grid; a building head for their building).
+test, as everywhere in gisapp/accounts/access.py). Grid roles run only courtyard and building
+topics (a grid leader those of their grid; an information officer or a building head those
+of their micro-grid).
 """
 
 from __future__ import annotations

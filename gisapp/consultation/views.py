@@ -192,7 +192,7 @@ def send_attachment(topic_id: int, attachment_id: int, public: bool):
     with db.read() as conn:
         row = listing.attachment(conn, topic_id, attachment_id)
     # The public sees the files of the announcement and of the report back only.
-    if row is None or (public and row["step"] not in (4, 6)):
+    if row is None or (public and row["step"] not in workflow.PUBLIC_FILE_STEPS):
         raise NotFound("no such attachment")
     path = attachments.path_for(_root(), row["sha256"], row["content_type"])
     if not path.exists():

@@ -11,6 +11,7 @@ from ..accounts.access import Viewer
 from ..errors import BadInput
 from . import attachments, deliberation, opinions, rules, topics
 
+PUBLIC_FILE_STEPS = (4, 6)  # the announcement's and the report back's files are public
 PUBLIC_KEYS = (
     "level",
     "area_name",
@@ -88,6 +89,7 @@ def public_view(conn: Connection, topic_id: int) -> dict:
         level_name=rules.LEVEL_NAMES[topic["level"]],
         takes_opinions=rules.takes_opinions(topic),
         opinions=opinions.public_listing(conn, topic),
+        files=_public_files(conn, topic),
     )
     if topic["state"] == "reported":
         out["tasks"] = [
@@ -95,6 +97,17 @@ def public_view(conn: Connection, topic_id: int) -> dict:
             for t in deliberation.listing(conn, topic_id)["tasks"]
         ]
     return out
+
+
+def _public_files(conn: Connection, topic: dict) -> list[dict]:
+    """The files of the announcement and of the report back, with their public address."""
+    token = topic["public_token"]
+    return [
+        {"filename": f["filename"], "url": f"/t/{token}/files/{f['id']}"}
+        for s in topics.steps(conn, topic["id"])
+        if s["step"] in PUBLIC_FILE_STEPS and s["action"] == "step"
+        for f in s["attachments"]
+    ]
 
 
 def _labelled(topic: dict) -> dict:

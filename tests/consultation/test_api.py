@@ -313,3 +313,19 @@ def test_a_demand_moved_to_the_topic_is_one_of_its_opinions(engine, client, as_u
     token = staff["public_token"]
     public = client.get(f"/api/public/topics/{token}").get_data(as_text=True)
     assert "楼下车位太少" in public and "钱先生" not in public and "13600002222" not in public
+
+
+def test_the_announcements_files_are_public(engine, client, as_user):
+    topic_id = topic_at(engine, client, as_user("admin"), "community", 3)
+    resp = client.post(
+        f"/api/topics/{topic_id}/steps",
+        headers=as_user("community_sup"),
+        data={"step": "4", "announcement": "公示", "attachments": [(io.BytesIO(PDF), "公示.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 200, resp.get_json()
+    token = resp.get_json()["public_token"]
+    files = client.get(f"/api/public/topics/{token}").get_json()["files"]
+    assert [f["filename"] for f in files] == ["公示.pdf"]
+    assert client.get(files[0]["url"]).data == PDF
+    assert "公示.pdf" in client.get(f"/t/{token}").get_data(as_text=True)
