@@ -123,6 +123,18 @@ def test_a_community_supervisor_takes_a_topic_through_six_steps(
     assert page.locator("#topic").get_attribute("data-state") == "reported"
     assert page.locator("#topic-log li").count() == 6
     assert "方案草图.png" in page.locator("#topic-log").inner_text()
+    # Follow-up goes on after reporting back: a task added, the first one done.
+    page.fill("#task-form input[name=title]", "电梯验收")
+    page.fill("#task-form input[name=owner_name]", "区住建局")
+    page.fill("#task-form input[name=deadline]", "2027-06-30")
+    page.get_by_role("button", name="增加任务").click()
+    page.locator("#topic-tasks li", has_text="电梯验收").wait_for()
+    page.locator("#topic-tasks li", has_text="联系电梯厂家报价").get_by_role(
+        "button", name="标记完成"
+    ).click()
+    page.locator("#topic-tasks li", has_text="联系电梯厂家报价").locator(
+        "text=已完成"
+    ).wait_for()
     assert_accessible(page)
     screenshot(page, "consultation-six-steps")
 
@@ -132,6 +144,8 @@ def test_a_community_supervisor_takes_a_topic_through_six_steps(
     phone.goto(f"{live_server}{public_url}")
     assert "电梯已签约，三月开工" in phone.locator("#topic-outcome").inner_text()
     assert phone.locator("#opinion-form").count() == 0  # opinions are closed
+    tasks = phone.locator("#topic-tasks").inner_text()
+    assert "联系电梯厂家报价（已完成）" in tasks and "电梯验收（期限 2027-06-30）" in tasks
     assert_accessible(phone)
     screenshot(phone, "consultation-public-outcome-phone")
     # The task's case is a case like any other, in the supervisor's list.

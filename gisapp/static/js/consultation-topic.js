@@ -9,7 +9,8 @@
   const SOURCES = { public: "居民", demand: "居民诉求", staff: "工作人员" };
   const KINDS = LABELS.kinds;
   const $ = (sel) => document.getElementById(sel);
-  let topic = null;
+  // A deadline is a day in China (the end of that day), wherever the browser is.
+  const fmtDay = (iso) => new Date(iso).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" });
 
   const say = (text) => { $("step-result").textContent = text; };
   const fail = (err) => say(`操作失败：${err.message}`);
@@ -35,7 +36,7 @@
   }
 
   function taskItem(t, task) {
-    const bits = [`${task.title} · ${task.owner || "—"} · 期限 ${fmtTime(task.deadline_at)}`];
+    const bits = [`${task.title} · ${task.owner || "—"} · 期限 ${fmtDay(task.deadline_at)}`];
     if (task.done_at) bits.push(el("span", { class: "badge state-closed" }, "已完成"));
     if (task.case_id) {
       bits.push(" ", el("a", { href: `/cases/${task.case_id}` }, `案件 ${task.case_id}`));
@@ -57,6 +58,7 @@
       return names.length ? el("p", {}, el("strong", {}, `${label}：`), names.join("、")) : "";
     }));
     $("topic-tasks").replaceChildren(...t.tasks.map((task) => taskItem(t, task)));
+    $("task-form").hidden = !t.allowed.tasks || t.state === "dropped";
     $("task-category-box").hidden = !(t.allowed.tasks && t.tasks.some((task) => !task.case_id));
     if (!$("task-category-box").hidden && !$("task-category").options.length) {
       api("/api/case-categories").then(({ categories }) => $("task-category").replaceChildren(
@@ -69,7 +71,7 @@
       el("strong", {}, s.action === "drop" ? "终止议题" : LABELS.steps[s.step]),
       ` · ${s.actor_name || "—"} · ${fmtTime(s.at)}`, s.note ? el("p", {}, s.note) : "",
       ...s.attachments.map((f) => el("a", { href: `/api/topics/${t.id}/attachments/${f.id}`,
-                                             class: "attachment" }, `附件：${f.filename}`)))));
+                                             class: "attachment" }, ` 附件：${f.filename}`)))));
   }
 
   function stepForm(t) {
@@ -90,7 +92,6 @@
   }
 
   function render(t) {
-    topic = t;
     document.title = `${t.title} · 议事协商`;
     $("topic-title").textContent = t.title;
     $("topic-state").textContent = `${t.state_name} · ${t.step_name}`;
@@ -102,6 +103,7 @@
     });
     $("topic-qr").src = `${t.public_url}/qr.svg`;
     $("topic-public").href = t.public_url;
+    $("topic-qr-png").href = `${t.public_url}/qr.png`;
     facts(t); opinions(t); deliberation(t); log(t); stepForm(t);
     root.dataset.step = String(t.step);
     root.dataset.state = t.state;
@@ -120,6 +122,11 @@
   $("staff-opinion").addEventListener("submit", (e) => {
     e.preventDefault();
     act("opinions", { body: e.target.elements.body.value }).then(() => e.target.reset());
+  });
+  $("task-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const task = Object.fromEntries(new FormData(e.target).entries());
+    act("tasks", { tasks: [task] }).then(() => e.target.reset());
   });
   $("drop-form").addEventListener("submit", (e) => {
     e.preventDefault();
