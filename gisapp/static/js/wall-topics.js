@@ -54,9 +54,10 @@
     document.getElementById("wall-layers").append(
       el("label", { for: "layer-topics" }, input, "议事协商议题"));
     // One row, as the five colours: the wall's panel has no room to spare at 1080p.
+    const swatches = Object.values(COLOURS).map((c) =>
+      el("span", { class: "swatch", style: `background:${c}` }));
     document.getElementById("wall-legend").append(el("li", { class: "wide", title: LEGEND_TITLE },
-      ...Object.values(COLOURS).map((c) => el("span", { class: "swatch", style: `background:${c}` })),
-      "议事协商议题（征集→协商→已反馈，灰为终止）"));
+      ...swatches, "议事协商议题（征集→协商→已反馈，灰为终止）"));
   }
 
   wall.ready.then(async () => {
