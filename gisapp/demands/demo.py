@@ -72,7 +72,8 @@ def _draw(rng: np.random.Generator, picks, now: datetime) -> list[dict]:
             "ask": ask, "lng": pick.lng, "lat": pick.lat, "area_id": pick.area_id,
             "area_code": pick.code, "source": "public" if rng.random() < 0.45 else "staff",
             "state": state, "created_at": created, "closed_at": closed,
-            "answer": ANSWERS[int(rng.integers(len(ANSWERS)))] if state in ("answered", "case") else None,
+            "answer": ANSWERS[int(rng.integers(len(ANSWERS)))]
+            if state in ("answered", "case") else None,
             "reason": DECLINES[int(rng.integers(len(DECLINES)))] if state == "declined" else None})
     rows.sort(key=lambda r: r["created_at"])
     return rows

@@ -3,6 +3,8 @@ follows it with the receipt code; a grid worker records one on a visit on /field
 community supervisor finds it in the list and answers it."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import text
 
@@ -10,21 +12,27 @@ from ..browser import DESKTOP, PHONE, assert_accessible, screenshot, wait_for_su
 from ..phone_support import allow_tile_cancels, login, settle_base_map
 
 pytest_plugins = ["tests.browser"]
+_rooms = itertools.count(301)
 HERE = (121.511, 38.989)                     # WGS 84, in micro-grid 210204001001001001
 AT_HERE = {**PHONE, "geolocation": {"longitude": HERE[0], "latitude": HERE[1], "accuracy": 15},
            "permissions": ["geolocation"]}
 
 
-@pytest.fixture(scope="module")
-def household(engine):
-    """A yellow household in grid_worker's grid: theirs to visit."""
+def _yellow_household(engine, room: str, lng: float, lat: float) -> int:
+    """A yellow household in grid_worker's grid: theirs to visit (once per half month)."""
     with engine.begin() as conn:
         return conn.execute(text("""
             INSERT INTO household (unit, room, head_name, phone, colour, tags, geom, area_id)
-            VALUES (1, '301', '王秀英', '13811112222', 3, ARRAY['独居老人'],
-                    ST_SetSRID(ST_MakePoint(121.5115, 38.9893), 4326),
-                    locate_leaf(ST_SetSRID(ST_MakePoint(121.5115, 38.9893), 4326)))
-            RETURNING id""")).scalar()
+            VALUES (1, :room, '王秀英', '13811112222', 3, ARRAY['独居老人'],
+                    ST_SetSRID(ST_MakePoint(:x, :y), 4326),
+                    locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326)))
+            RETURNING id"""), {"room": room, "x": lng, "y": lat}).scalar()
+
+
+@pytest.fixture()
+def household(engine):
+    """A household of its own for each test: a visited one is no longer due."""
+    return _yellow_household(engine, f"{next(_rooms)}", 121.5115, 38.9893)
 
 
 @pytest.mark.browser
@@ -113,9 +121,15 @@ def test_worker_records_a_demand_on_a_visit_and_supervisor_answers(live_server, 
     assert "测试" in desk.inner_text("#count-table")
     screenshot(desk, "demand-list")
     assert_accessible(desk)
+    # One group of similar demands, as a demand's page links to it.
+    desk.goto(f"{live_server}/demands?group={did}")
+    desk.wait_for_selector(f"#demand-table tr[data-demand-id='{did}']")
+    assert desk.eval_on_selector_all("#demand-table tbody tr", "rows => rows.length") == 1
+    assert not desk.is_hidden("#group-note")
     desk.click(f"#demand-table tr[data-demand-id='{did}'] a")
     desk.wait_for_selector("form[data-action=answer]:not([hidden])")
     assert "走访" in desk.inner_text("#demand-facts")
+    assert desk.is_hidden("#group-box")                   # a group of one: nothing to add
     desk.fill("form[data-action=answer] textarea", "已对接社区老年食堂，每日送餐")
     desk.click("form[data-action=answer] button")
     wait_for_summary(desk, "() => document.getElementById('action-result').textContent",
@@ -124,5 +138,43 @@ def test_worker_records_a_demand_on_a_visit_and_supervisor_answers(live_server, 
     screenshot(desk, "demand-detail-answered")
     assert_accessible(desk)
     with engine.connect() as conn:
-        state = conn.execute(text("SELECT state, answer FROM demand WHERE id = :id"), {"id": did}).one()
+        state = conn.execute(text("SELECT state, answer FROM demand WHERE id = :id"),
+                             {"id": did}).one()
     assert state == ("answered", "已对接社区老年食堂，每日送餐")
+
+
+@pytest.mark.browser
+def test_a_refused_demand_stays_in_the_outbox_with_its_reason(live_server, open_context, engine,
+                                                              household):
+    phone = open_context(AT_HERE)
+    allow_tile_cancels(phone)
+    login(phone, live_server, "grid_worker", "/field")
+    phone.wait_for_selector(f"#due-list li[data-household-id='{household}'] button.primary")
+    phone.tap(f"#due-list li[data-household-id='{household}'] button.primary")
+    phone.select_option("#visit-form select[name=outcome]", "well")
+    phone.tap("#visit-form input[name=record_demand]")
+    # A category list kept from an older visit of the page offers one the server no longer has.
+    phone.evaluate("""() => document.querySelector('#visit-form select[name=demand_category]')
+        .append(new Option('旧类别', 'retired_kind'))""")
+    phone.select_option("#visit-form select[name=demand_category]", "retired_kind")
+    phone.fill("#visit-form textarea[name=demand_body]", "希望楼下增设休息座椅")
+    phone.expect_problem(r"HTTP 400: POST .*/api/visits")
+    phone.tap("#visit-submit")
+    phone.wait_for_selector("#outbox li.refused")
+    assert "民意诉求的类别或内容无效" in phone.inner_text("#outbox li.refused")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM visit WHERE household_id = :h"),
+                            {"h": household}).scalar() == 0
+    screenshot(phone, "demand-field-refused")
+
+    phone.tap("#outbox li.refused button.edit")
+    assert phone.input_value("#visit-form textarea[name=demand_body]") == "希望楼下增设休息座椅"
+    phone.select_option("#visit-form select[name=demand_category]", "greening")
+    phone.tap("#visit-submit")
+    wait_for_summary(phone, "() => document.getElementById('net-status').textContent",
+                     lambda t: "已记录民意诉求" in t)
+    with engine.connect() as conn:
+        got = conn.execute(text("SELECT d.category, d.body FROM demand d JOIN visit v "
+                                "ON v.id = d.visit_id WHERE v.household_id = :h"),
+                           {"h": household}).all()
+    assert [tuple(r) for r in got] == [("greening", "希望楼下增设休息座椅")]

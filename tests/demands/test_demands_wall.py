@@ -42,15 +42,18 @@ def test_the_wall_shows_open_demands_and_counts_them(live_server, open_context, 
     assert counts == ["2", "1", "3", "1"]
     page.evaluate("() => window.gisappWall.map.jumpTo({center: [121.55, 38.95], zoom: 11})")
     page.evaluate("""() => new Promise((done) => { const map = window.gisappWall.map;
-        const check = () => (map.loaded() && map.areTilesLoaded() ? done(true) : map.once('idle', check));
+        const check = () => (map.loaded() && map.areTilesLoaded() ? done(true)
+                                                                    : map.once('idle', check));
         check(); })""")
-    drawn = page.evaluate("() => window.gisappWall.map.queryRenderedFeatures({layers: ['demand-points']})"
+    drawn = page.evaluate("() => window.gisappWall.map"
+                          ".queryRenderedFeatures({layers: ['demand-points']})"
                           ".map((f) => f.properties)")
     assert sorted(p["overdue"] for p in drawn) == [False, True]
     assert all(p.get("reporter_name") in (None, "null") for p in drawn)
     assert "孙女士" not in page.content() and "13600000000" not in str(drawn)
     screenshot(page, "demand-wall")
-    assert_accessible(page, "#wall-panel")
+    assert_accessible(page, "#demand-counters")
     page.click("label[for=layer-demands]")
-    hidden = page.evaluate("() => window.gisappWall.map.getLayoutProperty('demand-points', 'visibility')")
+    hidden = page.evaluate("() => window.gisappWall.map"
+                           ".getLayoutProperty('demand-points', 'visibility')")
     assert hidden == "none"

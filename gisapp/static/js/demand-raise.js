@@ -6,7 +6,8 @@
   const form = document.getElementById("demand-form");
   const result = document.getElementById("demand-result");
   const locText = document.getElementById("location-text");
-  const newId = () => "web-demand-" + (crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random().toString(36).slice(2));
+  const newId = () => "web-demand-" + (crypto.randomUUID ? crypto.randomUUID()
+    : Date.now() + "-" + Math.random().toString(36).slice(2));
   let clientId = newId();        // a retry after a network error never stores a second demand
 
   const map = L.map("demand-map").setView([38.91, 121.6], 12);
@@ -15,11 +16,13 @@
   function place(lat, lng) {
     form.lng.value = lng; form.lat.value = lat;
     locText.textContent = `经度 ${(+lng).toFixed(6)}，纬度 ${(+lat).toFixed(6)}（WGS-84）`;
-    if (marker) marker.setLatLng([lat, lng]); else marker = L.marker([lat, lng], { alt: "诉求位置" }).addTo(map);
+    if (marker) marker.setLatLng([lat, lng]);
+    else marker = L.marker([lat, lng], { alt: "诉求位置" }).addTo(map);
   }
   map.on("click", (e) => place(e.latlng.lat, e.latlng.lng));
   fetch("/api/areas?level=district&zoom=10&limit=50").then((r) => r.json()).then((fc) => {
-    const layer = L.geoJSON(fc, { style: { color: "#1f6feb", weight: 2, fillOpacity: 0.04 } }).addTo(map);
+    const style = { color: "#1f6feb", weight: 2, fillOpacity: 0.04 };
+    const layer = L.geoJSON(fc, { style }).addTo(map);
     if (fc.features && fc.features.length) map.fitBounds(layer.getBounds());
   });
   document.getElementById("use-location").addEventListener("click", () => {
@@ -37,7 +40,8 @@
     const json = { category: form.category.value, body: form.body.value.trim(), client_id: clientId,
                    reporter_name: form.reporter_name.value.trim() || null,
                    reporter_contact: form.reporter_contact.value.trim() || null,
-                   location: { lng: Number(form.lng.value), lat: Number(form.lat.value), crs: "wgs84" } };
+                   location: { lng: Number(form.lng.value), lat: Number(form.lat.value),
+                               crs: "wgs84" } };
     result.textContent = "正在提交…";
     try {
       const body = await api("/api/demands", { method: "POST", json });
