@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     cors.init_app(app)
     from .tile_fastpath import TileFastPath
     app.wsgi_app = TileFastPath(app.wsgi_app, app)
+    # The live hub publishes; the tile cache subscribes to catch up before each event.
+    from . import live, tile_service
+    live.on_change(app, tile_service.catch_up_for(app))
     from .cli import register_commands
     register_commands(app)
     return app

@@ -10,6 +10,7 @@ from werkzeug.http import parse_etags
 
 from . import db
 from .access import Viewer
+from .live import hub
 from .tile_cache import Entry, TileCache, namespace
 from .tiles import Layer, Registry, access_class, load_registry, parse_address, render_tile, \
     shows_personal_data
@@ -62,6 +63,14 @@ def tile_cache(app: Flask | None = None) -> TileCache:
                           cfg["TILE_MEMORY_ENTRIES"])
         cache = app.extensions.setdefault("gisapp_tile_cache", cache)
     return cache
+
+
+def catch_up_for(app: Flask):
+    """The live hub's catch-up for this app's tile cache: apply the invalidations recorded
+    so far, and give each event the generation they reach (a page asks for tiles of it)."""
+    def catch_up(conn) -> dict:
+        return {"tiles": tile_cache(app).sync(conn)}
+    return catch_up
 
 
 def fetch_tile(layer_name: str, z: str, x: str, y: str, viewer: Viewer,
@@ -121,7 +130,6 @@ def _catch_up(cache: TileCache, min_generation: int) -> None:
     app = current_app._get_current_object()
     live = app.extensions.get("gisapp_live")
     if live is None or not live.listening():
-        from .live import hub
         hub(app).ensure_started()
     due = (not cache.started or min_generation > cache.applied
            or time.monotonic() - cache.last_sync >= app.config["TILE_SYNC_SECONDS"])
