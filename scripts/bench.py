@@ -31,6 +31,7 @@ import bench_coverage  # noqa: E402
 import bench_boundaries  # noqa: E402
 import bench_visits  # noqa: E402
 import bench_plan  # noqa: E402
+import bench_cluster  # noqa: E402
 
 PG_PORT = int(os.environ.get("GISAPP_BENCH_PG_PORT", "54339"))
 HTTP_PORT = int(os.environ.get("GISAPP_BENCH_PORT", "5055"))
@@ -306,9 +307,15 @@ def print_table(name: str, rows: list[dict]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=[
+        "locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "all",
+        "cluster"])
+    parser.add_argument("--cases-only", action="store_true", help="cluster: case creation only")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if args.what == "cluster":          # the HA stack of scripts/cluster, not var/bench-pg
+        return report(args.what, {"cluster": bench_cluster.run(sys.modules[__name__],
+                                                               args.cases_only)})
     cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
     # Leave a cluster that something else (scripts/soak) started running when done.
     ours = not (cluster.initialised() and cluster.running())
@@ -336,10 +343,15 @@ def main() -> int:
     finally:
         if ours:
             cluster.stop()
+    return report(args.what, results)
+
+
+def report(what: str, results: dict) -> int:
+    """Print the tables and keep the figures under var/bench/."""
     for name, rows in results.items():
         print_table(name, rows)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = BENCH_DIR / f"{args.what}-{stamp}.json"
+    out = BENCH_DIR / f"{what}-{stamp}.json"
     out.write_text(json.dumps({"when": stamp, "results": results}, ensure_ascii=False, indent=1))
     print(f"\nfigures written to {out.relative_to(ROOT)}")
     return 0
