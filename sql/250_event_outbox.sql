@@ -6,7 +6,7 @@
 -- every concurrent report queued behind the one before it.
 --
 -- Commit order. Transaction ids are handed out at first write, not at commit, so a lower
--- xid may commit after a higher one. The reader (gisapp/outbox) therefore only takes rows
+-- xid may commit after a higher one. The reader (gisapp/live/outbox.py) therefore only takes rows
 -- whose xid is below pg_snapshot_xmin(pg_current_snapshot()), the oldest transaction
 -- still running: every transaction below it has ended, so nothing can appear there later,
 -- and a cursor on (xid, rank) is exact. An event's id is xid * 65536 + its rank in its
