@@ -17,14 +17,11 @@ has nothing to miss: after a reconnect or a failover it simply reads on from its
 Event ids come from the database (xid << 16 | rank): the same on every app node. A
 client reconnecting with Last-Event-ID gets the events after it from the ring, or from
 the outbox itself when the ring no longer holds them, so it never needs a `resync`;
-only an id no database could have given (an old per-process one) gets one. Payloads are
-shaped per client when written to its stream: cases it may not see are skipped, the
-wall gets the reporter's details masked (gisapp.cases.report.may_see, mask_for), and visits
-go only to those with a duty toward the household's area.
+only an id no database could have given (an old per-process one) gets one. Each
+client's stream and what it may see of an event: gisapp.live.stream.
 """
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -39,9 +36,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from ..accounts.access import Viewer
 from ..cases.flow import clock_flags
-from ..cases.report import load_case, mask_for, may_see
+from ..cases.report import load_case
 from ..cases.workhours import load_calendar
 from ..db import psycopg2_url
 from ..errors import NotFound
@@ -49,9 +45,6 @@ from . import outbox
 
 log = logging.getLogger(__name__)
 
-CASE_FIELDS = ("id", "state", "version", "kind", "category", "category_zh", "area_code",
-               "area_name", "lng", "lat", "reported_at", "overdue", "near_deadline",
-               "description", "department", "assignee")
 PRUNE_SECONDS = 600.0
 CALENDAR_SECONDS = 300.0
 REPLAY_LIMIT = 5000             # events a reconnecting client may have missed, from the outbox
@@ -73,45 +66,8 @@ class Event:
     type: str
     case: dict | None = None
     data: dict = field(default_factory=dict)
-    # Viewer -> its rendering (render_for); filled as streams write the event.
+    # Viewer -> its rendering (stream.render_for); filled as streams write the event.
     rendered: dict = field(default_factory=dict, compare=False, repr=False)
-
-
-def frame(event_id: int | None, event_type: str, data: dict) -> str:
-    """One SSE message (without an id line for a hint, so the client's last id stays)."""
-    body = json.dumps(data, ensure_ascii=False, default=str)
-    head = "" if event_id is None else f"id: {event_id}\n"
-    return f"{head}event: {event_type}\ndata: {body}\n\n"
-
-
-_UNRENDERED = object()
-
-
-def render_for(event: Event, viewer: Viewer) -> str | None:
-    """The event as this viewer may see it, or None if it is not theirs to see.
-
-    Rendered once per event and viewer: a hundred walls logged in as the command centre
-    share one rendering, not a hundred JSON encodings of the same case.
-    """
-    out = event.rendered.get(viewer, _UNRENDERED)
-    if out is _UNRENDERED:
-        out = event.rendered[viewer] = _render(event, viewer)
-    return out
-
-
-def _render(event: Event, viewer: Viewer) -> str | None:
-    if event.type == "visit":
-        visit = event.data["visit"]
-        return frame(event.id, "visit", event.data) \
-            if viewer.may_see_household(visit["area_code"] or "") else None
-    if event.type != "case":
-        return frame(event.id, event.type, event.data)
-    if not may_see(viewer, event.case):
-        return None
-    case = mask_for(viewer, event.case)
-    data = {k: case.get(k) for k in CASE_FIELDS}
-    data["description"] = (data["description"] or "")[:80]
-    return frame(event.id, "case", {**event.data, "case": data})
 
 
 class Subscriber:
@@ -341,66 +297,3 @@ def hub(app: Flask) -> LiveHub:
     if found is None:
         found = app.extensions.setdefault("gisapp_live", LiveHub(app))
     return found
-
-
-def stream(live: LiveHub, viewer: Viewer, last_id: int | None, heartbeat: float,
-           retry_ms: int):
-    """The text of one client's event stream: replay, then live events and heartbeats."""
-    sub = live.subscribe()
-    try:
-        yield f"retry: {retry_ms}\n: connected\n\n"
-        backlog, complete = live.since(last_id)
-        sent = last_id or 0
-        if not complete:
-            sent = live.latest
-            yield frame(sent, "resync", {"reason": "events missed"})
-        for event in backlog:
-            sent = event.id
-            out = render_for(event, viewer)
-            if out:
-                yield out
-        yield from _follow(live, sub, viewer, sent, heartbeat)
-    finally:
-        live.unsubscribe(sub)
-
-
-def _follow(live: LiveHub, sub: Subscriber, viewer: Viewer, sent: int, heartbeat: float):
-    while True:
-        if sub.overflow:
-            sent = yield from _catch_up_slow(live, sub, viewer, sent)
-        try:
-            event = sub.queue.get(timeout=heartbeat)
-        except queue.Empty:
-            yield ": heartbeat\n\n"
-            continue
-        if event.id is not None:
-            if event.id <= sent:
-                continue
-            sent = event.id
-        out = render_for(event, viewer)
-        if out:
-            yield out
-
-
-def _catch_up_slow(live: LiveHub, sub: Subscriber, viewer: Viewer, sent: int):
-    """A client too slow for its mailbox: drop the mailbox and replay from the outbox."""
-    sub.overflow = False
-    _drain(sub.queue)
-    backlog, complete = live.since(sent)
-    if not complete:
-        yield frame(live.latest, "resync", {"reason": "too slow"})
-        return live.latest
-    for event in backlog:
-        sent = event.id
-        out = render_for(event, viewer)
-        if out:
-            yield out
-    return sent
-
-
-def _drain(q: queue.Queue) -> None:
-    while True:
-        try:
-            q.get_nowait()
-        except queue.Empty:
-            return
