@@ -271,7 +271,7 @@ def bench_token(url: str, role: str = "city_admin") -> str:
 
 
 def bench_cases(url: str) -> list[dict]:
-    """Creating cases over HTTP (assignment and NOTIFY included) and listing a community's cases."""
+    """Creating cases over HTTP (assignment and the outbox row included) and listing a community's cases."""
     app = create_app({"DATABASE_URL": url})
     pts = land_points(app, 5_000, seed=3)
     points_file = BENCH_DIR / "case-points.txt"
@@ -291,7 +291,7 @@ def bench_cases(url: str) -> list[dict]:
         rows.append(_row("ping (trivial JSON)", ping, None))
         create = wrk("/api/cases", script=ROOT / "scripts/wrk_cases.lua", connections=8,
                      env={"GISAPP_POINTS": str(points_file), "GISAPP_TOKEN": token})
-        rows.append(_row("POST /api/cases (assign + notify)", create, ping))
+        rows.append(_row("POST /api/cases (assign + outbox)", create, ping))
         listing = wrk("/api/cases", script=ROOT / "scripts/wrk_paths.lua", connections=4,
                       env={"GISAPP_PATHS": str(paths_file), "GISAPP_TOKEN": token})
         rows.append(_row("GET /api/cases?area=<community>", listing, ping))
