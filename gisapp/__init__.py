@@ -73,6 +73,8 @@ def _register_blueprints(app: Flask) -> None:
     from .ogc import views_openapi as openapi
     for module in (ogc, ogc_edit, openapi, export):
         app.register_blueprint(module.bp)
+    from . import demands
+    app.register_blueprint(demands.bp)
 
 
 def security_headers(app: Flask) -> list[tuple[str, str]]:
