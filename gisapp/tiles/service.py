@@ -10,6 +10,7 @@ from werkzeug.http import parse_etags
 
 from .. import db
 from ..accounts.access import Viewer
+from ..live.hub import hub
 from .cache import Entry, TileCache, namespace
 from .layers import (
     Layer,
@@ -20,6 +21,7 @@ from .layers import (
     render_tile,
     shows_personal_data,
 )
+
 
 MVT = "application/vnd.mapbox-vector-tile"
 SHARED_CLASSES = ("any", "public")
@@ -68,6 +70,14 @@ def tile_cache(app: Flask | None = None) -> TileCache:
                           cfg["TILE_MEMORY_ENTRIES"])
         cache = app.extensions.setdefault("gisapp_tile_cache", cache)
     return cache
+
+
+def catch_up_for(app: Flask):
+    """The live hub's catch-up for this app's tile cache: apply the invalidations recorded
+    so far, and give each event the generation they reach (a page asks for tiles of it)."""
+    def catch_up(conn) -> dict:
+        return {"tiles": tile_cache(app).sync(conn)}
+    return catch_up
 
 
 def fetch_tile(layer_name: str, z: str, x: str, y: str, viewer: Viewer,
@@ -123,11 +133,10 @@ _REPLAYED = text("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_l
 
 def _catch_up(cache: TileCache, min_generation: int) -> None:
     """Apply pending invalidations when due: first use, a page asks for it, or the
-    fallback interval passed (the listener in gisapp.live.hub normally does it at once)."""
+    fallback interval passed (the poller in gisapp.live.hub normally does it at once)."""
     app = current_app._get_current_object()
     live = app.extensions.get("gisapp_live")
     if live is None or not live.listening():
-        from ..live.hub import hub
         hub(app).ensure_started()
     due = (not cache.started or min_generation > cache.applied
            or time.monotonic() - cache.last_sync >= app.config["TILE_SYNC_SECONDS"])

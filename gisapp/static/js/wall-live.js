@@ -85,11 +85,15 @@
       wall.refreshTiles(["district", "street", "community", "grid", "microgrid", "households", "choropleth"], tiles);
       tick("区域边界已更新", true);
     });
-    source.addEventListener("resync", () => {
-      // Events were missed (reconnected to another server process): reload what we show.
-      wall.refreshTiles(["cases", "households", "facilities"], 0);
+    // A bulk load (one event for many rows), or events this page can no longer replay:
+    // reload what we show.
+    const reload = (e) => {
+      const { tiles } = e.data ? JSON.parse(e.data) : {};
+      wall.refreshTiles(["cases", "households", "facilities"], tiles || 0);
       soonCounters();
-    });
+    };
+    source.addEventListener("bulk", reload);
+    source.addEventListener("resync", reload);
   }
 
   // --- clock and kiosk ---------------------------------------------------------------------
