@@ -41,6 +41,7 @@ FORMAT = 2                          # of the disk entries; part of the namespace
 MAX_REGIONS = 20_000
 GAP_SECONDS = 120.0
 SYNC_BATCH = 5000
+CLAIM_SECONDS = 5.0                 # a claimed periodic sync that never ran is retaken
 
 _NEW_ROWS = text("""
     SELECT id, grp, minx, miny, maxx, maxy FROM tile_dirty
@@ -130,6 +131,7 @@ class TileCache:
         self.floor = 0
         self.started = False
         self.last_sync = 0.0
+        self._claimed_at = float("-inf")    # when a request took the periodic sync
 
     # --- reading and writing ------------------------------------------------------------
 
@@ -261,6 +263,31 @@ class TileCache:
             self.started = True
             self.last_sync = time.monotonic()
 
+    def sync_due(self, period: float, min_generation: int = 0, claim: bool = False) -> bool:
+        """Whether a request must sync before answering from the cache.
+
+        Always before the first use and when a page asks for a newer generation. The
+        periodic fallback (every `period` s) falls to one request: with `claim`, the
+        first to ask takes it, and requests arriving until that sync ends answer from
+        the cache as it was rather than queue for the pool to run the same query. Under
+        gevent a request waiting on the database also waits for the hub, and that herd,
+        once a second, was the 16-connection tail of cached tiles. With `period` 0
+        (tests) every request syncs.
+        """
+        if not self.started or min_generation > self.applied:
+            return True
+        now = time.monotonic()
+        if now - self.last_sync < period:
+            return False
+        if period <= 0:
+            return True
+        with self._lock:
+            if now - self._claimed_at < CLAIM_SECONDS:
+                return False            # another request is syncing for everyone
+            if claim:
+                self._claimed_at = now
+            return True
+
     def sync(self, conn: Connection) -> int:
         """Apply every region recorded since the last sync; returns the new generation."""
         if not self.started:
@@ -276,6 +303,7 @@ class TileCache:
                 if len(rows) < SYNC_BATCH:
                     break
         self.last_sync = time.monotonic()
+        self._claimed_at = float("-inf")
         return self.applied
 
     def apply(self, regions: list[Region]) -> None:

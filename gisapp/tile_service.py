@@ -123,8 +123,6 @@ def _catch_up(cache: TileCache, min_generation: int) -> None:
     if live is None or not live.listening():
         from .live import hub
         hub(app).ensure_started()
-    due = (not cache.started or min_generation > cache.applied
-           or time.monotonic() - cache.last_sync >= app.config["TILE_SYNC_SECONDS"])
-    if due:
+    if cache.sync_due(app.config["TILE_SYNC_SECONDS"], min_generation, claim=True):
         with db.read() as conn:
             cache.sync(conn)
