@@ -22,7 +22,7 @@ def post_worker_init(worker):
     sync), before the first request, not during it: a wall that restarts asks for its
     first tiles at once, and they should find the fast path open."""
     from gisapp import index
-    from gisapp.live import hub
+    from gisapp.live.hub import hub
     try:
         index(worker.wsgi).snapshot()
         with worker.wsgi.app_context():
