@@ -50,9 +50,8 @@
     const { wall: style, base } = JSON.parse(document.getElementById("wall-styles").textContent);
     if (base) underlay(style, base);
     const off = new Set(GROUPS.filter(([, , on]) => !on).map(([group]) => group));
-    style.layers.forEach((l) => {
-      if (off.has((l.metadata || {})["gisapp:group"])) l.layout = { ...l.layout, visibility: "none" };
-    });
+    style.layers.filter((l) => off.has((l.metadata || {})["gisapp:group"]))
+      .forEach((l) => { l.layout = { ...l.layout, visibility: "none" }; });
     Object.values(style.sources).forEach((s) => {
       if (s.tiles) s.tiles = s.tiles.map(absolute);
     });
