@@ -188,6 +188,8 @@ def _row(name: str, res: dict, baseline: dict | None) -> dict:
         row["vs_ping_range"] = res["ratio_range"]
     elif baseline:
         row["vs_ping"] = round(res["rps"] / baseline["rps"], 2)
+    if baseline:                        # the tail against ping's tail, same run
+        row["p99_vs_ping_p99"] = round(res["p99"] / max(baseline["p99"], 1e-3), 2)
     return row
 
 
