@@ -15,9 +15,6 @@ PACKAGE = Path(gisapp.__file__).resolve().parent
 
 # Cycles through deferred (function-level) imports still being removed, each with its reason.
 KNOWN_DEFERRED = {
-    # The hub drops cached tiles when an event arrives, and the tile service asks the hub
-    # whether it is listening: being untied (the hub publishes, subscribers register).
-    frozenset({"gisapp.live.hub", "gisapp.tiles.service"}),
     # The `gisapp` command's entry point (cli.main) builds the app, and the app factory
     # registers the commands: both at call time, by design (Flask's FlaskGroup pattern).
     frozenset({"gisapp", "gisapp.cli"}),
