@@ -12,6 +12,7 @@ from sqlalchemy import text
 from .. import audit, auth, db, index, photos
 from ..areas import parse_code
 from ..case_people import candidates
+from ..assessment.satisfaction import receipt_code
 from ..case_receipt import receipt_area
 from ..case_flow import allowed_actions, clock_flags, merge, replay, route_by_hand, transition
 from ..case_query import list_cases, parse_filters, render_cases
@@ -53,6 +54,8 @@ def create_case():
             if created:
                 stored = _store_photos(conn, case["id"], uploads)
             receipt = receipt_area(conn, case.get("area_code"))
+            if viewer.is_public:      # the reporter's key to the progress and satisfaction page
+                receipt["receipt_code"] = receipt_code(conn, case["id"])
     except BaseException:
         photos.discard(stored)
         raise
