@@ -53,6 +53,8 @@ def _register_blueprints(app: Flask) -> None:
     from .views import ogc, ogc_edit, openapi, export
     for module in (ogc, ogc_edit, openapi, export):
         app.register_blueprint(module.bp)
+    from . import demands
+    app.register_blueprint(demands.bp)
     from . import assessment
     app.register_blueprint(assessment.bp)
 

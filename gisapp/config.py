@@ -60,6 +60,13 @@ DEFAULTS: dict[str, object] = {
     "PLAN_STANDALONE_MIN": 0.3,
     # Share of the workers to add hired in the first year (the plan: ~3,000 of ~5,000).
     "PLAN_FIRST_YEAR_SHARE": 0.6,
+    # The demands list (docs/demands.md): days to settle a demand; similar demands (same
+    # category and community) are grouped within DEMAND_GROUP_DAYS when their texts'
+    # trigram similarity (pg_trgm) reaches DEMAND_SIMILARITY; public demands per minute.
+    "DEMAND_DEADLINE_DAYS": 15.0,
+    "DEMAND_GROUP_DAYS": 90.0,
+    "DEMAND_SIMILARITY": 0.3,
+    "PUBLIC_DEMANDS_PER_MINUTE": 5,
 }
 
 _INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SESSION_HOURS",
@@ -70,6 +77,8 @@ _FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "AUTH_CACHE_SECONDS", "TILE_SYNC_SECONDS
                "PLAN_MANAGED_MIN", "PLAN_DENSITY_MIN", "PLAN_COMPACT_MIN", "PLAN_SPREAD_MAX_M",
                "PLAN_STANDALONE_MIN", "PLAN_FIRST_YEAR_SHARE"}
 _BOOL_KEYS = {"COOKIE_SECURE"}
+_INT_KEYS |= {"PUBLIC_DEMANDS_PER_MINUTE"}
+_FLOAT_KEYS |= {"DEMAND_DEADLINE_DAYS", "DEMAND_GROUP_DAYS", "DEMAND_SIMILARITY"}
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:

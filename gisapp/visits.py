@@ -17,6 +17,7 @@ from . import audit
 from .access import Viewer
 from .cases import category as case_category
 from .cases import report_case
+from .demands.raising import raise_on_visit, receipts_of_visit
 from .errors import BadInput, Conflict, Forbidden, NotFound
 from .households import COLOURS, get_household
 from .queries import sql
@@ -34,7 +35,8 @@ def china_today(now: datetime | None = None) -> date:
 
 def outcomes(conn: Connection) -> list[dict]:
     """Visit outcomes with their Chinese names and whether they complete a visit."""
-    rows = conn.execute(text("SELECT key, name_zh, completes, suggests_case FROM visit_outcome "
+    rows = conn.execute(text("SELECT key, name_zh, completes, suggests_case, suggests_demand "
+                             "FROM visit_outcome "
                              "ORDER BY completes DESC, key")).mappings().all()
     return [dict(r) for r in rows]
 
@@ -120,6 +122,7 @@ def load_visit(conn: Connection, visit_id: int) -> dict:
         raise NotFound("没有该走访记录 (no such visit)")
     d = dict(row)
     d["colour"] = COLOURS.get(d["colour"])
+    d["demand_receipts"] = receipts_of_visit(conn, visit_id)
     return d
 
 
@@ -155,6 +158,8 @@ def log_visit(conn: Connection, viewer: Viewer, visit: dict) -> tuple[int, bool]
     if visit.get("open_case"):
         case_id = _open_case(conn, viewer, visit_id, household, visit)
         conn.execute(text("UPDATE visit SET case_id = :c WHERE id = :id"), {"c": case_id, "id": visit_id})
+    if visit.get("demand"):
+        raise_on_visit(conn, viewer, visit_id, household, visit["demand"])
     audit.record(conn, viewer, "visit.log", str(visit_id), household=household["id"],
                  outcome=visit["outcome"])
     return visit_id, True

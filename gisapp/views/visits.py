@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from .. import audit, db, photos
 from ..areas import parse_code, parse_int
+from ..demands.raising import parse_visit_demand
 from ..crs import parse_crs, to_wgs84, wgs84_to_gcj02
 from ..errors import BadInput, Forbidden, TooLarge
 from ..jsonbody import parse_json_body
@@ -115,6 +116,9 @@ def _read_submission() -> tuple[dict, bytes | None]:
         fields = request.form.to_dict()
         if isinstance(fields.get("location"), str):
             fields["location"] = _json_field(fields["location"], "location")
+        if fields.get("demand_category"):
+            fields["demand"] = {"category": fields["demand_category"],
+                                "body": fields.get("demand_body")}
         if fields.get("open_case_category"):
             fields["open_case"] = {"category": fields["open_case_category"],
                                    "description": fields.get("open_case_description")}
@@ -156,7 +160,8 @@ def _validate(f: dict) -> dict:
     return {"household_id": hid, "outcome": outcome, "note": note.strip(), "client_id": client_id,
             "lng": lng, "lat": lat, "accuracy": accuracy,
             "visited_at": parse_visited_at(f.get("visited_at"), datetime.now(timezone.utc)),
-            "open_case": _open_case(f.get("open_case"))}
+            "open_case": _open_case(f.get("open_case")),
+            "demand": parse_visit_demand(f.get("demand"), note.strip())}
 
 
 def _open_case(raw) -> dict | None:

@@ -69,6 +69,9 @@
       if (k === "open_case") {
         form.append("open_case_category", v.category);
         if (v.description) form.append("open_case_description", v.description);
+      } else if (k === "demand") {
+        form.append("demand_category", v.category);
+        if (v.body) form.append("demand_body", v.body);
       } else if (k === "location") form.append(k, JSON.stringify(v));
       else form.append(k, v);
     });
@@ -88,7 +91,7 @@
     accuracy: "定位精度数据无效，请重新定位后再发送",
     visited_at: "走访时间超出可补录的 7 天，无法发送", photo: "照片必须是一张 JPEG、PNG 或 WebP 图片",
     photos: "照片必须是一张 JPEG、PNG 或 WebP 图片", open_case: "案件类别无效，请重新选择",
-    client_id: "本机记录编号无效",
+    client_id: "本机记录编号无效", demand: "民意诉求的类别或内容无效，请修改后重发",
   };
   const STATUS_REASONS = { 403: "您没有记录该走访的权限", 404: "该住户不存在或不在您的职责范围内",
                            409: "该记录编号已被他人使用，请删除后重新记录", 413: "照片太大，请换一张较小的照片" };

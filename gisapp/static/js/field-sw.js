@@ -1,17 +1,18 @@
 // The field page's service worker (scope /field): keeps the app shell so that /field
 // opens without a network. Pages, static files, the base map's style and tiles are
 // fetched from the network first and kept as they arrive; without a network the kept
-// copy answers. API answers are never kept here, except the two lists that hold no
-// personal data (visit outcomes and case categories); the due list is the page's
+// copy answers. API answers are never kept here, except the lists that hold no
+// personal data (visit outcomes, case and demand categories); the due list is the page's
 // business (field-privacy.js), and no tile layer but the public base map is kept.
 // Logout deletes these caches (field-privacy.js, and Clear-Site-Data from the server).
 "use strict";
 const SHELL = "gisapp-field-shell-v1";
 const PRECACHE = ["/field", "/static/css/app.css", "/static/css/field.css", "/static/js/common.js",
   "/static/js/field-store.js", "/static/js/field-queue.js", "/static/js/field-privacy.js",
-  "/static/js/field-outbox.js", "/static/js/field.js", "/vendor/leaflet/dist/leaflet.css",
-  "/vendor/leaflet/dist/leaflet.js", "/api/visits/outcomes", "/api/case-categories"];
-const KEPT_API = new Set(["/api/visits/outcomes", "/api/case-categories"]);
+  "/static/js/field-outbox.js", "/static/js/field-demand.js", "/static/js/field.js", "/vendor/leaflet/dist/leaflet.css",
+  "/vendor/leaflet/dist/leaflet.js", "/api/visits/outcomes", "/api/case-categories",
+  "/api/demand-categories"];
+const KEPT_API = new Set(["/api/visits/outcomes", "/api/case-categories", "/api/demand-categories"]);
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()));

@@ -236,6 +236,7 @@
     form.note.value = item.fields.note || "";
     form.open_case.checked = !!item.fields.open_case;
     if (item.fields.open_case) form.case_category.value = item.fields.open_case.category;
+    window.fieldDemand.restore(form, item.fields.demand);
     $("visit-target").textContent = item.label;
     $("visit-result").textContent = "";
     $("visit-distance").className = "refused";
@@ -261,6 +262,7 @@
     $("case-offer").hidden = !(o && o.suggests_case);
     if (!o || !o.suggests_case) $("visit-form").open_case.checked = false;
     $("visit-form").case_category.disabled = !$("visit-form").open_case.checked;
+    window.fieldDemand.update(o);
   }
 
   async function shrinkPhoto(file) {
@@ -281,6 +283,7 @@
                                        accuracy: Math.min(state.pos.accuracy || 0, 5000) };
     else if (editing && editing.fields.location) fields.location = editing.fields.location;
     fields.open_case = form.open_case.checked ? { category: form.case_category.value, description: fields.note || null } : null;
+    fields.demand = window.fieldDemand.fields(form);
     return fields;
   }
 
@@ -289,6 +292,8 @@
     const form = ev.target;
     const fields = visitFields(form);
     const h = state.target;
+    const problem = window.fieldDemand.problem(form);
+    if (problem) { $("visit-result").textContent = problem; return; }
     try {
       const photo = form.photo.files[0] ? await shrinkPhoto(form.photo.files[0]) : undefined;
       if (state.editing) {
@@ -320,7 +325,7 @@
     if (event.type === "sent") {
       const v = event.body.visit;
       flash(`走访已记录（编号 ${v.id}）` + (v.flagged_far ? `，距离该户 ${metres(v.distance_m)}，已提交复核` : "") +
-            (v.case_id ? `，已上报案件 ${v.case_id}` : ""));
+            (v.case_id ? `，已上报案件 ${v.case_id}` : "") + window.fieldDemand.told(v));
       const h = state.due.find((x) => x.id === v.household_id);
       if (h && v.completes) h.done = true;
       renderDue();
@@ -369,6 +374,7 @@
     const options = () => state.categories.map((c) => el("option", { value: c.key }, `${c.name_zh}（${KINDS[c.kind]}）`));
     $("visit-form").case_category.replaceChildren(...options());
     $("report-here").category.replaceChildren(...options());
+    await window.fieldDemand.init();
   }
 
   $("visit-form").outcome.addEventListener("change", updateCaseOffer);
@@ -379,6 +385,7 @@
   window.addEventListener("online", online);
   window.addEventListener("offline", online);
   $("visit-form").open_case.addEventListener("change", updateCaseOffer);
+  $("visit-form").record_demand.addEventListener("change", updateCaseOffer);
   $("visit-form").photo.addEventListener("change", showPhotoName);
   $("visit-form").addEventListener("reset", () => setTimeout(showPhotoName));
   privacy.registerWorker();

@@ -1,0 +1,1 @@
+SELECT case_category FROM demand_category WHERE key = :key

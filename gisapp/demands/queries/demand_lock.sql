@@ -1,0 +1,1 @@
+SELECT 1 FROM demand WHERE id = :id FOR UPDATE

@@ -1,0 +1,1 @@
+SELECT receipt FROM demand WHERE visit_id = :id ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, area_code FROM topic WHERE id = :id
