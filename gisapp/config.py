@@ -34,6 +34,9 @@ DEFAULTS: dict[str, object] = {
     "AUTH_CACHE_SECONDS": 1.0,
     "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
     "MAX_PHOTOS": 6,
+    # Consultation (docs/consultation.md): a step's attachment, and residents' opinions.
+    "TOPIC_MAX_ATTACHMENT_BYTES": 5 * 1024 * 1024,
+    "PUBLIC_OPINIONS_PER_MINUTE": 5,
     # Vector tiles (tiles/layers.toml): disk cache (empty = memory only), memory LRU size,
     # and how often a request checks for invalidations the listener may have missed.
     "TILE_CACHE_DIR": str(ROOT / "var" / "tile-cache"),
@@ -73,6 +76,7 @@ _INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SESSION_
              "LOGIN_ATTEMPTS_PER_MINUTE", "PUBLIC_REPORTS_PER_MINUTE", "MAX_PHOTO_BYTES",
              "MAX_PHOTOS", "TILE_MEMORY_ENTRIES", "SSE_RETRY_MS", "SSE_RING_SIZE", "SSE_QUEUE_SIZE",
              "SMALL_COUNT", "PLAN_HOUSEHOLDS"}
+_INT_KEYS |= {"TOPIC_MAX_ATTACHMENT_BYTES", "PUBLIC_OPINIONS_PER_MINUTE"}
 _FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "AUTH_CACHE_SECONDS", "TILE_SYNC_SECONDS", "SSE_HEARTBEAT_SECONDS",
                "PLAN_MANAGED_MIN", "PLAN_DENSITY_MIN", "PLAN_COMPACT_MIN", "PLAN_SPREAD_MAX_M",
                "PLAN_STANDALONE_MIN", "PLAN_FIRST_YEAR_SHARE"}

@@ -1,0 +1,1 @@
+UPDATE topic_step SET attachments = :n WHERE id = :id

@@ -1,0 +1,1 @@
+SELECT kind FROM case_category WHERE key = :category

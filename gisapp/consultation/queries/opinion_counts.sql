@@ -1,0 +1,1 @@
+SELECT source, count(*) AS n FROM topic_opinion WHERE topic_id = :topic_id GROUP BY source

@@ -1,0 +1,1 @@
+INSERT INTO topic_participant (topic_id, kind, name) VALUES (:topic_id, :kind, :name)

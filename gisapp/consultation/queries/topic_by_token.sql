@@ -1,0 +1,1 @@
+SELECT t.id FROM topic t WHERE t.public_token = :token
