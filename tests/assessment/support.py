@@ -43,3 +43,35 @@ def add_answer(conn, case_id: int, score: int, day: str) -> None:
     conn.execute(text("""INSERT INTO satisfaction (source, case_id, area_code, person_id, score, at)
                          SELECT 'case', id, area_code, assignee_person_id, :s, :t FROM case_file
                          WHERE id = :id"""), {"id": case_id, "s": score, "t": china(day, 12)})
+
+
+_DEMAND = text("""
+    INSERT INTO demand (receipt, category, body, geom, area_id, area_code, source, state,
+                        answer, created_at, deadline_at, closed_at)
+    SELECT upper(left(md5(random()::text), 10)), 'other', 'test', ST_Centroid(v.geom), a.id, a.code,
+           'staff', CASE WHEN :closed IS NULL THEN 'open' ELSE 'answered' END,
+           CASE WHEN :closed IS NULL THEN NULL ELSE '已答复' END, :deadline - interval '10 days',
+           :deadline, :closed
+    FROM area a JOIN area_version v ON v.area_id = a.id AND v.valid_to IS NULL
+    WHERE a.code = :code""")
+
+_TOPIC = text("""
+    INSERT INTO topic (level, area_id, area_code, title, public_token, geom)
+    SELECT :level, a.id, a.code, '加装电梯', md5(random()::text), ST_Centroid(v.geom)
+    FROM area a JOIN area_version v ON v.area_id = a.id AND v.valid_to IS NULL
+    WHERE a.code = :code RETURNING id""")
+
+
+def add_demand(conn, code: str, deadline: str, closed: str | None) -> None:
+    conn.execute(_DEMAND, {"code": code, "deadline": china(deadline),
+                           "closed": china(closed) if closed else None})
+
+
+def add_task(conn, code: str, deadline: str, done: str | None, person: int | None = None) -> None:
+    level = {9: "street", 12: "community"}.get(len(code), "courtyard")
+    topic = conn.execute(_TOPIC, {"code": code, "level": level}).scalar()
+    conn.execute(text("""INSERT INTO topic_task (topic_id, title, owner_person_id, owner_name,
+                                                 deadline_at, done_at)
+                         VALUES (:t, '落实', :p, '负责人', :d, :done)"""),
+                 {"t": topic, "p": person, "d": china(deadline),
+                  "done": china(done) if done else None})

@@ -10,9 +10,10 @@ from sqlalchemy import text
 
 from gisapp.assessment.indicators import Period
 from gisapp.assessment.scores import rank_and_grade, score
-from .support import add_answer, add_case, china
+from .support import add_answer, add_case, add_demand, add_task, china
 
 REFERENCE = text((Path(__file__).parent / "indicators_reference.sql").read_text())
+RESIDENTS = text((Path(__file__).parent / "residents_reference.sql").read_text())
 # (month, from, to): a month, a window inside it, and the month before.
 PERIODS = [("2026-10", "2026-10-01", "2026-10-31"), (None, "2026-10-05", "2026-10-14"),
            ("2026-09", "2026-09-01", "2026-09-30")]
@@ -35,6 +36,16 @@ def data(engine):
         add_answer(conn, ids[1], 2, "2026-10-10")
         add_answer(conn, ids[4], 4, "2026-10-20")
         add_answer(conn, ids[6], 3, "2026-09-20")
+        for code, deadline, closed in [("210204001001", "2026-10-05", "2026-10-04"),
+                                       ("210204001001001", "2026-10-08", "2026-10-09"),
+                                       ("210204001002", "2026-10-20", None),
+                                       ("210204002001", "2026-09-10", "2026-09-01")]:
+            add_demand(conn, code, deadline, closed)
+        for code, deadline, done in [("210204001001", "2026-10-10", "2026-10-09"),
+                                     ("210204001001", "2026-10-12", None),
+                                     ("210204001", "2026-10-12", "2026-10-01"),
+                                     ("210204002002001", "2026-10-25", "2026-10-26")]:
+            add_task(conn, code, deadline, done)
         # The red households are due daily since September; a few visits in October.
         conn.execute(text("UPDATE household SET colour_since = '2026-09-01 00:00+08'"))
         conn.execute(text("""INSERT INTO visit (household_id, visited_at, recorded_at, outcome)
@@ -49,9 +60,9 @@ def _query(month, start, end):
     return f"month={month}" if month else f"from={start}&to={end}"
 
 
-def _reference(engine, start, end, n, scope=""):
+def _reference(engine, start, end, n, scope="", query=REFERENCE):
     with engine.connect() as conn:
-        rows = conn.execute(REFERENCE, {"from_ts": china(start, 0), "n": n, "scope": scope,
+        rows = conn.execute(query, {"from_ts": china(start, 0), "n": n, "scope": scope,
                                         "to_ts": china(end, 0) + __import__("datetime").timedelta(days=1)})
         return {r["code"]: dict(r) for r in rows.mappings()}
 
@@ -78,6 +89,10 @@ def test_indicators_match_the_reference(client, as_user, engine, data, month, st
         assert items["case_on_time"]["value"] == _ratio(ref["on_time"], ref["closed"]), code
         assert items["case_rework"]["value"] == _ratio(ref["reworked"], ref["handled"]), code
         assert items["satisfaction"]["value"] == _ratio(ref["satisfied"], ref["answers"]), code
+    for code, ref in _reference(engine, start, end, n, area, RESIDENTS).items():
+        items = got[code]
+        assert items["demand_on_time"]["value"] == _ratio(ref["demands_on_time"], ref["demands_due"])
+        assert items["topic_followup"]["value"] == _ratio(ref["tasks_done"], ref["tasks_due"])
 
 
 def test_visit_completion_matches_the_visit_statistics(client, as_user, data):
