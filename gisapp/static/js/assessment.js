@@ -86,7 +86,9 @@
     $("a-drill-summary").textContent = summary;
     const cols = DRILL_COLUMNS[indicator.startsWith("case_") ? "case" : indicator] || DRILL_COLUMNS.other;
     const rows = d.rows || [];
-    const show = (v) => (v === true ? "是" : v === false ? "否" : /^\d{4}-\d\d-\d\dT/.test(v || "") ? fmtTime(v) : v ?? "—");
+    const SOURCES = { case: "案件回访", visit: "入户走访" };
+    const show = (v) => (v === true ? "是" : v === false ? "否" : / GMT$/.test(v || "") ? fmtTime(v)
+      : SOURCES[v] || (v ?? "—"));
     $("a-drill-table").tHead.replaceChildren(el("tr", {}, cols.map(([, t]) => el("th", {}, t))));
     $("a-drill-table").tBodies[0].replaceChildren(...rows.map((x) => el("tr", {}, cols.map(([k]) => el("td", {}, show(x[k]))))));
   }
