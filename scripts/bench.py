@@ -31,6 +31,7 @@ import bench_coverage  # noqa: E402
 import bench_boundaries  # noqa: E402
 import bench_visits  # noqa: E402
 import bench_plan  # noqa: E402
+import bench_assessment  # noqa: E402
 
 PG_PORT = int(os.environ.get("GISAPP_BENCH_PG_PORT", "54339"))
 HTTP_PORT = int(os.environ.get("GISAPP_BENCH_PORT", "5055"))
@@ -306,7 +307,7 @@ def print_table(name: str, rows: list[dict]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "assessment", "all"])
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
@@ -333,6 +334,8 @@ def main() -> int:
             results["visits"] = bench_visits.bench_visits(sys.modules[__name__], url)
         if args.what in ("plan", "all"):
             results["plan"] = bench_plan.bench_plan(sys.modules[__name__], url)
+        if args.what in ("assessment", "all"):
+            results["assessment"] = bench_assessment.bench_assessment(sys.modules[__name__], url)
     finally:
         if ours:
             cluster.stop()
