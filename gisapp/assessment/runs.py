@@ -212,7 +212,7 @@ def recalculate(conn: Connection, run: dict) -> None:
     for r in rows:
         values = {k: v["value"] for k, v in r["items"].items()}
         results.append({"subject": r["subject"], "label": r["label"], "area_code": r["area_code"],
-                        "score": score(values, run["scheme"]["weights"])})
+                        "items": r["items"], "score": score(values, run["scheme"]["weights"])})
     _write_results(conn, run["id"], rank_and_grade(results, run["scheme"]["quotas"]))
 
 

@@ -84,25 +84,31 @@ def score(items: dict[str, float | None], weights: dict) -> float | None:
 
 
 def rank_and_grade(results: list[dict], quotas: dict) -> list[dict]:
-    """Rank by score (ties share a rank) and grade by rank against the quotas: rank within
-    the first share A of the ranked gets A, then B, C; the rest D. Unscored: no grade."""
-    ranked = sorted((r for r in results if r["score"] is not None),
-                    key=lambda r: (-r["score"], r["subject"]))
+    """Rank by score (ties share a rank) and grade by place against the quotas: the first
+    share A of the ranked get A, the next B, C; the rest D. The quotas hold even when many
+    tie (a month with little data): ties at a boundary are split by satisfaction, then
+    code. Unscored subjects get neither rank nor grade."""
+    ranked = sorted((r for r in results if r["score"] is not None), key=_order)
     n = len(ranked)
     cuts, acc = [], 0.0
     for g in GRADES[:3]:
         acc += float(quotas.get(g, 0))
         cuts.append(round(acc * n))
     prev, rank = None, 0
-    for i, r in enumerate(ranked, start=1):
+    for place, r in enumerate(ranked, start=1):
         if r["score"] != prev:
-            rank, prev = i, r["score"]
+            rank, prev = place, r["score"]
         r["rank"] = rank
-        r["grade"] = next((g for g, cut in zip(GRADES, cuts) if rank <= cut), "D")
+        r["grade"] = next((g for g, cut in zip(GRADES, cuts) if place <= cut), "D")
     for r in results:
         if r["score"] is None:
             r["rank"] = r["grade"] = None
-    return sorted(results, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["subject"]))
+    return sorted(results, key=lambda r: (r["rank"] is None, r["rank"] or 0, _order(r)))
+
+
+def _order(r: dict) -> tuple:
+    sat = ((r.get("items") or {}).get("satisfaction") or {}).get("value")
+    return (-(r["score"] or 0), -(sat if sat is not None else -1), r["subject"])
 
 
 def distribution(results: list[dict]) -> dict:

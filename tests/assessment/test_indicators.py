@@ -179,3 +179,27 @@ def test_period_bounds_are_china_days():
     p = Period(__import__("datetime").date(2026, 10, 1), __import__("datetime").date(2026, 10, 31))
     assert p.from_ts.isoformat() == "2026-10-01T00:00:00+08:00"
     assert p.to_ts.isoformat() == "2026-11-01T00:00:00+08:00"
+
+
+def test_workers_are_scored_on_their_areas_and_cases(client, as_user, engine, data):
+    q = "month=2026-10"
+    grids = {r["subject"]: r["items"] for r in client.get(
+        f"/api/assessment/scores?level=grid&{q}", headers=as_user("admin")).get_json()["results"]}
+    workers = client.get(f"/api/assessment/scores?level=worker&{q}", headers=as_user("admin")).get_json()
+    with engine.connect() as conn:
+        person = conn.execute(text("SELECT person_id FROM app_user WHERE username = 'grid_worker'")).scalar()
+    mine = next(r for r in workers["results"] if r["subject"] == str(person))
+    assert mine["items"]["visit_completion"] == grids["210204001001001"]["visit_completion"]
+    # Micro-grid information officers are not among the assessed workers.
+    with engine.connect() as conn:
+        officer = conn.execute(text("SELECT person_id FROM app_user WHERE username = 'info_officer'")).scalar()
+    assert str(officer) not in {r["subject"] for r in workers["results"]}
+
+
+def test_the_wall_gets_community_scores(client, as_user, data):
+    body = client.get("/api/assessment/choropleth?month=2026-10", headers=as_user("wall")).get_json()
+    assert {a["code"] for a in body["areas"]} == {"210204001001", "210204001002", "210204002001",
+                                                  "210204002002"}
+    assert sum(body["distribution"]["grades"].values()) == sum(a["grade"] is not None
+                                                               for a in body["areas"])
+    assert client.get("/api/assessment/choropleth").status_code == 401
