@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import config, db, errors, web_auth
-from .spatial_index import AreaIndex
+from . import config, db, errors
+from .accounts import web_auth
+from .areas.spatial_index import AreaIndex
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -22,9 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     web_auth.init_app(app)
     _register_blueprints(app)
     _register_headers(app)
-    from . import cors
+    from .web import cors
     cors.init_app(app)
-    from .tile_fastpath import TileFastPath
+    from .tiles.fastpath import TileFastPath
     app.wsgi_app = TileFastPath(app.wsgi_app, app)
     from .cli import register_commands
     register_commands(app)
@@ -32,25 +33,40 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import (areas, assets, auth_views, boundaries, case_pages, cases, health,
-                        households, locate, map_page)
+    from .accounts import views as auth_views
+    from .areas import views as areas
+    from .areas import views_locate as locate
+    from .areas import views_map as map_page
+    from .boundaries import views as boundaries
+    from .cases import views as cases
+    from .cases import views_pages as case_pages
+    from .households import views as households
+    from .web import assets, health
     for module in (health, locate, areas, map_page, assets, auth_views, households, cases,
                    case_pages, boundaries):
         app.register_blueprint(module.bp)
     # The map wall: vector tiles, live events, the /wall page.
-    from .views import events, tiles, wall
+    from .live import views as events
+    from .live import views_wall as wall
+    from .tiles import views as tiles
     for module in (tiles, events, wall):
         app.register_blueprint(module.bp)
     # Five-colour visits and the field page for phones.
-    from .views import field, visits
+    from .households import views_field as field
+    from .households import views_visits as visits
     for module in (visits, field):
         app.register_blueprint(module.bp)
     # Facilities, coverage and staffing analysis.
-    from .views import coverage, facilities, staffing
+    from .facilities import views as facilities
+    from .facilities import views_coverage as coverage
+    from .facilities import views_staffing as staffing
     for module in (facilities, coverage, staffing):
         app.register_blueprint(module.bp)
     # Open GIS interfaces: OGC API – Features, the OpenAPI document, layer exports.
-    from .views import ogc, ogc_edit, openapi, export
+    from .ogc import views as ogc
+    from .ogc import views_edit as ogc_edit
+    from .ogc import views_export as export
+    from .ogc import views_openapi as openapi
     for module in (ogc, ogc_edit, openapi, export):
         app.register_blueprint(module.bp)
     from . import demands

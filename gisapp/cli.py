@@ -20,8 +20,8 @@ from . import db
 @with_appcontext
 def demo_command(scale: str, seed: int, if_empty: bool):
     """Load the synthetic Dalian demo city into an empty database."""
-    from .demo import load_demo
-    from .demo_users import create_demo_users
+    from .demo.city import load_demo
+    from .demo.users import create_demo_users
     eng = db.engine()
     db.apply_schema(eng, current_app.config["SQL_DIR"])
     with eng.connect() as conn:
@@ -50,8 +50,8 @@ def demo_command(scale: str, seed: int, if_empty: bool):
 @with_appcontext
 def demo_cases_command(per_district: int, seed: int, if_empty: bool):
     """Add a year of synthetic cases (about N/365 a day) to every district of the demo city."""
-    from .cases import now
-    from .demo_cases import add_cases
+    from .cases.report import now
+    from .demo.cases import add_cases
     eng = db.engine()
     started = time.monotonic()
     with eng.begin() as conn:
@@ -73,7 +73,7 @@ def tiles_group():
 @tiles_group.command("warm")
 def tiles_warm_command():
     """Render the wall's overview tiles (districts, streets, case counts; z8-13) ahead of time."""
-    from .tile_warm import warm
+    from .tiles.warm import warm
     started = time.monotonic()
     n = warm()
     click.echo(f"tiles warm: {n} overview tiles ready in {time.monotonic() - started:.1f}s")
@@ -94,8 +94,8 @@ def users_group():
 @click.password_option(help="prompted for when not given")
 def users_add(username, role, display_name, person_id, password):
     """Create a user."""
-    from . import audit, auth
-    from .access import Viewer
+    from .accounts import audit, auth
+    from .accounts.access import Viewer
     with db.engine().begin() as conn:
         user_id = auth.add_user(conn, username, password, role, display_name, person_id)
         audit.record(conn, Viewer.public(), "user.add", username, role=role, via="cli")
@@ -105,7 +105,7 @@ def users_add(username, role, display_name, person_id, password):
 @users_group.command("list")
 def users_list():
     """List users."""
-    from . import auth
+    from .accounts import auth
     with db.engine().connect() as conn:
         for u in auth.list_users(conn):
             state = "disabled" if u["disabled"] else "active"
@@ -116,8 +116,8 @@ def users_list():
 @click.argument("username")
 def users_disable(username):
     """Disable a user and end their sessions."""
-    from . import audit, auth
-    from .access import Viewer
+    from .accounts import audit, auth
+    from .accounts.access import Viewer
     with db.engine().begin() as conn:
         auth.set_disabled(conn, username)
         audit.record(conn, Viewer.public(), "user.disable", username, via="cli")
@@ -129,8 +129,8 @@ def users_disable(username):
 @click.password_option()
 def users_reset_password(username, password):
     """Set a new password, unlock the account and end its sessions."""
-    from . import audit, auth
-    from .access import Viewer
+    from .accounts import audit, auth
+    from .accounts.access import Viewer
     with db.engine().begin() as conn:
         auth.reset_password(conn, username, password)
         audit.record(conn, Viewer.public(), "user.reset_password", username, via="cli")
@@ -148,8 +148,8 @@ def tokens_group():
 @click.option("--label", default="", help="e.g. the device")
 def tokens_issue(username, days, label):
     """Issue a token; it is shown once and stored only hashed."""
-    from . import audit, auth
-    from .access import Viewer
+    from .accounts import audit, auth
+    from .accounts.access import Viewer
     with db.engine().begin() as conn:
         secret = auth.issue_token(conn, username, days, label)
         audit.record(conn, Viewer.public(), "token.issue", username, prefix=secret[:10], via="cli")
@@ -162,8 +162,8 @@ def tokens_issue(username, days, label):
 @click.argument("token_prefix_or_id")
 def tokens_revoke(token_prefix_or_id):
     """Revoke a token by its id or its first 10 characters."""
-    from . import audit, auth
-    from .access import Viewer
+    from .accounts import audit, auth
+    from .accounts.access import Viewer
     with db.engine().begin() as conn:
         n = auth.revoke_token(conn, token_prefix_or_id)
         audit.record(conn, Viewer.public(), "token.revoke", token_prefix_or_id, count=n, via="cli")
@@ -173,17 +173,17 @@ def tokens_revoke(token_prefix_or_id):
 
 
 def register_commands(app: Flask) -> None:
-    from .boundary_cli import boundaries_group
-    from .households_cli import households_group
+    from .boundaries.cli import boundaries_group
+    from .households.cli import households_group
     for command in (demo_command, demo_cases_command, users_group, tokens_group, boundaries_group,
                     households_group, tiles_group):
         app.cli.add_command(command)
-    from .export_cli import export_command, import_command
+    from .ogc.export_cli import export_command, import_command
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
-    from .facilities_import import facilities_group
+    from .facilities.file_import import facilities_group
     app.cli.add_command(facilities_group)
-    from .buildings_import import buildings_group
+    from .boundaries.buildings_import import buildings_group
     app.cli.add_command(buildings_group)
 
 

@@ -53,7 +53,7 @@ DEFAULTS: dict[str, object] = {
     # Origins (comma-separated, e.g. https://dashboard.city.example) that may read with
     # credentials across origins; uncredentialed reads are open to every origin.
     "CORS_ORIGINS": "",
-    # The 743 -> 841 review (gisapp/plan_rule.py, docs/plan.md): communities over
+    # The 743 -> 841 review (gisapp/boundaries/plan_rule.py, docs/plan.md): communities over
     # PLAN_HOUSEHOLDS are reviewed; split when scattered and with many stand-alone buildings.
     "PLAN_HOUSEHOLDS": 3000,
     "PLAN_MANAGED_MIN": 0.6,

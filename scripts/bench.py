@@ -22,16 +22,16 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bench_assessment  # noqa: E402
+import bench_boundaries  # noqa: E402
+import bench_coverage  # noqa: E402
+import bench_plan  # noqa: E402
+import bench_visits  # noqa: E402
+import bench_wall  # noqa: E402  (scripts/ is on sys.path when run as a script)
+
 from gisapp import create_app, index  # noqa: E402
 from gisapp.db import apply_schema, make_engine  # noqa: E402
-from gisapp.pgcluster import Cluster  # noqa: E402
-
-import bench_wall  # noqa: E402  (scripts/ is on sys.path when run as a script)
-import bench_coverage  # noqa: E402
-import bench_boundaries  # noqa: E402
-import bench_visits  # noqa: E402
-import bench_plan  # noqa: E402
-import bench_assessment  # noqa: E402
+from gisapp.demo.pgcluster import Cluster  # noqa: E402
 
 PG_PORT = int(os.environ.get("GISAPP_BENCH_PG_PORT", "54339"))
 HTTP_PORT = int(os.environ.get("GISAPP_BENCH_PORT", "5055"))
@@ -223,7 +223,7 @@ def _sql_rate(url: str, pts: np.ndarray) -> dict:
 
 def _inprocess_rate(app, pts: np.ndarray) -> float:
     """The whole chain on one core: parse, convert CRS, index lookup, describe the areas."""
-    from gisapp.locate import find_areas_many
+    from gisapp.areas.locate import find_areas_many
     with app.app_context():
         snap = index().snapshot()
         batch = pts.tolist()
@@ -258,7 +258,7 @@ def _rebuild_ms(app, url: str) -> float:
 
 def bench_token(url: str, role: str = "city_admin") -> str:
     """A fresh API token for a bench user of the given role (created once)."""
-    from gisapp import auth
+    from gisapp.accounts import auth
     eng = make_engine(url)
     username = f"bench.{role.replace('_', '')}"
     with eng.begin() as conn:

@@ -31,7 +31,7 @@ def _month(eng) -> date:
 
 def ensure_residents(eng, month: date) -> dict:
     """Generate the month's answers, demands and topics once; return their counts."""
-    from gisapp.workhours import CHINA
+    from gisapp.cases.workhours import CHINA
     start = datetime.combine(month, dtime(), CHINA)
     end = datetime.combine((month + timedelta(days=32)).replace(day=1), dtime(), CHINA)
     with eng.begin() as conn:

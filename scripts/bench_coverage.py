@@ -19,9 +19,9 @@ import numpy as np
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
-from gisapp.access import Viewer
-from gisapp.coverage import coverage, parse_query
+from gisapp.accounts.access import Viewer
 from gisapp.db import make_engine
+from gisapp.facilities.coverage import coverage, parse_query
 
 CITY_QUERIES = (  # (label, query string)
     ("elderly_canteen 1000 m per community", "kind=elderly_canteen&distance=1000&level=community"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import time
 
-
 ROUNDS = 5
 
 
@@ -24,7 +23,8 @@ def _median_ms(fn) -> float:
 def bench_plan(bench, url: str) -> list[dict]:
     """Totals and timings of the review for the city admin."""
     from gisapp import create_app
-    from gisapp.queries import sql
+    from gisapp.queries import loader
+    sql = loader("gisapp.boundaries")
     app = create_app({"DATABASE_URL": url})
     token = bench.bench_token(url)
     client = app.test_client()
@@ -59,9 +59,10 @@ def _backend_cpu(pid: int) -> float:
 def _review_cpu(app) -> float:
     """Median CPU seconds of one review of the whole city (the work of the API call)."""
     from sqlalchemy import text
-    from gisapp.access import Viewer
-    from gisapp.boundary_city_plan import city_plan
-    from gisapp.plan_rule import Thresholds
+
+    from gisapp.accounts.access import Viewer
+    from gisapp.boundaries.city_plan import city_plan
+    from gisapp.boundaries.plan_rule import Thresholds
     viewer = Viewer(None, "bench", "city_admin", None, None)
     with app.app_context(), app.extensions["gisapp_engine"].connect() as conn:
         pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()

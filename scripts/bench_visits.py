@@ -48,9 +48,9 @@ def _people(conn) -> list:
 
 
 def bench_visits(bench, url: str) -> list[dict]:
-    from gisapp.access import Viewer
-    from gisapp.visit_stats import visit_stats
-    from gisapp.visits import china_today, due_visits
+    from gisapp.accounts.access import Viewer
+    from gisapp.households.visit_stats import visit_stats
+    from gisapp.households.visits import china_today, due_visits
     eng = bench.make_engine(url)
     visits = ensure_history(url, bench.ROOT, eng)
     today = china_today()

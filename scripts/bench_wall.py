@@ -3,7 +3,7 @@
 Imported by scripts/bench.py, which owns the city database, the server and the table.
 
 tiles: every layer at zooms 8-18 over the city (a deterministic sample per zoom, see
-gisapp/tiles_bench.py), first from a server whose caches are off (every request builds
+gisapp/tiles/bench.py), first from a server whose caches are off (every request builds
 the tile in PostGIS), then from a server with its caches warmed; both against the
 trivial /api/ping of the same server in the same run.
 
@@ -46,7 +46,7 @@ def fetch_all(base: str, paths: list[str], token: str) -> tuple[list[float], dic
 
 
 def tile_paths(per_zoom: int) -> list[str]:
-    from gisapp.tiles_bench import tile_urls
+    from gisapp.tiles.bench import tile_urls
     return [u.replace("http://x", "") for u in tile_urls("http://x", per_zoom=per_zoom)]
 
 
@@ -226,7 +226,7 @@ BUSIEST = """() => {
 
 
 def _wall_user(bench, url: str) -> None:
-    from gisapp import auth
+    from gisapp.accounts import auth
     eng = bench.make_engine(url)
     with eng.begin() as conn:
         if not conn.execute(bench.text("SELECT 1 FROM app_user WHERE username = :u"),
@@ -278,7 +278,9 @@ def bench_cold(bench, url: str) -> list[dict]:
     empty tile cache, then after `gisapp tiles warm` rendered the overview tiles."""
     import subprocess
     import tempfile
+
     from playwright.sync_api import sync_playwright
+
     from tests.browser import CHROMIUM, CHROMIUM_ARGS
     _wall_user(bench, url)
     base = f"http://127.0.0.1:{bench.HTTP_PORT}"

@@ -138,7 +138,7 @@ def http_json(url: str, timeout: float = 2.0):
 
 
 def pg_bindir() -> str:
-    """The newest installed PostgreSQL's bin directory (as gisapp.pgcluster picks it)."""
+    """The newest installed PostgreSQL's bin directory (as gisapp.demo.pgcluster picks it)."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if not found:
         raise SystemExit("[cluster] PostgreSQL server binaries not found")

@@ -64,9 +64,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from gisapp import auth, create_app  # noqa: E402
+from gisapp import create_app  # noqa: E402
+from gisapp.accounts import auth
 from gisapp.db import apply_schema, make_engine  # noqa: E402
-from gisapp.pgcluster import Cluster  # noqa: E402
+from gisapp.demo.pgcluster import Cluster  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench"
 HTTP_PORT = int(os.environ.get("GISAPP_SOAK_PORT", "5065"))
@@ -208,7 +209,7 @@ def prepare(url: str, has_visits: bool) -> dict:
         if visit:
             tokens["worker"] = visit.pop("token")
     eng.dispose()
-    from gisapp.tiles_bench import tile_urls
+    from gisapp.tiles.bench import tile_urls
     bbox = (min(p[0] for p in points), min(p[1] for p in points),
             max(p[0] for p in points), max(p[1] for p in points))
     tiles = [u.replace("http://x", "") for u in tile_urls("http://x", zooms=range(10, 17),
@@ -332,7 +333,7 @@ class Stream:
         if kind == "resync":
             self.resyncs += 1
         elif kind == "case":
-            # The case id is the first field of "case" (gisapp.live.CASE_FIELDS); a regex
+            # The case id is the first field of "case" (gisapp.live.hub.CASE_FIELDS); a regex
             # keeps 1,000 clients' parsing off the CPU the server needs.
             found = CASE_ID.search(payload)
             case_id = int(found[1]) if found else (json.loads(payload).get("case") or {}).get("id")

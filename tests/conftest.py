@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from gisapp import create_app
 from gisapp.db import apply_schema, make_engine
-from gisapp.pgcluster import Cluster
+from gisapp.demo.pgcluster import Cluster
 
 from .tiny_city import load_tiny_city, load_tiny_users
 
@@ -109,7 +109,8 @@ def runner(app):
 @pytest.fixture(scope="module")
 def tokens(app):
     """An API token per tiny-city user, issued in this module's database."""
-    from gisapp import auth
+    from gisapp.accounts import auth
+
     from .tiny_city import TINY_USERS
     with app.extensions["gisapp_engine"].begin() as conn:
         return {u: auth.issue_token(conn, u, days=1) for u in TINY_USERS}

@@ -102,7 +102,7 @@ PASSWORD = "correct-horse-42"
 
 def load_tiny_users(engine: Engine) -> None:
     """Create the users of TINY_USERS, each linked to a person with the duty given."""
-    from gisapp.auth import hash_password
+    from gisapp.accounts.auth import hash_password
     pw_hash = hash_password(PASSWORD)
     with engine.begin() as conn:
         for username, (role, code, staff_role) in TINY_USERS.items():

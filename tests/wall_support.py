@@ -8,7 +8,7 @@ from pathlib import Path
 import mapbox_vector_tile
 
 from gisapp import create_app
-from gisapp.tiles import tile_range
+from gisapp.tiles.layers import tile_range
 
 # Household points of the tiny city sit at micro-grid centres (tests/tiny_city.py).
 GRID_WORKER_HOME = (121.5125, 38.9875)      # micro-grid 210204001001001001

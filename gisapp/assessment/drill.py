@@ -9,10 +9,10 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..access import Viewer
-from ..cases import visibility_sql
+from ..accounts.access import Viewer
+from ..cases.report import visibility_sql
 from ..errors import BadInput, Forbidden
-from ..small_counts import shown, threshold
+from ..accounts.small_counts import shown, threshold
 from .indicators import INDICATORS, Period, _table_exists, sql, visit_figures
 
 # Which rows make the denominator and the numerator of each case indicator.

@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..households import COLOURS
+from ..households.records import COLOURS
 from ..queries import loader
-from ..visit_stats import _bounds   # the period's bounds as the visit figures define them
-from ..visits import no_jit
-from ..workhours import CHINA
+from ..households.visit_stats import _bounds   # the period's bounds as the visit figures define them
+from ..households.visits import no_jit
+from ..cases.workhours import CHINA
 
 sql = loader(__package__)
 

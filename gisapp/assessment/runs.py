@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from .. import audit
-from ..access import Viewer
+from ..accounts import audit
+from ..accounts.access import Viewer
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from .indicators import INDICATORS, Period, sql
 from .scores import load_scheme, rank_and_grade, score, scoreboard

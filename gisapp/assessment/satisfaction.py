@@ -7,7 +7,7 @@ import re
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..access import FIELD_ROLES, Viewer
+from ..accounts.access import FIELD_ROLES, Viewer
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from .indicators import sql
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..access import Viewer
+from ..accounts.access import Viewer
 from ..errors import BadInput, NotFound
 from .indicators import Period
 from .scores import load_scheme, scoreboard

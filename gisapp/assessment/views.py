@@ -7,14 +7,15 @@ import math
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 
-from .. import audit, db
-from ..areas import parse_code, parse_int
+from .. import db
+from ..accounts import audit
+from ..areas.features import parse_code, parse_int
 from ..errors import BadInput, Forbidden, NotFound
-from ..jsonbody import parse_json_body
-from ..table_export import csv_response, xlsx_response
-from ..visit_stats import parse_period
-from ..visits import china_today
-from ..web_auth import current_viewer
+from ..web.jsonbody import parse_json_body
+from ..web.table_export import csv_response, xlsx_response
+from ..households.visit_stats import parse_period
+from ..households.visits import china_today
+from ..accounts.web_auth import current_viewer
 from . import bp, drill, runs, satisfaction
 from .indicators import INDICATORS, LEVELS, Period
 from .scores import load_scheme, parse_scheme, save_scheme, scoreboard

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from .. import photos
+from ..cases import photos
 from ..errors import BadInput, StorageFull, TooLarge
 from ..queries import loader
 

@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy.engine import Connection
 
-from .. import audit
-from ..access import Viewer
-from ..cases import report_and_load
+from ..accounts import audit
+from ..accounts.access import Viewer
+from ..cases.report import report_and_load
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..queries import loader
 from . import rules

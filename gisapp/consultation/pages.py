@@ -7,8 +7,9 @@ import io
 import segno
 from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 
-from .. import auth, db
-from ..web_auth import current_viewer
+from .. import db
+from ..accounts import auth
+from ..accounts.web_auth import current_viewer
 from . import bp, opinions, rules, topics, workflow
 from .views import send_attachment, read_submission
 

@@ -7,7 +7,7 @@ topics (a grid leader for a courtyard of their grid; a building head for their b
 """
 from __future__ import annotations
 
-from ..access import SUPERVISORS, Viewer
+from ..accounts.access import SUPERVISORS, Viewer
 from ..errors import Conflict, Forbidden
 
 LEVELS = ("street", "community", "courtyard", "building")

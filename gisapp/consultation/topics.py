@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy.engine import Connection
 
-from .. import audit
-from ..access import Viewer
+from ..accounts import audit
+from ..accounts.access import Viewer
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..queries import loader
 from . import rules

@@ -7,11 +7,11 @@ from pathlib import Path
 from flask import current_app, jsonify, request, send_file
 
 from .. import db
-from ..areas import parse_code
+from ..areas.features import parse_code
 from ..errors import BadInput, NotFound, TooLarge
-from ..jsonbody import parse_json_body
-from ..photos import discard
-from ..web_auth import current_viewer
+from ..web.jsonbody import parse_json_body
+from ..cases.photos import discard
+from ..accounts.web_auth import current_viewer
 from . import attachments, bp, deliberation, listing, opinions, topics, workflow
 
 INT_FIELDS = ("step", "building_id", "demand_id")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from ..access import Viewer
+from ..accounts.access import Viewer
 from ..errors import BadInput
 from . import attachments, deliberation, opinions, rules, topics
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from .. import audit
-from ..access import SUPERVISORS, Viewer
-from ..cases import category as case_category
-from ..cases import report_case
+from ..accounts import audit
+from ..accounts.access import SUPERVISORS, Viewer
+from ..cases.report import category as case_category
+from ..cases.report import report_case
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from .raising import MAX_BODY, load_demand, sql
 

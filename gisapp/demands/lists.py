@@ -6,11 +6,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.engine import Connection
 
-from ..access import Viewer
-from ..areas import parse_code, parse_int
-from ..case_receipt import receipt_area
+from ..accounts.access import Viewer
+from ..areas.features import parse_code, parse_int
+from ..cases.receipt import receipt_area
 from ..errors import BadInput, NotFound
-from ..workhours import CHINA
+from ..cases.workhours import CHINA
 from .flow import ACTION_NAMES, allowed_actions, may_see
 from .raising import load_demand, sql
 

@@ -12,10 +12,10 @@ import secrets
 from flask import current_app
 from sqlalchemy.engine import Connection
 
-from ..access import Viewer
-from ..crs import parse_crs, to_wgs84
+from ..accounts.access import Viewer
+from ..areas.crs import parse_crs, to_wgs84
 from ..errors import BadInput, Conflict, NotFound
-from ..locate import check_range, parse_coordinate
+from ..areas.locate import check_range, parse_coordinate
 from ..queries import loader
 from .categories import require_category
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from .. import audit, auth, db
+from .. import db
+from ..accounts import audit
+from ..accounts import auth
 from ..errors import BadInput, Forbidden
-from ..jsonbody import parse_json_body
-from ..table_export import csv_response
-from ..web_auth import current_viewer
+from ..web.jsonbody import parse_json_body
+from ..web.table_export import csv_response
+from ..accounts.web_auth import current_viewer
 from . import bp
 from .categories import categories
 from .flow import parse_params, transition

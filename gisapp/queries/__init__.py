@@ -18,5 +18,3 @@ def loader(package: str) -> Callable[[str], TextClause]:
         return text(resources.files(package).joinpath("queries", f"{name}.sql").read_text())
     return sql
 
-
-sql = loader("gisapp")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
-from gisapp.workhours import CHINA
+from gisapp.cases.workhours import CHINA
 
 # One point in each community of the tiny city (north-west micro-grid of each).
 COMMUNITY_POINTS = {"210204001001": (121.51, 38.99), "210204001002": (121.51, 38.94),

@@ -1,0 +1,1 @@
+"""Accounts: login, sessions and tokens, who is asking, access rules, credential cache, audit."""

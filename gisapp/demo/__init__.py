@@ -1,0 +1,1 @@
+"""Tools, not request code: the synthetic demo city and the project-local PostgreSQL cluster."""

@@ -1,0 +1,1 @@
+"""Facilities: the registry, coverage of households, staffing against the plan."""

@@ -1,0 +1,1 @@
+"""Households: personal data behind the access rules, five-colour visits, the field page."""

@@ -1,0 +1,101 @@
+"""The field page (/field) for a phone, the supervision page, and nearby facilities."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from sqlalchemy import text
+
+from .. import db
+from ..accounts import auth
+from ..accounts.web_auth import SESSION_COOKIE, current_viewer
+from ..areas.features import parse_int
+from ..errors import BadInput
+from ..live.views_wall import _basemap as basemap_config  # the same base map as the wall, if any
+from .views_visits import _position
+from .visit_stats import STATS_ROLES, opening_group
+
+bp = Blueprint("field", __name__)
+NEARBY_METRES = 1000
+PAGE_GROUPS = (("district", "按区"), ("street", "按街道"), ("community", "按社区"), ("grid", "按网格"),
+               ("worker", "按走访责任人"), ("total", "合计"))
+
+_NEARBY = text("""
+    SELECT f.id, f.kind, k.name_zh AS kind_zh, f.name, f.address, f.phone, f.opening_hours,
+           ST_X(f.geom) AS lng, ST_Y(f.geom) AS lat,
+           round(ST_Distance(f.geom::geography, p.g)::numeric)::int AS distance_m
+    FROM facility f JOIN facility_kind k ON k.kind = f.kind,
+         (SELECT ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography AS g) p
+    WHERE ST_DWithin(f.geom::geography, p.g, :metres)
+      AND (f.is_public OR :staff)
+    ORDER BY ST_Distance(f.geom::geography, p.g), f.id
+    LIMIT :limit
+""")
+
+
+def _login_first():
+    return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")), code=303)
+
+
+@bp.get("/field")
+def field_page():
+    """外勤: where am I, today's visits, log a visit, report a case (for a phone)."""
+    if current_viewer().is_public:
+        return _login_first()
+    return render_template("field/index.html", basemap=basemap_config(current_app.config),
+                           session_expires=_session_expires())
+
+
+def _session_expires() -> str | None:
+    """When this login ends: the page forgets its cached due list then at the latest."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None                          # a bearer token: nothing is cached for it
+    with db.read() as conn:
+        found = auth.session_user(conn, cookie)
+    return found[2].isoformat() if found else None
+
+
+@bp.get("/field-sw.js")
+def field_service_worker():
+    """The field page's service worker, served from the root so it may control /field."""
+    resp = send_from_directory(current_app.static_folder, "js/field-sw.js",
+                               mimetype="text/javascript", max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.get("/visits/supervision")
+def supervision_page():
+    """走访考核: completion charts, overdue map and recent visits, for supervisors."""
+    viewer = current_viewer()
+    if viewer.is_public:
+        return _login_first()
+    if viewer.role not in STATS_ROLES:        # as /api/visits/stats answers 403
+        return render_template("visits/forbidden.html"), 403
+    default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
+    return render_template("visits/supervision.html", default_area=default,
+                           default_group=opening_group(viewer), groups=PAGE_GROUPS,
+                           basemap=basemap_config(current_app.config),
+                           may_see_homes=viewer.may_see_personal_data())
+
+
+@bp.get("/api/field/nearby")
+def nearby_facilities():
+    """Service facilities within walking reach (1 km straight line) of a point."""
+    lng, lat, _ = _position(request.args)
+    if lng is None:
+        raise BadInput("lng and lat are required", field="lng")
+    limit = parse_int(request.args.get("limit"), "limit", 10, 1, 50)
+    staff = not current_viewer().is_public
+    with db.read() as conn:
+        rows = conn.execute(_NEARBY, {"lng": lng, "lat": lat, "metres": NEARBY_METRES,
+                                      "staff": staff, "limit": limit}).mappings().all()
+    return jsonify({"within_m": NEARBY_METRES, "facilities": [dict(r) for r in rows]})

@@ -1,0 +1,274 @@
+"""The visits API: what is due, logging a visit (JSON or multipart with a photo), history,
+supervision figures (JSON/CSV) and the map of overdue households."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import text
+
+from .. import db
+from ..accounts import audit
+from ..accounts.web_auth import current_viewer
+from ..areas.crs import parse_crs, to_wgs84, wgs84_to_gcj02
+from ..areas.features import parse_code, parse_int
+from ..areas.locate import check_range, parse_accuracy, parse_coordinate
+from ..cases import photos
+from ..demands.raising import parse_visit_demand
+from ..errors import BadInput, Forbidden, TooLarge
+from ..web.jsonbody import parse_json_body
+from .visit_stats import (
+    FIRST_DAY,
+    LAST_DAY,
+    overdue_map,
+    parse_period,
+    require_supervision,
+    visit_stats,
+)
+from .visits import (
+    china_today,
+    due_visits,
+    history,
+    load_visit,
+    log_visit,
+    outcomes,
+    parse_visited_at,
+    require_field_staff,
+)
+
+bp = Blueprint("visits", __name__)
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+CSV_FIELDS = ("key", "name", "colour", "households", "expected", "done", "completion_rate",
+              "overdue", "visits", "flagged")
+
+
+def _parse_day(raw: str | None) -> date:
+    if not raw:
+        return china_today()
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise BadInput("day must be a date YYYY-MM-DD", field="day") from None
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise BadInput(f"day must lie between {FIRST_DAY} and {LAST_DAY}", field="day")
+    return value
+
+
+def _position(src) -> tuple[float | None, float | None, float | None]:
+    """An optional position (lng, lat, crs, accuracy) as WGS 84; both or neither."""
+    raw_lng, raw_lat = src.get("lng"), src.get("lat")
+    if raw_lng in (None, "") and raw_lat in (None, ""):
+        return None, None, None
+    lng, lat = parse_coordinate(raw_lng, "lng"), parse_coordinate(raw_lat, "lat")
+    check_range(lng, lat)
+    crs = src.get("crs")
+    if crs is not None and not isinstance(crs, str):
+        raise BadInput("crs must be a string", field="crs")
+    wlng, wlat = to_wgs84(lng, lat, parse_crs(crs))
+    return float(wlng), float(wlat), parse_accuracy(src.get("accuracy"))
+
+
+@bp.get("/api/visits/due")
+def visits_due():
+    """Due and overdue visits for the caller on a day, nearest first from where they stand."""
+    viewer = current_viewer()
+    require_field_staff(viewer)
+    day = _parse_day(request.args.get("day"))
+    lng, lat, _ = _position(request.args)
+    with db.write() as conn:
+        rows = due_visits(conn, viewer.person_id, day, lng, lat)
+        audit.record(conn, viewer, "read.visits_due", day.isoformat(), count=len(rows))
+    for r in rows:
+        # For handing the destination to a phone's map app, which expects GCJ-02.
+        r["gcj02"] = [round(float(v), 7) for v in wgs84_to_gcj02(r["lng"], r["lat"])]
+    return jsonify({"day": day.isoformat(), "from": [lng, lat] if lng is not None else None,
+                    "distance": "geodesic straight line (no walking network)",
+                    "count": len(rows), "overdue": sum(r["overdue"] for r in rows), "visits": rows})
+
+
+@bp.get("/api/visits/outcomes")
+def visit_outcomes():
+    with db.read() as conn:
+        return jsonify({"outcomes": outcomes(conn)})
+
+
+@bp.post("/api/visits")
+def create_visit():
+    """Log a visit; the same client_id twice stores one visit (200 the second time)."""
+    viewer = current_viewer()
+    require_field_staff(viewer)
+    fields, upload = _read_submission()
+    visit = _validate(fields)
+    stored = []
+    try:
+        with db.write() as conn:
+            if upload is not None:
+                item = photos.store(Path(current_app.config["PHOTO_DIR"]), upload,
+                                    current_app.config["MAX_PHOTO_BYTES"])
+                stored.append(item)
+                visit.update(photo_sha256=item["sha256"], photo_type=item["content_type"])
+            visit_id, created = log_visit(conn, viewer, visit)
+            if not created:
+                photos.discard(stored)
+            result = load_visit(conn, visit_id)
+    except BaseException:
+        photos.discard(stored)
+        raise
+    return jsonify({"visit": result, "created": created}), 201 if created else 200
+
+
+def _read_submission() -> tuple[dict, bytes | None]:
+    if (request.mimetype or "") == "multipart/form-data":
+        limit = current_app.config["MAX_PHOTO_BYTES"]
+        request.max_content_length = limit + 1024 * 1024
+        files = [f for f in request.files.getlist("photo") if f.filename]
+        if len(files) > 1:
+            raise TooLarge("one photo per visit", field="photo")
+        fields = request.form.to_dict()
+        if isinstance(fields.get("location"), str):
+            fields["location"] = _json_field(fields["location"], "location")
+        if fields.get("demand_category"):
+            fields["demand"] = {"category": fields["demand_category"],
+                                "body": fields.get("demand_body")}
+        if fields.get("open_case_category"):
+            fields["open_case"] = {"category": fields["open_case_category"],
+                                   "description": fields.get("open_case_description")}
+        return fields, files[0].read(limit + 1) if files else None
+    body = parse_json_body(request, current_app.config["MAX_CONTENT_LENGTH"])
+    if not isinstance(body, dict):
+        raise BadInput("body must be a JSON object")
+    return body, None
+
+
+def _json_field(raw: str, name: str):
+    """A multipart field that carries a JSON object as text (a form cannot nest)."""
+    if raw == "":
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise BadInput(f"{name} must be JSON text in a multipart form", field=name) from None
+
+
+def _validate(f: dict) -> dict:
+    hid = parse_int(str(f.get("household_id", "")) if f.get("household_id") is not None else None,
+                    "household_id", None, 1, 10**15)
+    if hid is None:
+        raise BadInput("household_id is required", field="household_id")
+    outcome = f.get("outcome")
+    if not isinstance(outcome, str) or not re.fullmatch(r"[a-z_]{1,30}", outcome):
+        raise BadInput("outcome is required (see /api/visits/outcomes)", field="outcome")
+    note = f.get("note") or ""
+    if not isinstance(note, str) or len(note) > 4000:
+        raise BadInput("note is text of at most 4000 characters", field="note")
+    client_id = f.get("client_id") or None
+    if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.match(client_id)):
+        raise BadInput("client_id must be 8-64 letters, digits or _.:-", field="client_id")
+    loc = f.get("location")
+    if loc is not None and not isinstance(loc, dict):
+        raise BadInput("location must be {lng, lat, crs, accuracy}", field="location")
+    lng, lat, accuracy = _position(loc if loc is not None else f)
+    return {"household_id": hid, "outcome": outcome, "note": note.strip(), "client_id": client_id,
+            "lng": lng, "lat": lat, "accuracy": accuracy,
+            "visited_at": parse_visited_at(f.get("visited_at"), datetime.now(timezone.utc)),
+            "open_case": _open_case(f.get("open_case")),
+            "demand": parse_visit_demand(f.get("demand"), note.strip())}
+
+
+def _open_case(raw) -> dict | None:
+    if raw in (None, "", False):
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("category"), str) or not raw["category"]:
+        raise BadInput('open_case must be {"category": ..., "description": ...}', field="open_case")
+    desc = raw.get("description") or None
+    if desc is not None and (not isinstance(desc, str) or len(desc) > 4000):
+        raise BadInput("open_case.description is text of at most 4000 characters", field="open_case")
+    return {"category": raw["category"], "description": desc}
+
+
+@bp.get("/api/visits")
+def visits_list():
+    """Visits of one household (household=id), or recent visits in an area (area=code)."""
+    viewer = current_viewer()
+    require_field_staff_or_supervisor(viewer)
+    args = request.args
+    limit = parse_int(args.get("limit"), "limit", 50, 1, 500)
+    with db.write() as conn:
+        if args.get("household"):
+            hid = parse_int(args.get("household"), "household", None, 1, 10**15)
+            rows = history(conn, viewer, hid, limit)
+            audit.record(conn, viewer, "read.visits", f"household:{hid}", count=len(rows))
+        else:
+            area = parse_code(args.get("area"), "area")
+            rows = _recent(conn, viewer, area, limit)
+            audit.record(conn, viewer, "read.visits", area, count=len(rows))
+    return jsonify({"count": len(rows), "visits": rows})
+
+
+def require_field_staff_or_supervisor(viewer) -> None:
+    viewer.require_login()
+    if not viewer.may_see_personal_data():
+        raise Forbidden("只有负有住户职责的人员可以查看走访记录 (visits are personal data)")
+
+
+_RECENT = text("""
+    SELECT v.id FROM visit v
+    WHERE v.area_code LIKE :prefix || '%' AND v.area_code LIKE ANY(CAST(:patterns AS text[]))
+    ORDER BY v.recorded_at DESC, v.id DESC LIMIT :limit
+""")
+
+
+def _recent(conn, viewer, area: str, limit: int) -> list[dict]:
+    ids = conn.execute(_RECENT, {"prefix": area, "patterns": viewer.like_patterns(),
+                                 "limit": limit}).scalars().all()
+    return [load_visit(conn, i) for i in ids]
+
+
+@bp.get("/api/visits/stats")
+def visits_stats():
+    """Completion and overdue figures per colour and group, as JSON or CSV."""
+    viewer = current_viewer()
+    require_supervision(viewer)
+    args = request.args
+    area = _default_area(viewer, args.get("area"))
+    fmt = args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise BadInput("format must be json or csv", field="format")
+    today = china_today()
+    start, end = parse_period(args.get("from"), args.get("to"), today)
+    with db.read_replica() as conn:
+        result = visit_stats(conn, viewer, area, args.get("group", "total"), start, end, today)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(result["rows"])
+        return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=visit-stats.csv"})
+    return jsonify(result)
+
+
+def _default_area(viewer, raw: str | None) -> str:
+    if raw:
+        return parse_code(raw, "area")
+    if viewer.citywide:
+        return ""
+    return viewer.prefixes[0] if viewer.prefixes else "-"
+
+
+@bp.get("/api/visits/overdue")
+def visits_overdue():
+    """Overdue households as GeoJSON, for those who may see households in person."""
+    viewer = current_viewer()
+    viewer.require_login()
+    area = _default_area(viewer, request.args.get("area"))
+    day = _parse_day(request.args.get("day"))
+    with db.write() as conn:
+        fc = overdue_map(conn, viewer, area, day)
+        audit.record(conn, viewer, "read.visits_overdue", area, count=len(fc["features"]))
+    return jsonify(fc)

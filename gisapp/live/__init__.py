@@ -1,0 +1,1 @@
+"""Live updates: the event hub, Server-Sent Events, the command centre's map wall."""

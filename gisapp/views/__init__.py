@@ -1,1 +1,0 @@
-"""HTTP views: thin blueprints that parse input, call a domain function and render."""

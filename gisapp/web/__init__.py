@@ -1,0 +1,1 @@
+"""Shared request plumbing: JSON bodies, CSV/Excel downloads, CORS, front-end assets, health."""
