@@ -52,6 +52,7 @@ def demo_cases_command(per_district: int, seed: int, if_empty: bool):
     """Add a year of synthetic cases (about N/365 a day) to every district of the demo city."""
     from .cases.report import now
     from .demo.cases import add_cases
+    from .demands import demo as demands_demo
     eng = db.engine()
     started = time.monotonic()
     with eng.begin() as conn:
@@ -62,6 +63,7 @@ def demo_cases_command(per_district: int, seed: int, if_empty: bool):
         for code in districts:
             n = add_cases(conn, code, per_district, seed, now())
             click.echo(f"  {code}: {n} cases")
+        click.echo(f"  demands: {demands_demo.add_demo_demands(conn, seed, now())}")
     click.echo(f"demo-cases: done in {time.monotonic() - started:.1f}s")
 
 

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("demands", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import pages, views  # noqa: E402,F401  (register the routes on bp)

@@ -158,7 +158,8 @@ def _check_topic(conn: Connection, demand: dict, topic_id: int) -> int:
     if topic is None:
         raise NotFound(f"没有编号为 {topic_id} 的议题 (no such topic)", field="topic_id")
     code, tcode = demand["area_code"] or "", topic["area_code"] or ""
-    if not tcode or not (code.startswith(tcode) or (len(code) >= 12 and tcode.startswith(code[:12]))):
+    same_community = len(code) >= 12 and tcode.startswith(code[:12])
+    if not tcode or not (code.startswith(tcode) or same_community):
         raise BadInput("议题不属于该诉求所在的区域 (the topic belongs to another area)",
                        field="topic_id")
     return topic_id

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Connection
 from ..accounts.access import Viewer
 from ..areas.features import parse_code, parse_int
 from ..cases.receipt import receipt_area
-from ..errors import BadInput, NotFound
 from ..cases.workhours import CHINA
+from ..errors import BadInput, NotFound
 from .flow import ACTION_NAMES, allowed_actions, may_see
 from .raising import load_demand, sql
 

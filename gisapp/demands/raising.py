@@ -14,8 +14,8 @@ from sqlalchemy.engine import Connection
 
 from ..accounts.access import Viewer
 from ..areas.crs import parse_crs, to_wgs84
-from ..errors import BadInput, Conflict, NotFound
 from ..areas.locate import check_range, parse_coordinate
+from ..errors import BadInput, Conflict, NotFound
 from ..queries import loader
 from .categories import require_category
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from .. import db
-from ..accounts import audit
-from ..accounts import auth
+from ..accounts import audit, auth
+from ..accounts.web_auth import current_viewer
 from ..errors import BadInput, Forbidden
 from ..web.jsonbody import parse_json_body
 from ..web.table_export import csv_response
-from ..accounts.web_auth import current_viewer
 from . import bp
 from .categories import categories
 from .flow import parse_params, transition
@@ -22,6 +21,7 @@ FORMATS = ("json", "geojson", "csv")
 
 @bp.get("/api/demand-categories")
 def demand_categories():
+    """The demand categories the forms offer, and the case category each becomes."""
     with db.read() as conn:
         return jsonify({"categories": categories(conn)})
 
@@ -98,6 +98,7 @@ def demands_counts():
 
 @bp.get("/api/demands/<int:demand_id>")
 def demand_detail(demand_id: int):
+    """One demand with its history and the actions the caller may take (404 if not visible)."""
     viewer = current_viewer()
     with db.read() as conn:
         return jsonify(get_demand(conn, viewer, demand_id))

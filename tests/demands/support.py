@@ -23,7 +23,8 @@ def raise_one(client, headers=None, point=NW, body=None, category="parking", **e
 
 def demand_id(engine, receipt: str) -> int:
     with engine.connect() as conn:
-        return conn.execute(text("SELECT id FROM demand WHERE receipt = :r"), {"r": receipt}).scalar()
+        return conn.execute(text("SELECT id FROM demand WHERE receipt = :r"),
+                            {"r": receipt}).scalar()
 
 
 def written(engine) -> tuple[int, int, int]:

@@ -28,11 +28,14 @@ def topic_id(engine):
             conn.execute(text("CREATE TABLE topic (id bigserial PRIMARY KEY, level text, "
                               "area_id bigint REFERENCES area, area_code text, title text, "
                               "step smallint DEFAULT 1, state text DEFAULT 'open', "
-                              "public_token text UNIQUE, created_at timestamptz DEFAULT now())"))
+                              "public_token text UNIQUE, geom geometry(Point, 4326), "
+                              "created_at timestamptz DEFAULT now())"))
         return conn.execute(text("""
-            INSERT INTO topic (level, area_id, area_code, title, step, state, public_token)
-            SELECT 'community', id, code, '停车位规划', 1, 'open', 'tok-demand-flow-test'
-            FROM area WHERE code = '210204001001' RETURNING id""")).scalar()
+            INSERT INTO topic (level, area_id, area_code, title, step, state, public_token, geom)
+            SELECT 'community', a.id, a.code, '停车位规划', 1, 'open', 'tok-demand-flow-test',
+                   ST_PointOnSurface(v.geom)
+            FROM area a JOIN area_version v ON v.area_id = a.id AND v.valid_to IS NULL
+            WHERE a.code = '210204001001' RETURNING id""")).scalar()
 
 
 def _params(action, topic_id):
@@ -149,4 +152,5 @@ def test_whole_group_is_answered_at_once(client, engine, as_user):
 
 def _group(engine, did):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT group_id FROM demand WHERE id = :id"), {"id": did}).scalar()
+        return conn.execute(text("SELECT group_id FROM demand WHERE id = :id"),
+                            {"id": did}).scalar()

@@ -18,7 +18,8 @@ def test_public_raises_and_follows_by_receipt(client, engine):
     assert "demand" not in got
     assert receipt["state"] == "open" and receipt["state_zh"] == "办理中"
     assert len(receipt["receipt"]) == 10
-    waited = parsedate_to_datetime(receipt["deadline_at"]) - parsedate_to_datetime(receipt["created_at"])
+    waited = (parsedate_to_datetime(receipt["deadline_at"])
+              - parsedate_to_datetime(receipt["created_at"]))
     assert waited == timedelta(days=15)
     assert receipt["area_path"].startswith("测试社区")
     status = client.get(f"/api/demands/receipt/{receipt['receipt'].lower()}")
@@ -72,7 +73,8 @@ def test_similar_demands_are_grouped(client, engine):
 
 def test_a_visit_records_a_demand(client, engine, as_user):
     with engine.connect() as conn:
-        hid = conn.execute(text("SELECT id FROM household WHERE colour = 1 ORDER BY id LIMIT 1")).scalar()
+        hid = conn.execute(text("SELECT id FROM household WHERE colour = 1 "
+                                "ORDER BY id LIMIT 1")).scalar()
     r = client.post("/api/visits", headers=as_user("community_sup"), json={
         "household_id": hid, "outcome": "well", "note": "老人希望小区加装扶手",
         "location": {"lng": NW[0], "lat": NW[1]}, "client_id": "visit-demand-0001",
@@ -92,7 +94,8 @@ def test_a_visit_records_a_demand(client, engine, as_user):
 
 def test_a_bad_demand_on_a_visit_refuses_the_visit(client, engine, as_user):
     with engine.connect() as conn:
-        hid = conn.execute(text("SELECT id FROM household WHERE colour = 1 ORDER BY id LIMIT 1")).scalar()
+        hid = conn.execute(text("SELECT id FROM household WHERE colour = 1 "
+                                "ORDER BY id LIMIT 1")).scalar()
     before = written(engine)
     for demand in ({"category": "nonsense", "body": "x"}, {"category": "parking"}, "parking",
                    {"category": "parking", "body": "长" * 2001}):
@@ -156,6 +159,7 @@ def test_list_filters_counts_and_csv(client, engine, as_user):
     csv = client.get("/api/demands?format=csv&category=greening", headers=h)
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert "绿化带缺少维护" in csv.get_data(as_text=True) and "受理编号" in csv.get_data(as_text=True)
-    outside = client.get("/api/demands?category=greening", headers=as_user("other_worker")).get_json()
+    outside = client.get("/api/demands?category=greening",
+                         headers=as_user("other_worker")).get_json()
     assert outside["total"] == 0
     assert client.get("/api/demands").status_code == 401

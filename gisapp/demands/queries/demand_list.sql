@@ -15,7 +15,6 @@ WITH d AS MATERIALIZED (
 )
 SELECT d.id, d.receipt, d.category, c.name_zh AS category_zh, d.body, d.source,
        d.area_code, area_path(d.area_id) AS area_path, d.group_id,
-       count(*) OVER (PARTITION BY d.group_id) AS group_shown,
        d.reporter_name, d.reporter_contact, d.raised_by_user_id, d.state, d.case_id,
        d.topic_id, d.created_at, d.deadline_at, d.closed_at,
        coalesce(d.closed_at, now()) > d.deadline_at AS overdue,

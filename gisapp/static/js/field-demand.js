@@ -9,7 +9,8 @@
 
   async function init() {
     const r = await api("/api/demand-categories");
-    form().demand_category.replaceChildren(...r.categories.map((c) => el("option", { value: c.key }, c.name_zh)));
+    const options = r.categories.map((c) => el("option", { value: c.key }, c.name_zh));
+    form().demand_category.replaceChildren(...options);
   }
 
   // Show the fields when asked for; name the offer when the outcome suggests a demand.
@@ -28,13 +29,15 @@
 
   // Why the form cannot be queued as it is (null: fine).
   function problem(f) {
-    if (f.record_demand.checked && !f.demand_body.value.trim() && !f.note.value.trim()) return "请填写诉求内容";
-    return null;
+    const empty = !f.demand_body.value.trim() && !f.note.value.trim();
+    return f.record_demand.checked && empty ? "请填写诉求内容" : null;
   }
 
   function restore(f, demand) {
     f.record_demand.checked = !!demand;
-    if (demand) { f.demand_category.value = demand.category; f.demand_body.value = demand.body || ""; }
+    if (!demand) return;
+    f.demand_category.value = demand.category;
+    f.demand_body.value = demand.body || "";
   }
 
   function told(visit) {
