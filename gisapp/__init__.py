@@ -73,8 +73,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(demands.bp)
     from . import assessment
     app.register_blueprint(assessment.bp)
-    from .consultation import bp as consultation_bp
-    app.register_blueprint(consultation_bp)
+    from . import consultation
+    app.register_blueprint(consultation.bp)
 
 
 def security_headers(app: Flask) -> list[tuple[str, str]]:

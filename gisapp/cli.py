@@ -22,6 +22,7 @@ def demo_command(scale: str, seed: int, if_empty: bool):
     """Load the synthetic Dalian demo city into an empty database."""
     from .demo.city import load_demo
     from .demo.users import create_demo_users
+    from .consultation import demo as consultation_demo
     eng = db.engine()
     db.apply_schema(eng, current_app.config["SQL_DIR"])
     with eng.connect() as conn:
@@ -34,6 +35,7 @@ def demo_command(scale: str, seed: int, if_empty: bool):
     with eng.begin() as conn:
         conn.execute(text("SELECT refresh_area_counts()"))
         users = create_demo_users(conn)
+        consultation_demo.add_demo_topics(conn, current_app.config["PHOTO_DIR"])
     click.echo(f"demo: loaded scale={scale} in {time.monotonic() - started:.1f}s")
     for key, value in summary.items():
         click.echo(f"  {key}: {value}")

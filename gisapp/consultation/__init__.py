@@ -3,10 +3,11 @@
 See docs/consultation.md. The blueprint `bp` carries the API (views.py), the staff pages and
 the public page with its QR code (pages.py).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint
 
 bp = Blueprint("consultation", __name__)
 
-from . import pages, views  # noqa: E402,F401  (routes register themselves on bp)
+from . import pages, views  # noqa: F401  (routes register themselves on bp)

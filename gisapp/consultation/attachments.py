@@ -1,9 +1,10 @@
 """A step's attachments (photos of a meeting, the signed minutes as PDF): checked by content,
-size-limited, stored by their SHA-256 beside the case photos (see gisapp/photos.py).
+size-limited, stored by their SHA-256 beside the case photos (see gisapp/cases/photos.py).
 
 Files are written before the transaction commits; a caller whose transaction fails
 removes what it wrote with `photos.discard`, as case reports do.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,12 @@ from ..errors import BadInput, StorageFull, TooLarge
 from ..queries import loader
 
 sql = loader(__package__)
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp",
-              "application/pdf": "pdf"}
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
 
 
 def sniff(data: bytes) -> str:
@@ -29,25 +34,36 @@ def sniff(data: bytes) -> str:
     try:
         return photos.sniff(data)[0]
     except BadInput:
-        raise BadInput("附件必须是 JPEG、PNG、WebP 图片或 PDF (attachment must be an image or a PDF)",
-                       field="attachments") from None
+        raise BadInput(
+            "附件必须是 JPEG、PNG、WebP 图片或 PDF (attachment must be an image or a PDF)",
+            field="attachments",
+        ) from None
 
 
 def check(uploads: list[tuple[str, bytes]], max_bytes: int) -> list[tuple[str, bytes, str]]:
-    """(name, data, content type) of each upload, or TooLarge/BadInput before anything is written."""
+    """(name, data, content type) of each upload; TooLarge/BadInput before any is written."""
     checked = []
     for name, data in uploads:
         if len(data) > max_bytes:
-            raise TooLarge(f"附件「{name}」超过 {max_bytes // (1024 * 1024)} MB "
-                           f"(attachment is over {max_bytes} bytes)", field="attachments")
+            raise TooLarge(
+                f"附件「{name}」超过 {max_bytes // (1024 * 1024)} MB "
+                f"(attachment is over {max_bytes} bytes)",
+                field="attachments",
+            )
         if not data:
             raise BadInput(f"attachment {name!r} is empty", field="attachments")
         checked.append((name[:200] or "附件", data, sniff(data)))
     return checked
 
 
-def store_all(conn: Connection, root: Path, topic_id: int, step_id: int,
-              checked: list[tuple[str, bytes, str]], stored: list[dict]) -> None:
+def store_all(
+    conn: Connection,
+    root: Path,
+    topic_id: int,
+    step_id: int,
+    checked: list[tuple[str, bytes, str]],
+    stored: list[dict],
+) -> None:
     """Write each file (once per content) and its row; `stored` collects what was written."""
     for name, data, ctype in checked:
         digest = hashlib.sha256(data).hexdigest()
@@ -56,9 +72,17 @@ def store_all(conn: Connection, root: Path, topic_id: int, step_id: int,
         if created:
             _atomic_write(path, data)
         stored.append({"path": path, "created": created})
-        conn.execute(sql("attachment_insert"), {
-            "topic_id": topic_id, "step_id": step_id, "sha256": digest, "content_type": ctype,
-            "filename": name, "bytes": len(data)})
+        conn.execute(
+            sql("attachment_insert"),
+            {
+                "topic_id": topic_id,
+                "step_id": step_id,
+                "sha256": digest,
+                "content_type": ctype,
+                "filename": name,
+                "bytes": len(data),
+            },
+        )
     if checked:
         conn.execute(sql("attachment_count"), {"id": step_id, "n": len(checked)})
 

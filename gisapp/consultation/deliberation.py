@@ -1,5 +1,6 @@
 """The deliberation's record: participants, follow-up tasks (owners, deadlines), and a task
-that becomes a case through the ordinary case code (gisapp/cases.py)."""
+that becomes a case through the ordinary case code (gisapp/cases/report.py)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -31,12 +32,15 @@ def parse_participants(value) -> list[dict]:
     out = []
     for item in _list_of(value, "participants"):
         if not isinstance(item, dict) or item.get("kind") not in rules.PARTICIPANT_KINDS:
-            raise BadInput("each participant needs a kind: resident_rep, unit or department",
-                           field="participants")
+            raise BadInput(
+                "each participant needs a kind: resident_rep, unit or department",
+                field="participants",
+            )
         name = item.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 100:
-            raise BadInput("each participant needs a name (at most 100 characters)",
-                           field="participants")
+            raise BadInput(
+                "each participant needs a name (at most 100 characters)", field="participants"
+            )
         out.append({"kind": item["kind"], "name": name.strip()})
     return out
 
@@ -64,14 +68,22 @@ def parse_tasks(conn: Connection, value) -> list[dict]:
         if not isinstance(title, str) or not title.strip() or len(title) > 200:
             raise BadInput("each task needs a title (at most 200 characters)", field="tasks")
         person = item.get("owner_person_id")
-        if person is not None and (not isinstance(person, int) or isinstance(person, bool)
-                                   or conn.execute(sql("person_exists"), {"id": person}).first() is None):
+        if person is not None and (
+            not isinstance(person, int)
+            or isinstance(person, bool)
+            or conn.execute(sql("person_exists"), {"id": person}).first() is None
+        ):
             raise BadInput(f"no staff member {person!r}", field="tasks")
         if person is None and (not isinstance(owner, str) or len(owner) > 100 or not owner.strip()):
             raise BadInput("each task needs an owner: owner_person_id or owner_name", field="tasks")
-        out.append({"title": title.strip(), "owner_person_id": person,
-                    "owner_name": owner.strip() if isinstance(owner, str) else None,
-                    "deadline_at": parse_deadline(item.get("deadline"))})
+        out.append(
+            {
+                "title": title.strip(),
+                "owner_person_id": person,
+                "owner_name": owner.strip() if isinstance(owner, str) else None,
+                "deadline_at": parse_deadline(item.get("deadline")),
+            }
+        )
     return out
 
 
@@ -101,7 +113,11 @@ def _check_tasks(viewer: Viewer, topic: dict) -> None:
 
 
 def _task(conn: Connection, topic: dict, task_id: int) -> dict:
-    row = conn.execute(sql("task_get"), {"task_id": task_id, "topic_id": topic["id"]}).mappings().first()
+    row = (
+        conn.execute(sql("task_get"), {"task_id": task_id, "topic_id": topic["id"]})
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"no task {task_id} on topic {topic['id']}")
     return dict(row)
@@ -121,21 +137,41 @@ def to_case(conn: Connection, viewer: Viewer, topic: dict, task_id: int, categor
     task = _task(conn, topic, task_id)
     if task["case_id"] is not None:
         raise Conflict(f"任务已转为案件 {task['case_id']} (already case {task['case_id']})")
-    kind = conn.execute(sql("category_kind"), {"category": category}).scalar() \
-        if isinstance(category, str) else None
+    kind = (
+        conn.execute(sql("category_kind"), {"category": category}).scalar()
+        if isinstance(category, str)
+        else None
+    )
     if kind is None:
         raise BadInput("category must be a case category", field="category")
-    report = {"kind": kind, "category": category, "contact": None,
-              "description": f"议事协商后续任务：{task['title']}（议题 #{topic['id']}）",
-              "client_id": f"topic-task-{task_id}", "lng": topic["lng"], "lat": topic["lat"]}
-    case, _ = report_and_load(conn, viewer, report, audit=audit.fields(
-        viewer, "case.report", category=category, topic=topic["id"], task=task_id))
+    report = {
+        "kind": kind,
+        "category": category,
+        "contact": None,
+        "description": f"议事协商后续任务：{task['title']}（议题 #{topic['id']}）",
+        "client_id": f"topic-task-{task_id}",
+        "lng": topic["lng"],
+        "lat": topic["lat"],
+    }
+    case, _ = report_and_load(
+        conn,
+        viewer,
+        report,
+        audit=audit.fields(
+            viewer, "case.report", category=category, topic=topic["id"], task=task_id
+        ),
+    )
     conn.execute(sql("task_case"), {"task_id": task_id, "case_id": case["id"]})
     return case
 
 
 def listing(conn: Connection, topic_id: int) -> dict:
-    return {"participants": [dict(r) for r in conn.execute(sql("participants_list"),
-                                                           {"topic_id": topic_id}).mappings()],
-            "tasks": [dict(r) for r in conn.execute(sql("tasks_list"),
-                                                    {"topic_id": topic_id}).mappings()]}
+    return {
+        "participants": [
+            dict(r)
+            for r in conn.execute(sql("participants_list"), {"topic_id": topic_id}).mappings()
+        ],
+        "tasks": [
+            dict(r) for r in conn.execute(sql("tasks_list"), {"topic_id": topic_id}).mappings()
+        ],
+    }

@@ -1,6 +1,7 @@
 """Opinions on a topic, on one page: residents through the public link (an optional name and
 contact that only staff with a duty toward the area ever see), demands linked to the topic,
 and staff entries."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -8,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from ..accounts import audit
 from ..accounts.access import Viewer
-from ..errors import BadInput, Conflict, NotFound
+from ..errors import BadInput, Conflict
 from ..queries import loader
 from . import rules
 
@@ -29,41 +30,41 @@ def add_public(conn: Connection, topic: dict, fields: dict) -> int:
     """A resident's opinion through the topic's public page."""
     if not rules.takes_opinions(topic):
         raise Conflict("该议题已不再征集意见 (the topic no longer takes opinions)")
-    return conn.execute(sql("opinion_insert"), {
-        "topic_id": topic["id"], "source": "public", "body": _text(fields, "body", BODY_MAX, True),
-        "name": _text(fields, "name", NAME_MAX), "contact": _text(fields, "contact", CONTACT_MAX),
-        "user_id": None, "demand_id": None}).scalar()
+    return conn.execute(
+        sql("opinion_insert"),
+        {
+            "topic_id": topic["id"],
+            "source": "public",
+            "body": _text(fields, "body", BODY_MAX, True),
+            "name": _text(fields, "name", NAME_MAX),
+            "contact": _text(fields, "contact", CONTACT_MAX),
+            "user_id": None,
+            "demand_id": None,
+        },
+    ).scalar()
 
 
 def add_staff(conn: Connection, viewer: Viewer, topic: dict, fields: dict) -> int:
-    """A staff entry, or a demand of the topic's area linked as an opinion (demand_id)."""
+    """A staff entry (from a visit, a meeting, a building's chat group).
+
+    Demands join a topic from the demands list (its "to_topic" action sets demand.topic_id)
+    and are listed here from there, so there is one way to link them."""
     rules.check_open(viewer, topic, rules.OPINION_ROLES, "录入意见")
     if not rules.takes_opinions(topic):
         raise Conflict("该议题已不再征集意见 (the topic no longer takes opinions)")
-    if fields.get("demand_id") is not None:
-        return _link_demand(conn, viewer, topic, fields["demand_id"])
-    opinion_id = conn.execute(sql("opinion_insert"), {
-        "topic_id": topic["id"], "source": "staff", "body": _text(fields, "body", BODY_MAX, True),
-        "name": None, "contact": None, "user_id": viewer.user_id, "demand_id": None}).scalar()
+    opinion_id = conn.execute(
+        sql("opinion_insert"),
+        {
+            "topic_id": topic["id"],
+            "source": "staff",
+            "body": _text(fields, "body", BODY_MAX, True),
+            "name": None,
+            "contact": None,
+            "user_id": viewer.user_id,
+            "demand_id": None,
+        },
+    ).scalar()
     audit.record(conn, viewer, "topic.opinion", str(topic["id"]), source="staff")
-    return opinion_id
-
-
-def _link_demand(conn: Connection, viewer: Viewer, topic: dict, demand_id) -> int:
-    if not isinstance(demand_id, int) or isinstance(demand_id, bool):
-        raise BadInput("demand_id must be a number", field="demand_id")
-    if not has_demands(conn):
-        raise NotFound(f"no demand {demand_id}")
-    demand = conn.execute(sql("demand_for_topic"), {"demand_id": demand_id}).mappings().first()
-    if demand is None or not (demand["area_code"] or "").startswith(topic["area_code"]):
-        raise NotFound(f"no demand {demand_id} in the topic's area", field="demand_id")
-    if conn.execute(text("SELECT 1 FROM topic_opinion WHERE demand_id = :d"),
-                    {"d": demand_id}).first():
-        raise Conflict(f"demand {demand_id} is already linked to a topic", field="demand_id")
-    opinion_id = conn.execute(sql("opinion_insert"), {
-        "topic_id": topic["id"], "source": "demand", "body": demand["body"], "name": None,
-        "contact": None, "user_id": viewer.user_id, "demand_id": demand_id}).scalar()
-    audit.record(conn, viewer, "topic.link_demand", str(topic["id"]), demand=demand_id)
     return opinion_id
 
 
@@ -74,25 +75,45 @@ def has_demands(conn: Connection) -> bool:
 
 def listing(conn: Connection, viewer: Viewer, topic: dict) -> list[dict]:
     """Every opinion on the topic; names and contacts only for staff with a duty there."""
-    rows = [dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()]
+    rows = [
+        dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()
+    ]
     if has_demands(conn):
-        rows += [dict(r) for r in conn.execute(sql("demands_of_topic"),
-                                               {"topic_id": topic["id"]}).mappings()]
+        rows += [
+            dict(r)
+            for r in conn.execute(sql("demands_of_topic"), {"topic_id": topic["id"]}).mappings()
+        ]
     private = rules.may_act(viewer, rules.OPINION_ROLES, topic["level"], topic["area_code"])
     return [_shown(r, private) for r in rows]
 
 
 def _shown(row: dict, private: bool) -> dict:
-    out = {"id": row.get("id"), "source": row["source"], "body": row["body"],
-           "created_at": row["created_at"], "demand_id": row.get("demand_id"),
-           "staff_name": row.get("staff_name")}
+    out = {
+        "id": row.get("id"),
+        "source": row["source"],
+        "body": row["body"],
+        "created_at": row["created_at"],
+        "demand_id": row.get("demand_id"),
+        "staff_name": row.get("staff_name"),
+    }
     if private:
         out.update(author_name=row.get("author_name"), author_contact=row.get("author_contact"))
     return out
 
 
 def public_listing(conn: Connection, topic: dict) -> list[dict]:
-    """What the public page shows of the opinions: the text and the date, never a name."""
-    rows = conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()
-    return [{"source": r["source"], "body": r["body"], "created_at": r["created_at"]}
-            for r in rows if r["source"] in ("public", "demand")]
+    """What the public page shows of the opinions: residents' and demands' text and date,
+    never a name or a contact."""
+    rows = [
+        dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()
+    ]
+    if has_demands(conn):
+        rows += [
+            dict(r)
+            for r in conn.execute(sql("demands_of_topic"), {"topic_id": topic["id"]}).mappings()
+        ]
+    return [
+        {"source": r["source"], "body": r["body"], "created_at": r["created_at"]}
+        for r in rows
+        if r["source"] in ("public", "demand")
+    ]

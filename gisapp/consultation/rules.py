@@ -2,9 +2,11 @@
 
 A topic opens at step 1 and moves one step at a time; step 6 reports back and closes it.
 Besides the role, the topic's area must lie in the viewer's jurisdiction (a code prefix
-test, as everywhere in gisapp/access.py). Grid roles run only courtyard and building
-topics (a grid leader for a courtyard of their grid; a building head for their building).
+test, as everywhere in gisapp/accounts/access.py). Grid roles run only courtyard and building
+topics (a grid leader those of their grid; an information officer or a building head those
+of their micro-grid).
 """
+
 from __future__ import annotations
 
 from ..accounts.access import SUPERVISORS, Viewer
@@ -15,8 +17,14 @@ LEVELS = ("street", "community", "courtyard", "building")
 # belongs to a building, filed under the building's leaf area.
 AREA_LEVEL = {"street": 2, "community": 3, "courtyard": 5}
 STEPS = {1: "collect", 2: "set", 3: "draft", 4: "announce", 5: "deliberate", 6: "report"}
-STEP_NAMES = {1: "征集议题", 2: "确定议题", 3: "拟定方案", 4: "公示方案", 5: "协商议事",
-              6: "结果反馈"}
+STEP_NAMES = {
+    1: "征集议题",
+    2: "确定议题",
+    3: "拟定方案",
+    4: "公示方案",
+    5: "协商议事",
+    6: "结果反馈",
+}
 STATE_NAMES = {"open": "协商中", "reported": "已反馈", "dropped": "已终止"}
 LEVEL_NAMES = {"street": "街道", "community": "社区", "courtyard": "楼院", "building": "楼栋"}
 PARTICIPANT_KINDS = {"resident_rep": "居民代表", "unit": "驻社单位", "department": "职能部门"}
@@ -26,17 +34,17 @@ SMALL_LEVELS = ("courtyard", "building")
 STAFF = SUPERVISORS + GRID_ROLES
 # Who may take each step (to reach it), before the jurisdiction and level tests.
 STEP_ROLES: dict[int, tuple[str, ...]] = {
-    1: STAFF,                               # open a topic: anyone who hears residents
-    2: SUPERVISORS,                         # set the topic: the community's committee
-    3: SUPERVISORS + ("grid_leader",),      # draft the plan
-    4: SUPERVISORS + ("grid_leader",),      # announce it
-    5: SUPERVISORS,                         # chair the deliberation
-    6: SUPERVISORS,                         # report back
+    1: STAFF,  # open a topic: anyone who hears residents
+    2: SUPERVISORS,  # set the topic: the community's committee
+    3: SUPERVISORS + ("grid_leader",),  # draft the plan
+    4: SUPERVISORS + ("grid_leader",),  # announce it
+    5: SUPERVISORS,  # chair the deliberation
+    6: SUPERVISORS,  # report back
 }
 DROP_ROLES = SUPERVISORS
 TASK_ROLES = SUPERVISORS
 OPINION_ROLES = STAFF
-LAST_OPINION_STEP = 4      # opinions are taken until the deliberation
+LAST_OPINION_STEP = 4  # opinions are taken until the deliberation
 
 
 def may_act(viewer: Viewer, roles: tuple[str, ...], level: str, area_code: str) -> bool:
@@ -53,8 +61,11 @@ def check_step(viewer: Viewer, topic: dict, step: int) -> None:
     if topic["state"] != "open":
         raise Conflict(f"议题{STATE_NAMES[topic['state']]}，不能再推进 (topic is {topic['state']})")
     if step != topic["step"] + 1:
-        raise Conflict(f"议题在第 {topic['step']} 步，下一步是第 {topic['step'] + 1} 步 "
-                       f"(step {step} out of order)", step=topic["step"])
+        raise Conflict(
+            f"议题在第 {topic['step']} 步，下一步是第 {topic['step'] + 1} 步 "
+            f"(step {step} out of order)",
+            step=topic["step"],
+        )
 
 
 def check_open(viewer: Viewer, topic: dict, roles: tuple[str, ...], what: str) -> None:
@@ -75,7 +86,8 @@ def allowed(viewer: Viewer, topic: dict) -> dict:
     level, code, is_open = topic["level"], topic["area_code"], topic["state"] == "open"
     nxt = topic["step"] + 1
     return {
-        "next_step": nxt if is_open and nxt <= 6 and may_act(viewer, STEP_ROLES[nxt], level, code)
+        "next_step": nxt
+        if is_open and nxt <= 6 and may_act(viewer, STEP_ROLES[nxt], level, code)
         else None,
         "drop": is_open and may_act(viewer, DROP_ROLES, level, code),
         "opinion": takes_opinions(topic) and may_act(viewer, OPINION_ROLES, level, code),

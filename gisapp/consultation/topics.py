@@ -1,8 +1,9 @@
 """Topics: open one at its level's area, read it, take it a step further, or drop it."""
+
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Connection
 
@@ -15,15 +16,29 @@ from . import rules
 sql = loader(__package__)
 
 # The text each step writes on the topic, and which of them the step requires.
-STEP_FIELDS = {2: ("title", "body"), 3: ("plan",), 4: ("announcement",),
-               5: ("minutes", "decision"), 6: ("outcome",)}
+STEP_FIELDS = {
+    2: ("title", "body"),
+    3: ("plan",),
+    4: ("announcement",),
+    5: ("minutes", "decision"),
+    6: ("outcome",),
+}
 REQUIRED = {3: ("plan",), 4: ("announcement",), 5: ("minutes", "decision"), 6: ("outcome",)}
-LIMITS = {"title": 200, "body": 4000, "plan": 8000, "announcement": 8000, "minutes": 20000,
-          "decision": 8000, "outcome": 8000, "note": 4000, "reason": 4000}
+LIMITS = {
+    "title": 200,
+    "body": 4000,
+    "plan": 8000,
+    "announcement": 8000,
+    "minutes": 20000,
+    "decision": 8000,
+    "outcome": 8000,
+    "note": 4000,
+    "reason": 4000,
+}
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def locate_topic_area(conn: Connection, level: str, area_code, building_id) -> dict:
@@ -33,14 +48,19 @@ def locate_topic_area(conn: Connection, level: str, area_code, building_id) -> d
     if level == "building":
         if not isinstance(building_id, int) or isinstance(building_id, bool):
             raise BadInput("a building topic needs building_id", field="building_id")
-        row = conn.execute(sql("building_for_topic"), {"building_id": building_id}).mappings().first()
+        row = (
+            conn.execute(sql("building_for_topic"), {"building_id": building_id}).mappings().first()
+        )
         if row is None:
             raise NotFound(f"no building {building_id}")
         return dict(row)
     if not isinstance(area_code, str) or not area_code.isdigit():
         raise BadInput("area_code is required", field="area_code")
-    row = conn.execute(sql("area_for_level"),
-                       {"code": area_code, "level": rules.AREA_LEVEL[level]}).mappings().first()
+    row = (
+        conn.execute(sql("area_for_level"), {"code": area_code, "level": rules.AREA_LEVEL[level]})
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"no {level} area with code {area_code}", field="area_code")
     return {**row, "building_id": None}
@@ -54,11 +74,21 @@ def open_topic(conn: Connection, viewer: Viewer, fields: dict) -> tuple[int, int
         raise Forbidden("无权在该区域发起议题 (not allowed to open a topic here)")
     title = text_field(fields, "title", required=True)
     t = now()
-    topic_id = conn.execute(sql("topic_insert"), {
-        "level": level, "area_id": place["area_id"], "area_code": place["area_code"],
-        "building_id": place["building_id"], "title": title,
-        "body": text_field(fields, "body") or "", "token": secrets.token_urlsafe(16),
-        "point": place["point"], "user_id": viewer.user_id, "at": t}).scalar()
+    topic_id = conn.execute(
+        sql("topic_insert"),
+        {
+            "level": level,
+            "area_id": place["area_id"],
+            "area_code": place["area_code"],
+            "building_id": place["building_id"],
+            "title": title,
+            "body": text_field(fields, "body") or "",
+            "token": secrets.token_urlsafe(16),
+            "point": place["point"],
+            "user_id": viewer.user_id,
+            "at": t,
+        },
+    ).scalar()
     step_id = log_step(conn, viewer, topic_id, 1, text_field(fields, "note") or "", t)
     audit.record(conn, viewer, "topic.open", str(topic_id), level=level, area=place["area_code"])
     return topic_id, step_id
@@ -95,17 +125,34 @@ def topic_id_for_token(conn: Connection, token: str) -> int:
     return row.id
 
 
-def log_step(conn: Connection, viewer: Viewer, topic_id: int, step: int, note: str,
-             at: datetime, action: str = "step") -> int:
-    return conn.execute(sql("step_insert"), {
-        "topic_id": topic_id, "step": step, "action": action, "at": at,
-        "user_id": viewer.user_id, "actor_name": viewer.username, "note": note}).scalar()
+def log_step(
+    conn: Connection,
+    viewer: Viewer,
+    topic_id: int,
+    step: int,
+    note: str,
+    at: datetime,
+    action: str = "step",
+) -> int:
+    return conn.execute(
+        sql("step_insert"),
+        {
+            "topic_id": topic_id,
+            "step": step,
+            "action": action,
+            "at": at,
+            "user_id": viewer.user_id,
+            "actor_name": viewer.username,
+            "note": note,
+        },
+    ).scalar()
 
 
 def step_values(step: int, fields: dict) -> dict:
     """The topic's text this step writes, validated (None leaves a text as it was)."""
-    values = {k: None for k in ("title", "body", "plan", "announcement", "minutes", "decision",
-                                "outcome")}
+    values = {
+        k: None for k in ("title", "body", "plan", "announcement", "minutes", "decision", "outcome")
+    }
     for name in STEP_FIELDS.get(step, ()):
         values[name] = text_field(fields, name, required=name in REQUIRED.get(step, ()))
     return values
@@ -120,9 +167,10 @@ def advance(conn: Connection, viewer: Viewer, topic_id: int, fields: dict) -> tu
     rules.check_step(viewer, topic, step)
     values, t = step_values(step, fields), now()
     note = text_field(fields, "note") or ""
-    changed = conn.execute(sql("topic_advance"), {"id": topic_id, "step": step, "at": t,
-                                                  **values}).rowcount
-    if changed != 1:                      # cannot happen under the row lock; say so if it does
+    changed = conn.execute(
+        sql("topic_advance"), {"id": topic_id, "step": step, "at": t, **values}
+    ).rowcount
+    if changed != 1:  # cannot happen under the row lock; say so if it does
         raise Conflict("议题已被他人推进，请刷新 (the topic changed meanwhile)")
     step_id = log_step(conn, viewer, topic_id, step, note, t)
     audit.record(conn, viewer, f"topic.step{step}", str(topic_id), step=step)

@@ -1,4 +1,5 @@
 """The consultation API: topics, their six steps, opinions, the deliberation's tasks."""
+
 from __future__ import annotations
 
 import json
@@ -7,15 +8,28 @@ from pathlib import Path
 from flask import current_app, jsonify, request, send_file
 
 from .. import db
+from ..accounts.web_auth import current_viewer
 from ..areas.features import parse_code
+from ..cases.photos import discard
 from ..errors import BadInput, NotFound, TooLarge
 from ..web.jsonbody import parse_json_body
-from ..cases.photos import discard
-from ..accounts.web_auth import current_viewer
 from . import attachments, bp, deliberation, listing, opinions, topics, workflow
 
 INT_FIELDS = ("step", "building_id", "demand_id")
 JSON_FIELDS = ("participants", "tasks")
+
+
+@bp.url_value_preprocessor
+def _room_for_attachments(endpoint, values):
+    """Multipart bodies may carry attachments: raise the JSON body limit before the app's
+    before_request (errors.py reads the form to refuse NUL) parses it with that limit."""
+    if (request.mimetype or "") == "multipart/form-data":
+        request.max_content_length = _multipart_limit()
+
+
+def _multipart_limit() -> int:
+    cfg = current_app.config
+    return cfg["MAX_PHOTOS"] * cfg["TOPIC_MAX_ATTACHMENT_BYTES"] + 1024 * 1024
 
 
 def read_submission() -> tuple[dict, list[tuple[str, bytes, str]]]:
@@ -27,7 +41,6 @@ def read_submission() -> tuple[dict, list[tuple[str, bytes, str]]]:
             raise BadInput("body must be a JSON object")
         return body, []
     limit, count = cfg["TOPIC_MAX_ATTACHMENT_BYTES"], cfg["MAX_PHOTOS"]
-    request.max_content_length = count * limit + 1024 * 1024
     files = [f for f in request.files.getlist("attachments") if f.filename]
     if len(files) > count:
         raise TooLarge(f"at most {count} attachments", field="attachments")
@@ -67,8 +80,9 @@ def topic_list():
     args = request.args
     area = parse_code(args["area"], "area") if args.get("area") else ""
     with db.read() as conn:
-        rows = listing.topics(conn, area, args.get("state") or None, args.get("level") or None,
-                              args.get("limit"))
+        rows = listing.topics(
+            conn, area, args.get("state") or None, args.get("level") or None, args.get("limit")
+        )
     if args.get("format") == "geojson":
         return jsonify(listing.as_geojson(rows))
     return jsonify({"topics": rows})
@@ -76,6 +90,7 @@ def topic_list():
 
 @bp.post("/api/topics")
 def topic_open():
+    """Open a consultation topic (step 1) at a street, community, courtyard or building."""
     viewer = _staff()
     fields, checked = read_submission()
     stored: list[dict] = []
@@ -91,6 +106,7 @@ def topic_open():
 
 @bp.get("/api/topics/<int:topic_id>")
 def topic_detail(topic_id: int):
+    """A topic for staff: its log, opinions, deliberation and what the caller may do."""
     viewer = _staff()
     with db.read() as conn:
         return jsonify(workflow.staff_view(conn, viewer, topic_id))
@@ -98,6 +114,7 @@ def topic_detail(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/steps")
 def topic_step(topic_id: int):
+    """Take a topic to its next step (2-6) with the step's record and attachments."""
     viewer = _staff()
     fields, checked = read_submission()
     stored: list[dict] = []
@@ -113,6 +130,7 @@ def topic_step(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/drop")
 def topic_drop(topic_id: int):
+    """End an open topic without a result, with a reason."""
     viewer = _staff()
     fields, _ = read_submission()
     with db.write() as conn:
@@ -122,6 +140,7 @@ def topic_drop(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/opinions")
 def topic_staff_opinion(topic_id: int):
+    """A staff entry among the topic's opinions."""
     viewer = _staff()
     fields, _ = read_submission()
     with db.write() as conn:
@@ -132,6 +151,7 @@ def topic_staff_opinion(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/tasks")
 def topic_add_tasks(topic_id: int):
+    """Add follow-up tasks after the deliberation."""
     viewer = _staff()
     fields, _ = read_submission()
     with db.write() as conn:
@@ -142,6 +162,7 @@ def topic_add_tasks(topic_id: int):
 
 @bp.post("/api/topics/<int:topic_id>/tasks/<int:task_id>/done")
 def topic_task_done(topic_id: int, task_id: int):
+    """Mark a follow-up task done."""
     viewer = _staff()
     with db.write() as conn:
         topic = topics.get_topic(conn, topic_id, lock=True)
@@ -162,6 +183,7 @@ def topic_task_case(topic_id: int, task_id: int):
 
 @bp.get("/api/topics/<int:topic_id>/attachments/<int:attachment_id>")
 def topic_attachment(topic_id: int, attachment_id: int):
+    """A file of a step (staff)."""
     _staff()
     return send_attachment(topic_id, attachment_id, public=False)
 
@@ -170,10 +192,15 @@ def send_attachment(topic_id: int, attachment_id: int, public: bool):
     with db.read() as conn:
         row = listing.attachment(conn, topic_id, attachment_id)
     # The public sees the files of the announcement and of the report back only.
-    if row is None or (public and row["step"] not in (4, 6)):
+    if row is None or (public and row["step"] not in workflow.PUBLIC_FILE_STEPS):
         raise NotFound("no such attachment")
     path = attachments.path_for(_root(), row["sha256"], row["content_type"])
     if not path.exists():
         raise NotFound("attachment file is missing")
-    return send_file(path, mimetype=row["content_type"], download_name=row["filename"],
-                     as_attachment=row["content_type"] == "application/pdf", max_age=3600)
+    return send_file(
+        path,
+        mimetype=row["content_type"],
+        download_name=row["filename"],
+        as_attachment=row["content_type"] == "application/pdf",
+        max_age=3600,
+    )

@@ -3,6 +3,7 @@
 The expected table is written out here, apart from gisapp/consultation/rules.py, so a
 change of the rules shows up as a failing cell. A refused step leaves everything as it was.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,14 @@ GRID = {"grid_leader", "grid_worker", "info_officer", "volunteer"}
 MAY = {
     "street": {s: {"admin", "district_sup", "street_sup"} for s in range(1, 7)},
     "community": {s: SUPERVISORS for s in range(1, 7)},
-    "courtyard": {1: SUPERVISORS | GRID, 2: SUPERVISORS, 3: SUPERVISORS | {"grid_leader"},
-                  4: SUPERVISORS | {"grid_leader"}, 5: SUPERVISORS, 6: SUPERVISORS},
+    "courtyard": {
+        1: SUPERVISORS | GRID,
+        2: SUPERVISORS,
+        3: SUPERVISORS | {"grid_leader"},
+        4: SUPERVISORS | {"grid_leader"},
+        5: SUPERVISORS,
+        6: SUPERVISORS,
+    },
 }
 MAY["building"] = MAY["courtyard"]
 CELLS = [(level, step, user) for level in MAY for step in range(1, 7) for user in TINY_USERS]
@@ -39,8 +46,11 @@ def test_who_may_take_each_step(engine, client, as_user, building, level, step, 
         return
     topic_id = topic_at(engine, client, as_user("admin"), level, step - 1, building)
     before = snapshot(engine, topic_id)
-    resp = client.post(f"/api/topics/{topic_id}/steps", headers=as_user(user),
-                       json={"step": step, "note": f"第{step}步", **STEP_FIELDS.get(step, {})})
+    resp = client.post(
+        f"/api/topics/{topic_id}/steps",
+        headers=as_user(user),
+        json={"step": step, "note": f"第{step}步", **STEP_FIELDS.get(step, {})},
+    )
     if allowed:
         assert resp.status_code == 200, resp.get_json()
         body = resp.get_json()
@@ -55,8 +65,11 @@ def test_who_may_take_each_step(engine, client, as_user, building, level, step, 
 def test_a_step_out_of_order_is_refused_and_changes_nothing(engine, client, as_user, at, asked):
     topic_id = topic_at(engine, client, as_user("admin"), "community", at)
     before = snapshot(engine, topic_id)
-    resp = client.post(f"/api/topics/{topic_id}/steps", headers=as_user("community_sup"),
-                       json={"step": asked, **STEP_FIELDS.get(asked, {})})
+    resp = client.post(
+        f"/api/topics/{topic_id}/steps",
+        headers=as_user("community_sup"),
+        json={"step": asked, **STEP_FIELDS.get(asked, {})},
+    )
     assert resp.status_code in (400, 409), resp.get_json()
     assert resp.get_json()["error"] in ("conflict", "bad_input")
     assert snapshot(engine, topic_id) == before
@@ -64,12 +77,17 @@ def test_a_step_out_of_order_is_refused_and_changes_nothing(engine, client, as_u
 
 def test_a_reported_or_dropped_topic_takes_no_more_steps(engine, client, as_user):
     dropped = topic_at(engine, client, as_user("admin"), "community", 3)
-    resp = client.post(f"/api/topics/{dropped}/drop", headers=as_user("community_sup"),
-                       json={"reason": "居民已自行解决"})
+    resp = client.post(
+        f"/api/topics/{dropped}/drop",
+        headers=as_user("community_sup"),
+        json={"reason": "居民已自行解决"},
+    )
     assert resp.status_code == 200 and resp.get_json()["state"] == "dropped"
     before = snapshot(engine, dropped)
-    for path, body in ((f"/api/topics/{dropped}/steps", {"step": 4, "announcement": "x"}),
-                       (f"/api/topics/{dropped}/drop", {"reason": "again"})):
+    for path, body in (
+        (f"/api/topics/{dropped}/steps", {"step": 4, "announcement": "x"}),
+        (f"/api/topics/{dropped}/drop", {"reason": "again"}),
+    ):
         resp = client.post(path, headers=as_user("community_sup"), json=body)
         assert resp.status_code == 409, resp.get_json()
     assert snapshot(engine, dropped) == before
@@ -79,7 +97,9 @@ def test_a_reported_or_dropped_topic_takes_no_more_steps(engine, client, as_user
 def test_who_may_drop(engine, client, as_user, user):
     topic_id = topic_at(engine, client, as_user("admin"), "courtyard", 2)
     before = snapshot(engine, topic_id)
-    resp = client.post(f"/api/topics/{topic_id}/drop", headers=as_user(user), json={"reason": "重复"})
+    resp = client.post(
+        f"/api/topics/{topic_id}/drop", headers=as_user(user), json={"reason": "重复"}
+    )
     if user in SUPERVISORS:
         assert resp.status_code == 200, resp.get_json()
     else:
@@ -87,8 +107,10 @@ def test_who_may_drop(engine, client, as_user, user):
         assert snapshot(engine, topic_id) == before
 
 
-@pytest.mark.parametrize("step,missing", [(3, "plan"), (4, "announcement"), (5, "decision"),
-                                          (5, "participants"), (6, "outcome")])
+@pytest.mark.parametrize(
+    "step,missing",
+    [(3, "plan"), (4, "announcement"), (5, "decision"), (5, "participants"), (6, "outcome")],
+)
 def test_a_step_without_its_record_is_refused(engine, client, as_user, step, missing):
     topic_id = topic_at(engine, client, as_user("admin"), "community", step - 1)
     before = snapshot(engine, topic_id)
