@@ -203,3 +203,21 @@ def test_the_wall_gets_community_scores(client, as_user, data):
     assert sum(body["distribution"]["grades"].values()) == sum(a["grade"] is not None
                                                                for a in body["areas"])
     assert client.get("/api/assessment/choropleth").status_code == 401
+
+
+def test_visit_records_only_to_those_with_a_duty(client, as_user, data):
+    q = "month=2026-10&indicator=visit_completion"
+    url = f"/api/assessment/drill?level=community&subject=210204001001&{q}"
+    duty = client.get(url, headers=as_user("community_sup")).get_json()
+    assert duty["rows"] and {r["colour"] for r in duty["rows"]} == {1}
+    assert duty["by_colour"]["red"]["done"] == duty["numerator"] > 0
+    # A street supervisor sees exact counts in their streets, but no household's visits.
+    street = client.get(url, headers=as_user("street_sup")).get_json()
+    assert street["rows"] == [] and street["by_colour"]["red"]["households"] == 4
+    wall = client.get(url, headers=as_user("wall")).get_json()
+    assert "rows" not in wall                                 # a household's colour is personal
+    assert wall["by_colour"]["red"]["households"] == "<5"     # small numbers hidden
+    assert (wall["numerator"], wall["denominator"]) == (duty["numerator"], duty["denominator"])
+    grid = client.get(f"/api/assessment/drill?level=grid&subject=210204001001001&{q}",
+                      headers=as_user("wall")).get_json()
+    assert grid["by_colour"] == {} and "rows" not in grid     # no colours below the community
