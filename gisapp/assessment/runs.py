@@ -47,7 +47,7 @@ def create_run(conn: Connection, viewer: Viewer, level: str, scope: str, period:
     audit.record(conn, viewer, "assessment.run.create", f"run:{run_id}", level=level,
                  scope=scope, period=[period.start.isoformat(), period.end.isoformat()],
                  subjects=len(board["results"]))
-    return get_run(conn, run_id)
+    return as_json(get_run(conn, run_id))
 
 
 def _columns(rows: list[tuple], names: tuple[str, ...]) -> dict:
@@ -69,6 +69,12 @@ def get_run(conn: Connection, run_id: int, for_update: bool = False) -> dict:
     return dict(row)
 
 
+def as_json(run: dict) -> dict:
+    """The period's days as ISO dates (JSON would give them as midnight timestamps)."""
+    return {**run, "period_from": run["period_from"].isoformat(),
+            "period_to": run["period_to"].isoformat()}
+
+
 def may_read(viewer: Viewer, run: dict) -> bool:
     """Published runs are public (worker runs: to staff); drafts to their managers."""
     if run["state"] == "published":
@@ -81,7 +87,7 @@ def run_results(conn: Connection, viewer: Viewer, run_id: int) -> dict:
     if not may_read(viewer, run):
         raise NotFound(f"没有编号为 {run_id} 的考核 (no such run)")
     rows = conn.execute(sql("run_results"), {"run": run_id, "patterns": None}).mappings()
-    return {"run": run, "results": [dict(r) for r in rows]}
+    return {"run": as_json(run), "results": [dict(r) for r in rows]}
 
 
 def publish(conn: Connection, viewer: Viewer, run_id: int) -> dict:
@@ -95,7 +101,7 @@ def publish(conn: Connection, viewer: Viewer, run_id: int) -> dict:
                       "appeal_until = now() + make_interval(days => :d) WHERE id = :id"),
                  {"d": days, "id": run_id})
     audit.record(conn, viewer, "assessment.run.publish", f"run:{run_id}", appeal_days=days)
-    return get_run(conn, run_id)
+    return as_json(get_run(conn, run_id))
 
 
 def _item(conn: Connection, run_id: int, subject: str, indicator: str) -> dict:
@@ -223,7 +229,7 @@ def list_runs(conn: Connection, viewer: Viewer, level: str | None) -> list[dict]
                                 WHERE (CAST(:l AS text) IS NULL OR r.level = :l)
                                 ORDER BY r.period_from DESC, r.id DESC LIMIT 200"""),
                         {"l": level}).mappings()
-    return [dict(r) for r in rows if may_read(viewer, r)]
+    return [as_json(dict(r)) for r in rows if may_read(viewer, r)]
 
 
 def month_period(month: str) -> Period:
