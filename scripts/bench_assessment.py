@@ -8,11 +8,13 @@ The bench city has cases and visits; the residents' data the assessment also rea
 (satisfaction answers, demands, topics and their tasks) are generated once for the month
 (scripts/bench_assessment_data.sql), and the households' colours are dated back half a
 year so that visits are due in the month."""
+
 from __future__ import annotations
 
 import os
 import time
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 from sqlalchemy import text
@@ -32,28 +34,45 @@ def _month(eng) -> date:
 def ensure_residents(eng, month: date) -> dict:
     """Generate the month's answers, demands and topics once; return their counts."""
     from gisapp.cases.workhours import CHINA
+
     start = datetime.combine(month, dtime(), CHINA)
     end = datetime.combine((month + timedelta(days=32)).replace(day=1), dtime(), CHINA)
     with eng.begin() as conn:
-        if not conn.execute(text("SELECT count(*) FROM satisfaction WHERE at >= :f AND at < :t"),
-                            {"f": start, "t": end}).scalar():
+        if not conn.execute(
+            text("SELECT count(*) FROM satisfaction WHERE at >= :f AND at < :t"),
+            {"f": start, "t": end},
+        ).scalar():
             print("adding a month of satisfaction, demands and topics (once)...", flush=True)
-            conn.exec_driver_sql(DATA.read_text().replace(":from_ts", "%(f)s").replace(":to_ts", "%(t)s"),
-                                 {"f": start, "t": end})
+            conn.exec_driver_sql(
+                DATA.read_text().replace(":from_ts", "%(f)s").replace(":to_ts", "%(t)s"),
+                {"f": start, "t": end},
+            )
             conn.execute(text("ANALYZE satisfaction; ANALYZE demand; ANALYZE topic_task"))
         # The demo colours its households when it loads (today): nothing would be due in the
         # month. Date the colours from half a year before it, so visits are due and counted.
-        if conn.execute(text("SELECT exists (SELECT 1 FROM household WHERE colour IS NOT NULL "
-                             "AND colour_since >= :f)"), {"f": start}).scalar():
+        if conn.execute(
+            text(
+                "SELECT exists (SELECT 1 FROM household WHERE colour IS NOT NULL "
+                "AND colour_since >= :f)"
+            ),
+            {"f": start},
+        ).scalar():
             print("dating the households' colours back half a year (once)...", flush=True)
-            conn.execute(text("UPDATE household SET colour_since = :s WHERE colour IS NOT NULL "
-                              "AND colour_since >= :f"), {"s": start - timedelta(days=182), "f": start})
+            conn.execute(
+                text(
+                    "UPDATE household SET colour_since = :s WHERE colour IS NOT NULL "
+                    "AND colour_since >= :f"
+                ),
+                {"s": start - timedelta(days=182), "f": start},
+            )
             conn.execute(text("ANALYZE household_visit_rollup"))
-        return dict(conn.execute(text("""SELECT
-            (SELECT count(*) FROM satisfaction) AS answers, (SELECT count(*) FROM demand) AS demands,
-            (SELECT count(*) FROM topic_task) AS tasks,
-            (SELECT count(*) FROM case_file WHERE reported_at >= :f AND reported_at < :t) AS cases"""),
-            {"f": start, "t": end}).mappings().one())
+        counts = (
+            "SELECT (SELECT count(*) FROM satisfaction), (SELECT count(*) FROM demand), "
+            "(SELECT count(*) FROM topic_task), (SELECT count(*) FROM case_file "
+            "WHERE reported_at >= :f AND reported_at < :t)"
+        )
+        row = conn.execute(text(counts), {"f": start, "t": end}).one()
+        return dict(zip(("answers", "demands", "tasks", "cases"), row))
 
 
 def _median_s(fn) -> tuple[float, object]:
@@ -67,6 +86,7 @@ def _median_s(fn) -> tuple[float, object]:
 
 def bench_assessment(bench, url: str) -> list[dict]:
     from gisapp import create_app
+
     app = create_app({"DATABASE_URL": url})
     eng = app.extensions["gisapp_engine"]
     month = _month(eng)
@@ -81,14 +101,26 @@ def bench_assessment(bench, url: str) -> list[dict]:
             resp = client.get(path, headers=headers)
             assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
             return resp.get_json()
+
         seconds, board = _median_s(get)
         scored = [r for r in board["results"] if r["score"] is not None]
-        rows.append({"operation": f"scoreboard {level}", "median_s": seconds,
-                     "cpu_s": _scoreboard_cpu(app, level, month),
-                     "subjects": len(board["results"]), "scored": len(scored),
-                     "grades": board["distribution"]["grades"]})
-    csv_s, _ = _median_s(lambda: client.get(f"/api/assessment/scores?level=grid&month={month:%Y-%m}"
-                                            "&format=csv", headers=headers).data)
+        rows.append(
+            {
+                "operation": f"scoreboard {level}",
+                "median_s": seconds,
+                "cpu_s": _scoreboard_cpu(app, level, month),
+                "subjects": len(board["results"]),
+                "scored": len(scored),
+                "grades": board["distribution"]["grades"],
+            }
+        )
+    csv_s, _ = _median_s(
+        lambda: (
+            client.get(
+                f"/api/assessment/scores?level=grid&month={month:%Y-%m}&format=csv", headers=headers
+            ).data
+        )
+    )
     rows.append({"operation": "scoreboard grid as CSV", "median_s": csv_s})
     eng.dispose()
     return rows
@@ -104,6 +136,7 @@ def _scoreboard_cpu(app, level: str, month: date) -> float:
     included): wall times on this shared machine mostly measure its load."""
     from gisapp.assessment.indicators import Period
     from gisapp.assessment.scores import scoreboard
+
     end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     with app.app_context(), app.extensions["gisapp_engine"].connect() as conn:
         pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()

@@ -1,5 +1,6 @@
 """The assessment (考核): a configurable scheme, indicators computed from the data for any
 period, residents' satisfaction, drill-down, publication and appeal (docs/assessment.md)."""
+
 from __future__ import annotations
 
 from flask import Blueprint

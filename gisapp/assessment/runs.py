@@ -1,6 +1,7 @@
 """Runs: an assessment computed for a period and kept, published (公示) with an appeal
 window; appeals by the assessed, decided by a supervisor above them; the score
 recalculated; every step written to the audit log (actions assessment.*)."""
+
 from __future__ import annotations
 
 import json
@@ -27,26 +28,44 @@ def require_manager(viewer: Viewer, scope: str) -> None:
         raise Forbidden("只有该范围的上级主管可以管理考核 (only a supervisor of this scope)")
 
 
-def create_run(conn: Connection, viewer: Viewer, level: str, scope: str, period: Period,
-               today: date) -> dict:
+def create_run(
+    conn: Connection, viewer: Viewer, level: str, scope: str, period: Period, today: date
+) -> dict:
     """Compute the scoreboard and keep it as a draft run; audited."""
     require_manager(viewer, scope)
     scheme = load_scheme(conn, level)
     board = scoreboard(conn, level, scope, period, today, scheme)
-    run_id = conn.execute(text("""
-        INSERT INTO assessment_run (level, scope, period_from, period_to, scheme, created_by)
-        VALUES (:l, :s, :f, :t, CAST(:scheme AS jsonb), :u) RETURNING id"""),
-        {"l": level, "s": scope, "f": period.start, "t": period.end, "u": viewer.username,
-         "scheme": json.dumps({k: scheme[k] for k in ("weights", "quotas", "appeal_days")})}
+    run_id = conn.execute(
+        sql("run_insert"),
+        {
+            "l": level,
+            "s": scope,
+            "f": period.start,
+            "t": period.end,
+            "u": viewer.username,
+            "scheme": json.dumps({k: scheme[k] for k in ("weights", "quotas", "appeal_days")}),
+        },
     ).scalar()
-    rows = [(r["subject"], k, v["numerator"], v["denominator"], v["value"])
-            for r in board["results"] for k, v in r["items"].items()]
-    conn.execute(sql("run_items_insert"), {"run": run_id, **_columns(
-        rows, ("subjects", "indicators", "nums", "dens", "vals"))})
+    rows = [
+        (r["subject"], k, v["numerator"], v["denominator"], v["value"])
+        for r in board["results"]
+        for k, v in r["items"].items()
+    ]
+    conn.execute(
+        sql("run_items_insert"),
+        {"run": run_id, **_columns(rows, ("subjects", "indicators", "nums", "dens", "vals"))},
+    )
     _write_results(conn, run_id, board["results"])
-    audit.record(conn, viewer, "assessment.run.create", f"run:{run_id}", level=level,
-                 scope=scope, period=[period.start.isoformat(), period.end.isoformat()],
-                 subjects=len(board["results"]))
+    audit.record(
+        conn,
+        viewer,
+        "assessment.run.create",
+        f"run:{run_id}",
+        level=level,
+        scope=scope,
+        period=[period.start.isoformat(), period.end.isoformat()],
+        subjects=len(board["results"]),
+    )
     return as_json(get_run(conn, run_id))
 
 
@@ -55,15 +74,31 @@ def _columns(rows: list[tuple], names: tuple[str, ...]) -> dict:
 
 
 def _write_results(conn: Connection, run_id: int, results: list[dict]) -> None:
-    rows = [(r["subject"], r["label"], r["area_code"], r["score"], r["rank"], r["grade"])
-            for r in results]
-    conn.execute(sql("run_results_upsert"), {"run": run_id, **_columns(
-        rows, ("subjects", "labels", "areas", "scores", "ranks", "grades"))})
+    rows = [
+        (r["subject"], r["label"], r["area_code"], r["score"], r["rank"], r["grade"])
+        for r in results
+    ]
+    conn.execute(
+        sql("run_results_upsert"),
+        {
+            "run": run_id,
+            **_columns(rows, ("subjects", "labels", "areas", "scores", "ranks", "grades")),
+        },
+    )
 
 
 def get_run(conn: Connection, run_id: int, for_update: bool = False) -> dict:
-    row = conn.execute(text("SELECT * FROM assessment_run WHERE id = :id"
-                            + (" FOR UPDATE" if for_update else "")), {"id": run_id}).mappings().first()
+    row = (
+        conn.execute(
+            text(
+                "SELECT * FROM assessment_run WHERE id = :id"
+                + (" FOR UPDATE" if for_update else "")
+            ),
+            {"id": run_id},
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"没有编号为 {run_id} 的考核 (no such run)")
     return dict(row)
@@ -71,8 +106,11 @@ def get_run(conn: Connection, run_id: int, for_update: bool = False) -> dict:
 
 def as_json(run: dict) -> dict:
     """The period's days as ISO dates (JSON would give them as midnight timestamps)."""
-    return {**run, "period_from": run["period_from"].isoformat(),
-            "period_to": run["period_to"].isoformat()}
+    return {
+        **run,
+        "period_from": run["period_from"].isoformat(),
+        "period_to": run["period_to"].isoformat(),
+    }
 
 
 def may_read(viewer: Viewer, run: dict) -> bool:
@@ -97,18 +135,23 @@ def publish(conn: Connection, viewer: Viewer, run_id: int) -> dict:
     if run["state"] != "draft":
         raise Conflict("该考核已公示 (the run is already published)", state=run["state"])
     days = int(run["scheme"].get("appeal_days") or 7)
-    conn.execute(text("UPDATE assessment_run SET state = 'published', published_at = now(), "
-                      "appeal_until = now() + make_interval(days => :d) WHERE id = :id"),
-                 {"d": days, "id": run_id})
+    conn.execute(
+        sql("run_publish"),
+        {"d": days, "id": run_id},
+    )
     audit.record(conn, viewer, "assessment.run.publish", f"run:{run_id}", appeal_days=days)
     return as_json(get_run(conn, run_id))
 
 
 def _item(conn: Connection, run_id: int, subject: str, indicator: str) -> dict:
-    row = conn.execute(text("""SELECT i.*, r.area_code FROM assessment_item i
-                               JOIN assessment_result r USING (run_id, subject)
-                               WHERE i.run_id = :r AND i.subject = :s AND i.indicator = :i"""),
-                       {"r": run_id, "s": subject, "i": indicator}).mappings().first()
+    row = (
+        conn.execute(
+            sql("run_item"),
+            {"r": run_id, "s": subject, "i": indicator},
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound("该考核中没有这一项 (no such item in the run)")
     return dict(row)
@@ -123,8 +166,9 @@ def may_appeal(viewer: Viewer, run: dict, subject: str, area_code: str | None) -
     return viewer.role in APPEAL_ROLES and bool(area_code) and viewer.covers(area_code)
 
 
-def file_appeal(conn: Connection, viewer: Viewer, run_id: int, subject: str, indicator: str,
-                reason: str) -> dict:
+def file_appeal(
+    conn: Connection, viewer: Viewer, run_id: int, subject: str, indicator: str, reason: str
+) -> dict:
     """申诉: one item of a published run, during its appeal window; audited."""
     viewer.require_login()
     run = get_run(conn, run_id, for_update=True)
@@ -134,25 +178,40 @@ def file_appeal(conn: Connection, viewer: Viewer, run_id: int, subject: str, ind
     if not may_appeal(viewer, run, subject, item["area_code"]):
         raise Forbidden("只有被考核人或被考核社区可以申诉 (only the assessed may appeal)")
     if run["state"] != "published" or datetime.now(timezone.utc) >= run["appeal_until"]:
-        raise Conflict("不在申诉期内 (outside the appeal window)", state=run["state"],
-                       appeal_until=run["appeal_until"])
-    open_one = conn.execute(text("SELECT id FROM assessment_appeal WHERE run_id = :r AND "
-                                 "subject = :s AND indicator = :i AND state = 'open'"),
-                            {"r": run_id, "s": subject, "i": indicator}).scalar()
+        raise Conflict(
+            "不在申诉期内 (outside the appeal window)",
+            state=run["state"],
+            appeal_until=run["appeal_until"],
+        )
+    open_one = conn.execute(
+        sql("appeal_open_of_item"),
+        {"r": run_id, "s": subject, "i": indicator},
+    ).scalar()
     if open_one is not None:
         raise Conflict("该项已有待处理的申诉 (an appeal of this item is open)", appeal_id=open_one)
-    appeal_id = conn.execute(text("""
-        INSERT INTO assessment_appeal (run_id, subject, indicator, reason, filed_by)
-        VALUES (:r, :s, :i, :reason, :u) RETURNING id"""),
-        {"r": run_id, "s": subject, "i": indicator, "reason": reason, "u": viewer.username}).scalar()
-    audit.record(conn, viewer, "assessment.appeal.file", f"appeal:{appeal_id}", run=run_id,
-                 subject=subject, indicator=indicator, reason=reason)
+    appeal_id = conn.execute(
+        sql("appeal_insert"),
+        {"r": run_id, "s": subject, "i": indicator, "reason": reason, "u": viewer.username},
+    ).scalar()
+    audit.record(
+        conn,
+        viewer,
+        "assessment.appeal.file",
+        f"appeal:{appeal_id}",
+        run=run_id,
+        subject=subject,
+        indicator=indicator,
+        reason=reason,
+    )
     return get_appeal(conn, appeal_id)
 
 
 def get_appeal(conn: Connection, appeal_id: int) -> dict:
-    row = conn.execute(text("SELECT * FROM assessment_appeal WHERE id = :id"),
-                       {"id": appeal_id}).mappings().first()
+    row = (
+        conn.execute(text("SELECT * FROM assessment_appeal WHERE id = :id"), {"id": appeal_id})
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"没有编号为 {appeal_id} 的申诉 (no such appeal)")
     return dict(row)
@@ -162,20 +221,31 @@ def appeals(conn: Connection, viewer: Viewer, run_id: int) -> list[dict]:
     run = get_run(conn, run_id)
     if viewer.is_public or not may_read(viewer, run):
         raise NotFound(f"没有编号为 {run_id} 的考核 (no such run)")
-    rows = conn.execute(text("SELECT a.*, r.label, r.area_code FROM assessment_appeal a "
-                             "JOIN assessment_result r USING (run_id, subject) "
-                             "WHERE a.run_id = :r ORDER BY a.id"), {"r": run_id}).mappings()
+    rows = conn.execute(
+        sql("appeals_of_run"),
+        {"r": run_id},
+    ).mappings()
     return [dict(r) for r in rows if _sees_appeal(viewer, r)]
 
 
 def _sees_appeal(viewer: Viewer, appeal) -> bool:
     """The appellant, and staff whose jurisdiction holds the assessed area."""
-    return (viewer.citywide or str(viewer.person_id) == appeal["subject"]
-            or bool(appeal["area_code"]) and viewer.covers(appeal["area_code"]))
+    return (
+        viewer.citywide
+        or str(viewer.person_id) == appeal["subject"]
+        or bool(appeal["area_code"])
+        and viewer.covers(appeal["area_code"])
+    )
 
 
-def decide(conn: Connection, viewer: Viewer, appeal_id: int, upheld: bool,
-           corrected: float | None, note: str) -> dict:
+def decide(
+    conn: Connection,
+    viewer: Viewer,
+    appeal_id: int,
+    upheld: bool,
+    corrected: float | None,
+    note: str,
+) -> dict:
     """A supervisor above the assessed upholds (with the corrected value) or rejects an
     appeal; an upheld one changes the item and the run's scores, ranks and grades."""
     appeal = get_appeal(conn, appeal_id)
@@ -188,27 +258,46 @@ def decide(conn: Connection, viewer: Viewer, appeal_id: int, upheld: bool,
         raise Forbidden("不能处理自己提出的申诉 (you filed this appeal)")
     before = _score_of(conn, run["id"], appeal["subject"])
     if upheld:
-        conn.execute(text("""UPDATE assessment_item SET original_value = coalesce(original_value, value),
-                                    value = :v
-                             WHERE run_id = :r AND subject = :s AND indicator = :i"""),
-                     {"v": corrected, "r": run["id"], "s": appeal["subject"], "i": appeal["indicator"]})
+        conn.execute(
+            sql("item_correct"),
+            {"v": corrected, "r": run["id"], "s": appeal["subject"], "i": appeal["indicator"]},
+        )
         recalculate(conn, run)
     after = _score_of(conn, run["id"], appeal["subject"])
-    conn.execute(text("""UPDATE assessment_appeal
-                         SET state = :st, decided_by = :u, decided_at = now(), decision_note = :n,
-                             corrected_value = :v, score_before = :b, score_after = :a
-                         WHERE id = :id"""),
-                 {"st": "upheld" if upheld else "rejected", "u": viewer.username, "n": note,
-                  "v": corrected if upheld else None, "b": before, "a": after, "id": appeal_id})
-    audit.record(conn, viewer, "assessment.appeal.decide", f"appeal:{appeal_id}", run=run["id"],
-                 subject=appeal["subject"], indicator=appeal["indicator"], upheld=upheld,
-                 corrected_value=corrected, score_before=before, score_after=after, note=note)
+    conn.execute(
+        sql("appeal_decide"),
+        {
+            "st": "upheld" if upheld else "rejected",
+            "u": viewer.username,
+            "n": note,
+            "v": corrected if upheld else None,
+            "b": before,
+            "a": after,
+            "id": appeal_id,
+        },
+    )
+    audit.record(
+        conn,
+        viewer,
+        "assessment.appeal.decide",
+        f"appeal:{appeal_id}",
+        run=run["id"],
+        subject=appeal["subject"],
+        indicator=appeal["indicator"],
+        upheld=upheld,
+        corrected_value=corrected,
+        score_before=before,
+        score_after=after,
+        note=note,
+    )
     return get_appeal(conn, appeal_id)
 
 
 def _score_of(conn: Connection, run_id: int, subject: str) -> float | None:
-    return conn.execute(text("SELECT score FROM assessment_result WHERE run_id = :r AND subject = :s"),
-                        {"r": run_id, "s": subject}).scalar()
+    return conn.execute(
+        text("SELECT score FROM assessment_result WHERE run_id = :r AND subject = :s"),
+        {"r": run_id, "s": subject},
+    ).scalar()
 
 
 def recalculate(conn: Connection, run: dict) -> None:
@@ -217,18 +306,23 @@ def recalculate(conn: Connection, run: dict) -> None:
     results = []
     for r in rows:
         values = {k: v["value"] for k, v in r["items"].items()}
-        results.append({"subject": r["subject"], "label": r["label"], "area_code": r["area_code"],
-                        "items": r["items"], "score": score(values, run["scheme"]["weights"])})
+        results.append(
+            {
+                "subject": r["subject"],
+                "label": r["label"],
+                "area_code": r["area_code"],
+                "items": r["items"],
+                "score": score(values, run["scheme"]["weights"]),
+            }
+        )
     _write_results(conn, run["id"], rank_and_grade(results, run["scheme"]["quotas"]))
 
 
 def list_runs(conn: Connection, viewer: Viewer, level: str | None) -> list[dict]:
-    rows = conn.execute(text("""SELECT r.*, (SELECT count(*) FROM assessment_result x
-                                             WHERE x.run_id = r.id) AS subjects
-                                FROM assessment_run r
-                                WHERE (CAST(:l AS text) IS NULL OR r.level = :l)
-                                ORDER BY r.period_from DESC, r.id DESC LIMIT 200"""),
-                        {"l": level}).mappings()
+    rows = conn.execute(
+        sql("runs_list"),
+        {"l": level},
+    ).mappings()
     return [as_json(dict(r)) for r in rows if may_read(viewer, r)]
 
 

@@ -1,5 +1,6 @@
 """Residents' satisfaction: the public reporter's receipt, the single-use link offered once
 the case is closed ("was it fixed?", as FixMyStreet), and answers recorded on a visit."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,9 @@ CLOSED = ("closed", "evaluated")
 
 def receipt_code(conn: Connection, case_id: int) -> str | None:
     """The receipt code of a publicly reported case (sql/230 issues it on insert)."""
-    return conn.execute(text("SELECT code FROM case_receipt WHERE case_id = :id"),
-                        {"id": case_id}).scalar()
+    return conn.execute(
+        text("SELECT code FROM case_receipt WHERE case_id = :id"), {"id": case_id}
+    ).scalar()
 
 
 def receipt(conn: Connection, code: str) -> dict:
@@ -29,8 +31,9 @@ def receipt(conn: Connection, code: str) -> dict:
         row = conn.execute(sql("receipt"), {"code": code}).mappings().first()
     if row is None:
         raise NotFound("查询码无效 (no such receipt)")
-    out = {k: row[k] for k in ("id", "state", "reported_at", "closed_at", "category_zh",
-                               "area_path")}
+    out = {
+        k: row[k] for k in ("id", "state", "reported_at", "closed_at", "category_zh", "area_path")
+    }
     out["satisfaction"] = _invite_state(row)
     return out
 
@@ -49,17 +52,24 @@ def invite(conn: Connection, token: str) -> dict:
     """A link's case and state, for the page that asks the question."""
     row = None
     if TOKEN.match(token or ""):
-        row = conn.execute(text("""
-            SELECT i.case_id, i.expires_at, i.used_at, i.expires_at <= now() AS expired,
-                   cc.name_zh AS category_zh, c.closed_at
-            FROM satisfaction_invite i JOIN case_file c ON c.id = i.case_id
-            JOIN case_category cc ON cc.key = c.category
-            WHERE i.token = :t"""), {"t": token}).mappings().first()
+        row = (
+            conn.execute(
+                sql("invite"),
+                {"t": token},
+            )
+            .mappings()
+            .first()
+        )
     if row is None:
         raise NotFound("评价链接无效 (no such link)")
     state = "used" if row["used_at"] else "expired" if row["expired"] else "open"
-    return {"case_id": row["case_id"], "category_zh": row["category_zh"],
-            "closed_at": row["closed_at"], "expires_at": row["expires_at"], "state": state}
+    return {
+        "case_id": row["case_id"],
+        "category_zh": row["category_zh"],
+        "closed_at": row["closed_at"],
+        "expires_at": row["expires_at"],
+        "state": state,
+    }
 
 
 def parse_answer(body: dict) -> tuple[int, str]:
@@ -78,30 +88,47 @@ def answer(conn: Connection, token: str, score: int, comment: str) -> dict:
     """Use the link once: store the answer, or refuse (used, expired, unknown) changing nothing."""
     state = invite(conn, token)["state"]
     if state != "open":
-        raise Conflict({"used": "该评价链接已使用 (the link was used)",
-                        "expired": "该评价链接已过期 (the link expired)"}[state], state=state)
-    row = conn.execute(sql("satisfaction_answer"), {"token": token, "score": score,
-                                                     "comment": comment}).mappings().first()
-    if row is None:              # used or expired in the moment between the two statements
+        raise Conflict(
+            {
+                "used": "该评价链接已使用 (the link was used)",
+                "expired": "该评价链接已过期 (the link expired)",
+            }[state],
+            state=state,
+        )
+    row = (
+        conn.execute(
+            sql("satisfaction_answer"), {"token": token, "score": score, "comment": comment}
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:  # used or expired in the moment between the two statements
         raise Conflict("该评价链接已使用 (the link was used)", state="used")
     return dict(row)
 
 
-def record_for_visit(conn: Connection, viewer: Viewer, visit_id: int, score: int,
-                     comment: str) -> dict:
+def record_for_visit(
+    conn: Connection, viewer: Viewer, visit_id: int, score: int, comment: str
+) -> dict:
     """A resident's satisfaction given on a visit, recorded by field staff of that area."""
     viewer.require_role(*FIELD_ROLES)
-    visit = conn.execute(text("SELECT id, area_code, person_id FROM visit WHERE id = :id"),
-                         {"id": visit_id}).mappings().first()
+    visit = (
+        conn.execute(
+            text("SELECT id, area_code, person_id FROM visit WHERE id = :id"), {"id": visit_id}
+        )
+        .mappings()
+        .first()
+    )
     if visit is None or not (visit["area_code"] and viewer.covers(visit["area_code"])):
         raise NotFound(f"没有编号为 {visit_id} 的走访 (no such visit)")
-    row = conn.execute(text("""
-        INSERT INTO satisfaction (source, visit_id, area_code, person_id, score, comment, at)
-        SELECT 'visit', v.id, v.area_code, v.person_id, :score, :comment, v.visited_at
-        FROM visit v WHERE v.id = :id
-        ON CONFLICT (visit_id) DO NOTHING
-        RETURNING id, visit_id, score, at"""),
-        {"id": visit_id, "score": score, "comment": comment}).mappings().first()
+    row = (
+        conn.execute(
+            sql("satisfaction_of_visit"),
+            {"id": visit_id, "score": score, "comment": comment},
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise Conflict("该走访已记录满意度 (already recorded for this visit)")
     return dict(row)

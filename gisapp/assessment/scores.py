@@ -1,16 +1,16 @@
 """Scores from figures: the scheme of a level (weights, grade quotas), each subject's
 weighted score, its rank and grade, and the distribution of grades and scores."""
+
 from __future__ import annotations
 
 import json
 import math
 from datetime import date
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import BadInput, NotFound
-from .indicators import INDICATORS, LEVELS, Period, figures, subjects
+from .indicators import INDICATORS, LEVELS, Period, figures, sql, subjects
 
 GRADES = ("A", "B", "C", "D")
 LOWER_IS_BETTER = {"case_rework"}
@@ -18,8 +18,14 @@ LOWER_IS_BETTER = {"case_rework"}
 
 def load_scheme(conn: Connection, level: str) -> dict:
     """The scheme of one level as it stands: weights, quotas, appeal window."""
-    row = conn.execute(text("SELECT level, weights, quotas, appeal_days, updated_at, updated_by "
-                            "FROM assessment_scheme WHERE level = :l"), {"l": level}).mappings().first()
+    row = (
+        conn.execute(
+            sql("scheme_load"),
+            {"l": level},
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"没有 {level} 级的考核方案 (no scheme for this level)")
     return dict(row)
@@ -30,7 +36,9 @@ def parse_scheme(body: dict) -> dict:
     most 1; D takes the rest) and appeal days (1..60)."""
     weights, quotas = body.get("weights"), body.get("quotas")
     if not isinstance(weights, dict) or not weights:
-        raise BadInput("weights 必须是指标到权重的对象 (weights must be an object)", field="weights")
+        raise BadInput(
+            "weights 必须是指标到权重的对象 (weights must be an object)", field="weights"
+        )
     for key, w in weights.items():
         if key not in INDICATORS:
             raise BadInput(f"未知指标 {key} (unknown indicator)", field="weights")
@@ -38,11 +46,15 @@ def parse_scheme(body: dict) -> dict:
             raise BadInput("权重必须在 0 到 100 之间 (weights are 0..100)", field="weights")
     if sum(weights.values()) <= 0:
         raise BadInput("权重之和必须大于 0 (weights must not all be 0)", field="weights")
-    if not isinstance(quotas, dict) or set(quotas) != {"A", "B", "C"} \
-            or not all(_number(q) and 0 <= q <= 1 for q in quotas.values()) \
-            or sum(quotas.values()) > 1:
-        raise BadInput("quotas 必须给出 A、B、C 的比例（0 到 1，合计不超过 1）(quotas A, B, C)",
-                       field="quotas")
+    if (
+        not isinstance(quotas, dict)
+        or set(quotas) != {"A", "B", "C"}
+        or not all(_number(q) and 0 <= q <= 1 for q in quotas.values())
+        or sum(quotas.values()) > 1
+    ):
+        raise BadInput(
+            "quotas 必须给出 A、B、C 的比例（0 到 1，合计不超过 1）(quotas A, B, C)", field="quotas"
+        )
     days = body.get("appeal_days", 7)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 60:
         raise BadInput("appeal_days 必须是 1 到 60 的整数 (appeal_days 1..60)", field="appeal_days")
@@ -54,12 +66,16 @@ def _number(v) -> bool:
 
 
 def save_scheme(conn: Connection, level: str, scheme: dict, username: str) -> dict:
-    conn.execute(text("""UPDATE assessment_scheme
-                         SET weights = CAST(:w AS jsonb), quotas = CAST(:q AS jsonb),
-                             appeal_days = :d, updated_at = now(), updated_by = :u
-                         WHERE level = :l"""),
-                 {"w": json.dumps(scheme["weights"]), "q": json.dumps(scheme["quotas"]),
-                  "d": scheme["appeal_days"], "u": username, "l": level})
+    conn.execute(
+        sql("scheme_save"),
+        {
+            "w": json.dumps(scheme["weights"]),
+            "q": json.dumps(scheme["quotas"]),
+            "d": scheme["appeal_days"],
+            "u": username,
+            "l": level,
+        },
+    )
     return load_scheme(conn, level)
 
 
@@ -120,12 +136,20 @@ def distribution(results: list[dict]) -> dict:
             grades[r["grade"]] += 1
         if r["score"] is not None:
             buckets[min(int(r["score"] // 10), 9)] += 1
-    return {"grades": grades, "scores": [{"from": 10 * i, "to": 10 * i + 10, "count": c}
-                                         for i, c in enumerate(buckets)]}
+    return {
+        "grades": grades,
+        "scores": [{"from": 10 * i, "to": 10 * i + 10, "count": c} for i, c in enumerate(buckets)],
+    }
 
 
-def scoreboard(conn: Connection, level: str, scope: str, period: Period, today: date,
-               scheme: dict | None = None) -> dict:
+def scoreboard(
+    conn: Connection,
+    level: str,
+    scope: str,
+    period: Period,
+    today: date,
+    scheme: dict | None = None,
+) -> dict:
     """Every subject of the level in scope with its figures, score, rank and grade."""
     if level not in LEVELS:
         raise BadInput(f"level 必须是 {', '.join(LEVELS)} 之一 (unknown level)", field="level")
@@ -136,17 +160,29 @@ def scoreboard(conn: Connection, level: str, scope: str, period: Period, today: 
         items = {}
         for key in INDICATORS:
             num, den = figs[key].get(s["subject"], (0, 0))
-            items[key] = {"numerator": num, "denominator": den,
-                          "value": round(min(num / den, 1.0), 4) if den else None}
+            items[key] = {
+                "numerator": num,
+                "denominator": den,
+                "value": round(min(num / den, 1.0), 4) if den else None,
+            }
         s["items"] = items
         s["score"] = score({k: v["value"] for k, v in items.items()}, scheme["weights"])
         results.append(s)
     results = rank_and_grade(results, scheme["quotas"])
-    return {"level": level, "scope": scope, "from": period.start.isoformat(),
-            "to": period.end.isoformat(), "scheme": _public_scheme(scheme),
-            "results": results, "distribution": distribution(results)}
+    return {
+        "level": level,
+        "scope": scope,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "scheme": _public_scheme(scheme),
+        "results": results,
+        "distribution": distribution(results),
+    }
 
 
 def _public_scheme(scheme: dict) -> dict:
-    return {"weights": scheme["weights"], "quotas": scheme["quotas"],
-            "appeal_days": scheme.get("appeal_days")}
+    return {
+        "weights": scheme["weights"],
+        "quotas": scheme["quotas"],
+        "appeal_days": scheme.get("appeal_days"),
+    }

@@ -1,6 +1,7 @@
 """The assessment's API and pages: scheme, live scoreboard (JSON, CSV, Excel), trend,
 drill-down, runs with publication and appeal, the choropleth of scores, and the public
 receipt and satisfaction pages."""
+
 from __future__ import annotations
 
 import math
@@ -9,23 +10,35 @@ from flask import current_app, jsonify, redirect, render_template, request, url_
 
 from .. import db
 from ..accounts import audit
+from ..accounts.web_auth import current_viewer
 from ..areas.features import parse_code, parse_int
 from ..errors import BadInput, Forbidden, NotFound
-from ..web.jsonbody import parse_json_body
-from ..web.table_export import csv_response, xlsx_response
 from ..households.visit_stats import parse_period
 from ..households.visits import china_today
-from ..accounts.web_auth import current_viewer
+from ..web.jsonbody import parse_json_body
+from ..web.table_export import csv_response, xlsx_response
 from . import bp, drill, runs, satisfaction
 from .indicators import INDICATORS, LEVELS, Period
 from .scores import load_scheme, parse_scheme, save_scheme, scoreboard
 from .trend import choropleth, trend
 
-NAMES_ZH = {"case_closure": "案件结案率", "case_on_time": "按时办结率", "case_rework": "返工率",
-            "visit_completion": "走访完成率", "demand_on_time": "诉求按时办结率",
-            "topic_followup": "协商事项落实率", "satisfaction": "群众满意率"}
-EXPORT_FIELDS = {"rank": "排名", "label": "名称", "subject": "编码", "score": "得分",
-                 "grade": "等次", **{f"{k}_pct": f"{v}(%)" for k, v in NAMES_ZH.items()}}
+NAMES_ZH = {
+    "case_closure": "案件结案率",
+    "case_on_time": "按时办结率",
+    "case_rework": "返工率",
+    "visit_completion": "走访完成率",
+    "demand_on_time": "诉求按时办结率",
+    "topic_followup": "协商事项落实率",
+    "satisfaction": "群众满意率",
+}
+EXPORT_FIELDS = {
+    "rank": "排名",
+    "label": "名称",
+    "subject": "编码",
+    "score": "得分",
+    "grade": "等次",
+    **{f"{k}_pct": f"{v}(%)" for k, v in NAMES_ZH.items()},
+}
 
 
 def _body() -> dict:
@@ -68,8 +81,9 @@ def scheme_get():
     current_viewer().require_login()
     with db.read() as conn:
         levels = {lv: load_scheme(conn, lv) for lv in LEVELS}
-    return jsonify({"indicators": [{"key": k, "name_zh": NAMES_ZH[k]} for k in INDICATORS],
-                    "levels": levels})
+    return jsonify(
+        {"indicators": [{"key": k, "name_zh": NAMES_ZH[k]} for k in INDICATORS], "levels": levels}
+    )
 
 
 @bp.put("/api/assessment/scheme/<level>")
@@ -88,8 +102,11 @@ def scheme_put(level: str):
 def scores():
     """The live scoreboard of a level for any period: ?level=&month=|from=&to=&area=&format="""
     viewer = current_viewer()
-    level, scope, period = _level(request.args.get("level")), _scope(viewer, request.args.get("area")), \
-        _period(request.args)
+    level, scope, period = (
+        _level(request.args.get("level")),
+        _scope(viewer, request.args.get("area")),
+        _period(request.args),
+    )
     fmt = _format()
     with db.read_replica() as conn:
         board = scoreboard(conn, level, scope, period, china_today())
@@ -99,8 +116,9 @@ def scores():
 def _format() -> str:
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv", "xlsx"):
-        raise BadInput("format 必须是 json、csv 或 xlsx (format must be json, csv or xlsx)",
-                       field="format")
+        raise BadInput(
+            "format 必须是 json、csv 或 xlsx (format must be json, csv or xlsx)", field="format"
+        )
     return fmt
 
 
@@ -139,8 +157,17 @@ def drill_view():
     viewer = current_viewer()
     level, period = _level(request.args.get("level")), _period(request.args)
     with db.read_replica() as conn:
-        return jsonify(drill.records(conn, viewer, level, request.args.get("subject") or "",
-                                     request.args.get("indicator") or "", period, china_today()))
+        return jsonify(
+            drill.records(
+                conn,
+                viewer,
+                level,
+                request.args.get("subject") or "",
+                request.args.get("indicator") or "",
+                period,
+                china_today(),
+            )
+        )
 
 
 @bp.get("/api/assessment/choropleth")
@@ -199,9 +226,17 @@ def run_drill(run_id: int):
         run = runs.get_run(conn, run_id)
         if not runs.may_read(viewer, run):
             raise NotFound(f"没有编号为 {run_id} 的考核 (no such run)")
-        return jsonify(drill.records(conn, viewer, run["level"], request.args.get("subject") or "",
-                                     request.args.get("indicator") or "",
-                                     Period(run["period_from"], run["period_to"]), china_today()))
+        return jsonify(
+            drill.records(
+                conn,
+                viewer,
+                run["level"],
+                request.args.get("subject") or "",
+                request.args.get("indicator") or "",
+                Period(run["period_from"], run["period_to"]),
+                china_today(),
+            )
+        )
 
 
 @bp.get("/api/assessment/runs/<int:run_id>/appeals")
@@ -221,7 +256,9 @@ def appeal_file(run_id: int):
     if not isinstance(subject, str) or not isinstance(indicator, str):
         raise BadInput("subject 和 indicator 必须是字符串 (subject and indicator)", field="subject")
     with db.write() as conn:
-        appeal = runs.file_appeal(conn, current_viewer(), run_id, subject, indicator, reason.strip())
+        appeal = runs.file_appeal(
+            conn, current_viewer(), run_id, subject, indicator, reason.strip()
+        )
     return jsonify(appeal), 201
 
 
@@ -235,12 +272,26 @@ def appeal_decide(appeal_id: int):
     if not isinstance(note, str) or len(note) > 1000:
         raise BadInput("note 最多 1000 字 (note at most 1000 characters)", field="note")
     value = body.get("corrected_value")
-    if decision == "upheld" and not (isinstance(value, (int, float)) and not isinstance(value, bool)
-                                     and math.isfinite(value) and 0 <= value <= 1):
-        raise BadInput("维持申诉须给出更正值 0 到 1 (corrected_value 0..1)", field="corrected_value")
+    if decision == "upheld" and not (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= 1
+    ):
+        raise BadInput(
+            "维持申诉须给出更正值 0 到 1 (corrected_value 0..1)", field="corrected_value"
+        )
     with db.write() as conn:
-        return jsonify(runs.decide(conn, current_viewer(), appeal_id, decision == "upheld",
-                                   value if decision == "upheld" else None, note))
+        return jsonify(
+            runs.decide(
+                conn,
+                current_viewer(),
+                appeal_id,
+                decision == "upheld",
+                value if decision == "upheld" else None,
+                note,
+            )
+        )
 
 
 @bp.get("/api/receipts/<code>")
@@ -280,9 +331,13 @@ def scoreboard_page():
     if viewer.is_public:
         return redirect(url_for("auth.login_form", next=request.path), code=303)
     default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
-    return render_template("assessment/scoreboard.html", default_area=default,
-                           month=china_today().isoformat()[:7], names=NAMES_ZH,
-                           manager=viewer.role in runs.RUN_ROLES)
+    return render_template(
+        "assessment/scoreboard.html",
+        default_area=default,
+        month=china_today().isoformat()[:7],
+        names=NAMES_ZH,
+        manager=viewer.role in runs.RUN_ROLES,
+    )
 
 
 @bp.get("/receipt/<code>")

@@ -1,5 +1,6 @@
 """In Chromium: a street supervisor publishes a month's run, the community supervisor
 appeals an item, the street supervisor upholds it, and the run shows the new score."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,7 +28,7 @@ def test_publish_appeal_and_decide(live_server, open_context, engine):
     street.wait_for_selector(f"#a-table tr[data-subject='{COMMUNITY}']")
     street.click("#a-run-create")
     street.wait_for_selector("#a-run-result:has-text('考核已生成')")
-    street.click("#a-runs tbody tr:first-child button.primary")          # 公示
+    street.click("#a-runs tbody tr:first-child button.primary")  # 公示
     street.wait_for_selector("#a-runs tbody tr:first-child:has-text('公示中')")
 
     sup = open_context()

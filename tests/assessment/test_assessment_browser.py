@@ -1,5 +1,6 @@
 """In Chromium: the reporter of a closed case scores it through the link on the receipt,
 and the community's score on the supervisor's scoreboard changes."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,9 @@ def score_of(page) -> str:
 
 
 @pytest.mark.browser
-def test_reporter_scores_a_closed_case_and_the_score_changes(live_server, open_context, client,
-                                                           as_user):
+def test_reporter_scores_a_closed_case_and_the_score_changes(
+    live_server, open_context, client, as_user
+):
     phone = open_context(PHONE)
     phone.goto(f"{live_server}/report")
     phone.wait_for_selector("#report-map .leaflet-interactive")
@@ -50,8 +52,10 @@ def test_reporter_scores_a_closed_case_and_the_score_changes(live_server, open_c
     desk.fill("#a-area", "210204001")
     desk.click("#a-go")
     before = score_of(desk)
-    sat = desk.locator(f"#a-table tr[data-subject='{COMMUNITY}'] button[data-indicator=satisfaction]")
-    assert sat.count() == 0                     # no answer yet: no figure
+    sat = desk.locator(
+        f"#a-table tr[data-subject='{COMMUNITY}'] button[data-indicator=satisfaction]"
+    )
+    assert sat.count() == 0  # no answer yet: no figure
 
     phone.tap("#receipt-link")
     phone.wait_for_selector("#satisfaction-link")
@@ -71,14 +75,17 @@ def test_reporter_scores_a_closed_case_and_the_score_changes(live_server, open_c
     phone.wait_for_selector("#satisfaction-done:has-text('已评价')")
 
     desk.click("#a-go")
-    desk.wait_for_function(f"""(b) => {{
+    desk.wait_for_function(
+        f"""(b) => {{
         const c = document.querySelector("#a-table tr[data-subject='{COMMUNITY}'] td.score");
-        return c && c.textContent !== b; }}""", arg=before)
+        return c && c.textContent !== b; }}""",
+        arg=before,
+    )
     after = score_of(desk)
     assert float(after) > float(before)
     assert sat.inner_text() == "100.0%"
     sat.click()
     desk.wait_for_selector("#a-drill-table tbody tr")
-    assert "当天就清理干净了" not in desk.inner_text("#a-drill")   # no duty toward the homes
+    assert "当天就清理干净了" not in desk.inner_text("#a-drill")  # no duty toward the homes
     assert_accessible(desk)
     screenshot(desk, "assessment-scoreboard")

@@ -1,33 +1,51 @@
 """Residents' satisfaction: the receipt code of a public report, the single-use link once
 the case is closed, its expiry, answers on a visit; refusals change nothing."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-ACTIONS = [("register", "community_sup"), ("dispatch", "community_sup"), ("accept", "grid_worker"),
-           ("handle", "grid_worker"), ("verify", "community_sup")]
+ACTIONS = [
+    ("register", "community_sup"),
+    ("dispatch", "community_sup"),
+    ("accept", "grid_worker"),
+    ("handle", "grid_worker"),
+    ("verify", "community_sup"),
+]
 
 
 def report(client) -> dict:
-    resp = client.post("/api/cases", json={"kind": "incident", "category": "rubbish",
-                                           "description": "楼下垃圾堆放", "lng": 121.512,
-                                           "lat": 38.988})
+    resp = client.post(
+        "/api/cases",
+        json={
+            "kind": "incident",
+            "category": "rubbish",
+            "description": "楼下垃圾堆放",
+            "lng": 121.512,
+            "lat": 38.988,
+        },
+    )
     assert resp.status_code == 201
     return resp.get_json()["case"]
 
 
 def close(client, as_user, case_id: int) -> None:
     for action, user in ACTIONS + [("close", "community_sup")]:
-        resp = client.post(f"/api/cases/{case_id}/actions/{action}", json={"note": "ok"},
-                           headers=as_user(user))
+        resp = client.post(
+            f"/api/cases/{case_id}/actions/{action}", json={"note": "ok"}, headers=as_user(user)
+        )
         assert resp.status_code == 200, (action, resp.get_json())
 
 
 def counts(engine) -> tuple:
     with engine.connect() as conn:
-        return conn.execute(text("SELECT (SELECT count(*) FROM satisfaction), "
-                                 "(SELECT count(*) FROM satisfaction_invite WHERE used_at IS NOT NULL)")).one()
+        return conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM satisfaction), "
+                "(SELECT count(*) FROM satisfaction_invite WHERE used_at IS NOT NULL)"
+            )
+        ).one()
 
 
 def test_the_link_appears_once_closed_and_works_once(client, as_user, engine):
@@ -48,8 +66,10 @@ def test_the_link_appears_once_closed_and_works_once(client, as_user, engine):
     assert counts(engine) == before
     assert client.get(f"/api/receipts/{code}").get_json()["satisfaction"]["state"] == "used"
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT score, comment, area_code FROM satisfaction WHERE case_id = :c"),
-                           {"c": case["id"]}).one()
+        row = conn.execute(
+            text("SELECT score, comment, area_code FROM satisfaction WHERE case_id = :c"),
+            {"c": case["id"]},
+        ).one()
     assert row == (5, "很快", "210204001001001001")
 
 
@@ -57,9 +77,14 @@ def test_an_expired_link_changes_nothing(client, as_user, engine):
     case = report(client)
     close(client, as_user, case["id"])
     with engine.begin() as conn:
-        token = conn.execute(text("UPDATE satisfaction_invite SET created_at = now() - interval '31 days', "
-                                  "expires_at = now() - interval '1 day' WHERE case_id = :c "
-                                  "RETURNING token"), {"c": case["id"]}).scalar()
+        token = conn.execute(
+            text(
+                "UPDATE satisfaction_invite SET created_at = now() - interval '31 days', "
+                "expires_at = now() - interval '1 day' WHERE case_id = :c "
+                "RETURNING token"
+            ),
+            {"c": case["id"]},
+        ).scalar()
     before = counts(engine)
     resp = client.post(f"/api/satisfaction/{token}", json={"score": 4})
     assert resp.status_code == 409 and resp.get_json()["state"] == "expired"
@@ -68,13 +93,16 @@ def test_an_expired_link_changes_nothing(client, as_user, engine):
     assert receipt["satisfaction"]["state"] == "expired" and "token" not in receipt["satisfaction"]
 
 
-@pytest.mark.parametrize("url,body,status", [
-    ("/api/satisfaction/NoSuchTokenNoSuchToken00", {"score": 5}, 404),
-    ("/api/satisfaction/bad!", {"score": 5}, 404),
-    ("/api/satisfaction/NoSuchTokenNoSuchToken00", {"score": 9}, 400),
-    ("/api/satisfaction/NoSuchTokenNoSuchToken00", {"score": True}, 400),
-    ("/api/satisfaction/NoSuchTokenNoSuchToken00", {"score": 3, "comment": "x" * 501}, 400),
-])
+@pytest.mark.parametrize(
+    "url,body,status",
+    [
+        ("/api/satisfaction/NoSuchTokenNoSuchToken00", {"score": 5}, 404),
+        ("/api/satisfaction/bad!", {"score": 5}, 404),
+        ("/api/satisfaction/NoSuchTokenNoSuchToken00", {"score": 9}, 400),
+        ("/api/satisfaction/NoSuchTokenNoSuchToken00", {"score": True}, 400),
+        ("/api/satisfaction/NoSuchTokenNoSuchToken00", {"score": 3, "comment": "x" * 501}, 400),
+    ],
+)
 def test_bad_answers_are_refused(client, engine, url, body, status):
     before = counts(engine)
     resp = client.post(url, json=body)
@@ -85,16 +113,27 @@ def test_bad_answers_are_refused(client, engine, url, body, status):
 def test_unknown_receipts_and_staff_reports(client, as_user):
     assert client.get("/api/receipts/NOSUCHCODE000000").status_code == 404
     assert client.get("/api/receipts/x").status_code == 404
-    staff = client.post("/api/cases", headers=as_user("grid_worker"), json={
-        "kind": "incident", "category": "rubbish", "description": "x", "lng": 121.512, "lat": 38.988})
-    assert "receipt_code" not in staff.get_json()["case"]      # staff have the case pages
+    staff = client.post(
+        "/api/cases",
+        headers=as_user("grid_worker"),
+        json={
+            "kind": "incident",
+            "category": "rubbish",
+            "description": "x",
+            "lng": 121.512,
+            "lat": 38.988,
+        },
+    )
+    assert "receipt_code" not in staff.get_json()["case"]  # staff have the case pages
 
 
 def test_satisfaction_on_a_visit(client, as_user, engine):
     with engine.begin() as conn:
-        visit = conn.execute(text("""INSERT INTO visit (household_id, outcome) SELECT id, 'well'
+        visit = conn.execute(
+            text("""INSERT INTO visit (household_id, outcome) SELECT id, 'well'
                                      FROM household WHERE area_id = (SELECT id FROM area
-                                     WHERE code = '210204001001001001') RETURNING id""")).scalar()
+                                     WHERE code = '210204001001001001') RETURNING id""")
+        ).scalar()
     url = f"/api/visits/{visit}/satisfaction"
     assert client.post(url, json={"score": 4}, headers=as_user("other_worker")).status_code == 404
     assert client.post(url, json={"score": 4}, headers=as_user("street_sup")).status_code == 403
@@ -102,5 +141,6 @@ def test_satisfaction_on_a_visit(client, as_user, engine):
     assert ok.status_code == 201
     assert client.post(url, json={"score": 2}, headers=as_user("grid_worker")).status_code == 409
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT source, score FROM satisfaction WHERE visit_id = :v"),
-                            {"v": visit}).one() == ("visit", 4)
+        assert conn.execute(
+            text("SELECT source, score FROM satisfaction WHERE visit_id = :v"), {"v": visit}
+        ).one() == ("visit", 4)
