@@ -10,7 +10,9 @@ from sqlalchemy.engine import Connection
 
 from ..accounts.access import FIELD_ROLES, Viewer
 from ..errors import BadInput, Conflict, Forbidden, NotFound
-from .indicators import sql
+from ..queries import loader
+
+sql = loader(__package__)
 
 RECEIPT = re.compile(r"^[A-Za-z0-9]{12,40}$")
 TOKEN = re.compile(r"^[A-Za-z0-9]{20,64}$")
@@ -121,17 +123,29 @@ def record_for_visit(
     )
     if visit is None or not (visit["area_code"] and viewer.covers(visit["area_code"])):
         raise NotFound(f"没有编号为 {visit_id} 的走访 (no such visit)")
+    row = store_for_visit(conn, visit_id, score, comment)
+    if row is None:
+        raise Conflict("该走访已记录满意度 (already recorded for this visit)")
+    return row
+
+
+def store_for_visit(conn: Connection, visit_id: int, score: int, comment: str = "") -> dict | None:
+    """Store the answer of a visit being logged (None: one is stored already)."""
     row = (
         conn.execute(
-            sql("satisfaction_of_visit"),
-            {"id": visit_id, "score": score, "comment": comment},
+            sql("satisfaction_of_visit"), {"id": visit_id, "score": score, "comment": comment}
         )
         .mappings()
         .first()
     )
-    if row is None:
-        raise Conflict("该走访已记录满意度 (already recorded for this visit)")
-    return dict(row)
+    return dict(row) if row else None
+
+
+def parse_visit_score(raw) -> int | None:
+    """The optional satisfaction of a visit being logged: 1..5, or nothing."""
+    if raw in (None, ""):
+        return None
+    return parse_answer({"score": raw})[0]
 
 
 def require_staff(viewer: Viewer) -> None:

@@ -19,6 +19,7 @@ from ..areas.crs import parse_crs, to_wgs84, wgs84_to_gcj02
 from ..areas.features import parse_code, parse_int
 from ..areas.locate import check_range, parse_accuracy, parse_coordinate
 from ..cases import photos
+from ..assessment.satisfaction import parse_visit_score
 from ..demands.raising import parse_visit_demand
 from ..errors import BadInput, Forbidden, TooLarge
 from ..web.jsonbody import parse_json_body
@@ -177,7 +178,8 @@ def _validate(f: dict) -> dict:
             "lng": lng, "lat": lat, "accuracy": accuracy,
             "visited_at": parse_visited_at(f.get("visited_at"), datetime.now(timezone.utc)),
             "open_case": _open_case(f.get("open_case")),
-            "demand": parse_visit_demand(f.get("demand"), note.strip())}
+            "demand": parse_visit_demand(f.get("demand"), note.strip()),
+            "satisfaction": parse_visit_score(f.get("satisfaction"))}
 
 
 def _open_case(raw) -> dict | None:

@@ -144,3 +144,24 @@ def test_satisfaction_on_a_visit(client, as_user, engine):
         assert conn.execute(
             text("SELECT source, score FROM satisfaction WHERE visit_id = :v"), {"v": visit}
         ).one() == ("visit", 4)
+
+
+def test_satisfaction_logged_with_the_visit(client, as_user, engine):
+    with engine.connect() as conn:
+        hid = conn.execute(text("""SELECT h.id FROM household h JOIN area a ON a.id = h.area_id
+                                   WHERE a.code = '210204001001001002'""")).scalar()
+        visits = conn.execute(text("SELECT count(*) FROM visit")).scalar()
+    bad = client.post("/api/visits", headers=as_user("grid_worker"),
+                      json={"household_id": hid, "outcome": "well", "satisfaction": 7})
+    assert bad.status_code == 400 and bad.get_json()["field"] == "score"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM visit")).scalar() == visits
+    ok = client.post("/api/visits", headers=as_user("grid_worker"),
+                     json={"household_id": hid, "outcome": "well", "satisfaction": 5,
+                           "client_id": "test-sat-visit-01"})
+    assert ok.status_code == 201
+    vid = ok.get_json()["visit"]["id"]
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT source, score, area_code FROM satisfaction "
+                                "WHERE visit_id = :v"), {"v": vid}).one()
+    assert row == ("visit", 5, "210204001001001002")
