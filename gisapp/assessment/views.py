@@ -340,6 +340,12 @@ def scoreboard_page():
     )
 
 
+@bp.get("/assessment/published")
+def published_page():
+    """考核公示: published runs and their rankings, open to everyone."""
+    return render_template("assessment/published.html")
+
+
 @bp.get("/receipt/<code>")
 def receipt_page(code: str):
     """办理进度: the public reporter's view of their case, and the satisfaction link."""

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from ..browser import assert_accessible, screenshot
+from ..browser import PHONE, assert_accessible, screenshot
 from .support import add_answer, add_case
 from .test_assessment_browser import login
 
@@ -30,6 +30,14 @@ def test_publish_appeal_and_decide(live_server, open_context, engine):
     street.wait_for_selector("#a-run-result:has-text('考核已生成')")
     street.click("#a-runs tbody tr:first-child button.primary")  # 公示
     street.wait_for_selector("#a-runs tbody tr:first-child:has-text('公示中')")
+
+    # 公示: anyone, without an account, sees the published ranking.
+    public = open_context(PHONE)
+    public.goto(f"{live_server}/assessment/published")
+    public.wait_for_selector("#p-table tbody tr:has-text('测试社区01001')")
+    assert "申诉截止" in public.inner_text("#p-window")
+    assert_accessible(public)
+    screenshot(public, "assessment-published")
 
     sup = open_context()
     login(sup, live_server, "community_sup", "/assessment")
