@@ -27,6 +27,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     cors.init_app(app)
     from .tiles.fastpath import TileFastPath
     app.wsgi_app = TileFastPath(app.wsgi_app, app)
+    # The live hub publishes; the tile cache subscribes to catch up before each event.
+    from .live import hub
+    from .tiles import service
+    hub.on_change(app, service.catch_up_for(app))
     from .cli import register_commands
     register_commands(app)
     return app

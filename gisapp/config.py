@@ -47,6 +47,8 @@ DEFAULTS: dict[str, object] = {
     "SSE_RETRY_MS": 3000,
     "SSE_RING_SIZE": 1000,
     "SSE_QUEUE_SIZE": 1000,
+    # How often each process reads the event outbox (gisapp/live.py says why a poll).
+    "LIVE_POLL_SECONDS": 0.1,
     # Privacy of small numbers: a count of a sensitive class (five colours, special groups)
     # below this is shown as "<N" to anyone without a duty toward those households.
     "SMALL_COUNT": 5,
@@ -79,7 +81,7 @@ _INT_KEYS = {"MAX_BATCH_POINTS", "MAX_CONTENT_LENGTH", "DB_POOL_SIZE", "SESSION_
 _INT_KEYS |= {"TOPIC_MAX_ATTACHMENT_BYTES", "PUBLIC_OPINIONS_PER_MINUTE"}
 _FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "AUTH_CACHE_SECONDS", "TILE_SYNC_SECONDS", "SSE_HEARTBEAT_SECONDS",
                "PLAN_MANAGED_MIN", "PLAN_DENSITY_MIN", "PLAN_COMPACT_MIN", "PLAN_SPREAD_MAX_M",
-               "PLAN_STANDALONE_MIN", "PLAN_FIRST_YEAR_SHARE"}
+               "PLAN_STANDALONE_MIN", "PLAN_FIRST_YEAR_SHARE", "LIVE_POLL_SECONDS"}
 _BOOL_KEYS = {"COOKIE_SECURE"}
 _INT_KEYS |= {"PUBLIC_DEMANDS_PER_MINUTE"}
 _FLOAT_KEYS |= {"DEMAND_DEADLINE_DAYS", "DEMAND_GROUP_DAYS", "DEMAND_SIMILARITY"}

@@ -18,9 +18,14 @@ def post_fork(server, worker):
 
 
 def post_worker_init(worker):
-    """Build the in-memory index before the first request, not during it."""
+    """Build the in-memory index, start the live listener and the tile cache (its first
+    sync), before the first request, not during it: a wall that restarts asks for its
+    first tiles at once, and they should find the fast path open."""
     from gisapp import index
+    from gisapp.live.hub import hub
     try:
         index(worker.wsgi).snapshot()
+        with worker.wsgi.app_context():
+            hub(worker.wsgi).ensure_started()
     except Exception as exc:  # the database may be down; the first request will retry
-        worker.log.warning("index warm-up failed: %s", exc)
+        worker.log.warning("warm-up failed: %s", exc)

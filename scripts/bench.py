@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import bench_assessment  # noqa: E402
 import bench_boundaries  # noqa: E402
+import bench_cluster  # noqa: E402
 import bench_coverage  # noqa: E402
 import bench_plan  # noqa: E402
 import bench_visits  # noqa: E402
@@ -188,6 +189,8 @@ def _row(name: str, res: dict, baseline: dict | None) -> dict:
         row["vs_ping_range"] = res["ratio_range"]
     elif baseline:
         row["vs_ping"] = round(res["rps"] / baseline["rps"], 2)
+    if baseline:                        # the tail against ping's tail, same run
+        row["p99_vs_ping_p99"] = round(res["p99"] / max(baseline["p99"], 1e-3), 2)
     return row
 
 
@@ -271,7 +274,7 @@ def bench_token(url: str, role: str = "city_admin") -> str:
 
 
 def bench_cases(url: str) -> list[dict]:
-    """Creating cases over HTTP (assignment and NOTIFY included) and listing a community's cases."""
+    """Creating cases over HTTP (assignment and the outbox row included) and listing a community's cases."""
     app = create_app({"DATABASE_URL": url})
     pts = land_points(app, 5_000, seed=3)
     points_file = BENCH_DIR / "case-points.txt"
@@ -291,7 +294,7 @@ def bench_cases(url: str) -> list[dict]:
         rows.append(_row("ping (trivial JSON)", ping, None))
         create = wrk("/api/cases", script=ROOT / "scripts/wrk_cases.lua", connections=8,
                      env={"GISAPP_POINTS": str(points_file), "GISAPP_TOKEN": token})
-        rows.append(_row("POST /api/cases (assign + notify)", create, ping))
+        rows.append(_row("POST /api/cases (assign + outbox)", create, ping))
         listing = wrk("/api/cases", script=ROOT / "scripts/wrk_paths.lua", connections=4,
                       env={"GISAPP_PATHS": str(paths_file), "GISAPP_TOKEN": token})
         rows.append(_row("GET /api/cases?area=<community>", listing, ping))
@@ -307,9 +310,16 @@ def print_table(name: str, rows: list[dict]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "assessment", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=[
+        "locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "assessment",
+        "all",
+        "cluster"])
+    parser.add_argument("--cases-only", action="store_true", help="cluster: case creation only")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if args.what == "cluster":          # the HA stack of scripts/cluster, not var/bench-pg
+        return report(args.what, {"cluster": bench_cluster.run(sys.modules[__name__],
+                                                               args.cases_only)})
     cluster = Cluster(ROOT / "var" / "bench-pg", PG_PORT)
     # Leave a cluster that something else (scripts/soak) started running when done.
     ours = not (cluster.initialised() and cluster.running())
@@ -339,10 +349,15 @@ def main() -> int:
     finally:
         if ours:
             cluster.stop()
+    return report(args.what, results)
+
+
+def report(what: str, results: dict) -> int:
+    """Print the tables and keep the figures under var/bench/."""
     for name, rows in results.items():
         print_table(name, rows)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = BENCH_DIR / f"{args.what}-{stamp}.json"
+    out = BENCH_DIR / f"{what}-{stamp}.json"
     out.write_text(json.dumps({"when": stamp, "results": results}, ensure_ascii=False, indent=1))
     print(f"\nfigures written to {out.relative_to(ROOT)}")
     return 0

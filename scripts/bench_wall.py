@@ -71,6 +71,8 @@ def bench_tiles(bench, url: str) -> list[dict]:
         fetch_all(base, paths, token)                          # warm every tile once
         tiles = {"path": "/tiles", "script": bench.ROOT / "scripts/wrk_paths.lua",
                  "env": {"GISAPP_PATHS": str(paths_file), "GISAPP_TOKEN": token}}
+        # At 16 connections the p99 must stay within 2x ping's (issue 17: it was 11x,
+        # every cached tile yielded to gevent's hub; docs/wall.md, "The 16-connection tail").
         ping, cached = bench.wrk_versus({"path": "/api/ping"}, tiles)
         rows.append(bench._row("ping (trivial JSON)", ping, None))
         rows.append(bench._row(f"GET /tiles/... cached ({len(paths)} tiles), 16 connections",

@@ -20,29 +20,18 @@ WITH env AS (
       AND c.state <> ALL(CAST(:hidden_states AS text[]))
       AND (CAST(:kind AS text) IS NULL OR c.kind = CAST(:kind AS text))
 ), mode AS (
-    SELECT CASE WHEN :cell > 0 THEN :cell
-                WHEN count(*) > :max_points THEN :fallback_cell
-                ELSE 0 END AS cell
-    FROM pts
+    SELECT tile_cluster_size(:cell, count(*), :max_points, :fallback_cell) AS cell FROM pts
 ), members AS (
-    -- Clusters take only the tile's own points (half-open, as tile addresses are), so
-    -- each case is counted in exactly one tile; single points keep the buffer.
-    SELECT p.*, m.cell,
-           CASE WHEN m.cell > 0 THEN floor((ST_X(p.g) + 20037508.342789244) / m.cell)
-                ELSE p.id END AS gx,
-           CASE WHEN m.cell > 0 THEN floor((20037508.342789244 - ST_Y(p.g)) / m.cell)
-                ELSE 0 END AS gy
+    -- Clusters take only the tile's own points, so each case is counted in exactly one
+    -- tile; single points keep the buffer (sql/240_tile_clusters.sql).
+    SELECT p.*, m.cell, tile_cluster_cell(p.g, p.id, m.cell) AS cell_xy
     FROM pts p, mode m, env
-    WHERE m.cell = 0
-       OR (ST_X(p.g) >= ST_XMin(env.e3857) AND ST_X(p.g) < ST_XMax(env.e3857)
-           AND ST_Y(p.g) > ST_YMin(env.e3857) AND ST_Y(p.g) <= ST_YMax(env.e3857))
+    WHERE m.cell = 0 OR tile_holds(env.e3857, p.g)
 ), groups AS (
     -- A cluster sits at the centre of its cell, so two clusters are always at least a
     -- cell apart and symbols under half a cell wide never overlap; a single case keeps
     -- its own position.
-    SELECT CASE WHEN count(*) > 1
-                THEN ST_SetSRID(ST_MakePoint(-20037508.342789244 + (gx + 0.5) * min(cell),
-                                             20037508.342789244 - (gy + 0.5) * min(cell)), 3857)
+    SELECT CASE WHEN count(*) > 1 THEN tile_cell_centre(cell_xy, min(cell))
                 ELSE ST_Centroid(ST_Collect(g)) END AS g,
            count(*)::int AS count,
            (count(*) FILTER (WHERE overdue))::int AS overdue_count,
@@ -53,7 +42,7 @@ WITH env AS (
            CASE WHEN count(*) = 1 THEN min(category) END AS category,
            CASE WHEN count(*) = 1 THEN bool_or(overdue) END AS overdue
     FROM members
-    GROUP BY gx, gy
+    GROUP BY cell_xy
 ), feats AS (
     SELECT groups.*, ST_AsMVTGeom(groups.g, env.e3857, :extent, :buffer, true) AS geom
     FROM groups, env

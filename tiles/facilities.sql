@@ -9,20 +9,11 @@ WITH env AS (
     FROM facility f JOIN facility_kind k ON k.kind = f.kind, env
     WHERE f.geom && env.e4326 AND (:staff OR f.is_public)
 ), mode AS (
-    SELECT CASE WHEN :cell > 0 THEN :cell
-                WHEN count(*) > :max_points THEN :fallback_cell
-                ELSE 0 END AS cell
-    FROM pts
+    SELECT tile_cluster_size(:cell, count(*), :max_points, :fallback_cell) AS cell FROM pts
 ), members AS (
-    SELECT p.*,
-           CASE WHEN m.cell > 0 THEN floor((ST_X(p.g) + 20037508.342789244) / m.cell)
-                ELSE p.id END AS gx,
-           CASE WHEN m.cell > 0 THEN floor((20037508.342789244 - ST_Y(p.g)) / m.cell)
-                ELSE 0 END AS gy
+    SELECT p.*, tile_cluster_cell(p.g, p.id, m.cell) AS cell_xy     -- sql/240_tile_clusters.sql
     FROM pts p, mode m, env
-    WHERE m.cell = 0
-       OR (ST_X(p.g) >= ST_XMin(env.e3857) AND ST_X(p.g) < ST_XMax(env.e3857)
-           AND ST_Y(p.g) > ST_YMin(env.e3857) AND ST_Y(p.g) <= ST_YMax(env.e3857))
+    WHERE m.cell = 0 OR tile_holds(env.e3857, p.g)
 ), groups AS (
     SELECT ST_Centroid(ST_Collect(g)) AS g,
            count(*)::int AS count,
@@ -32,7 +23,7 @@ WITH env AS (
            CASE WHEN count(*) = 1 THEN min(kind_zh) END AS kind_zh,
            CASE WHEN count(*) = 1 THEN min(name) END AS name
     FROM members
-    GROUP BY gx, gy
+    GROUP BY cell_xy
 ), feats AS (
     SELECT groups.*, ST_AsMVTGeom(groups.g, env.e3857, :extent, :buffer, true) AS geom
     FROM groups, env

@@ -6,8 +6,14 @@ and lives until the earliest of: the credential's own expiry, `MAX_AGE_SECONDS`,
 move of the 'auth' or 'staff' cache generation (sql/095_auth_generation.sql: revoking a
 token, ending a session, disabling or re-roling a user, changing a duty). The
 generations are read at most once per `check_seconds` (AUTH_CACHE_SECONDS), so a
-revocation takes effect in every process within that time; in the process that made
-it, at once (`clear`). The database stays the truth: a miss always asks it.
+revocation takes effect in every process within that time (plus the one query that
+reads them); in the process that made it, at once (`clear`). The database stays the
+truth: a miss always asks it.
+
+One request reads the generations when they are due; requests arriving meanwhile go on
+with the generations known so far instead of queueing for the pool with the same query.
+Under gevent every request that waits on the database waits for the hub as well, and a
+herd of them each second was the 16-connection tail of cached tiles (docs/wall.md).
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ class CredentialCache:
         self._engine = engine
         self._check_seconds = check_seconds
         self._lock = threading.Lock()
+        self._reading = False                 # a request is reading the generations
         self._entries: dict[str, tuple[object, float]] = {}
         self._generations: dict[str, int] | None = None
         self._checked_at = float("-inf")
@@ -70,10 +77,22 @@ class CredentialCache:
     def _check_generations(self) -> None:
         if time.monotonic() - self._checked_at < self._check_seconds:
             return
-        with self._engine.connect() as conn:
-            gens = dict(conn.execute(_GENERATIONS).all())
+        # Strict (check_seconds 0) or nothing known yet: every caller reads. Otherwise
+        # one reads and the others go on; a flag, not lock.acquire(blocking=False),
+        # which under gevent yields to the hub whenever it fails.
+        relaxed = self._check_seconds > 0 and self._generations is not None
         with self._lock:
-            self._checked_at = time.monotonic()
-            if gens != self._generations:
-                self._entries.clear()
-                self._generations = gens
+            if relaxed and self._reading:
+                return
+            self._reading = True
+        try:
+            started = time.monotonic()
+            with self._engine.connect() as conn:
+                gens = dict(conn.execute(_GENERATIONS).all())
+            with self._lock:
+                self._checked_at = max(self._checked_at, started)
+                if gens != self._generations:
+                    self._entries.clear()
+                    self._generations = gens
+        finally:
+            self._reading = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.http import parse_cookie
 
 from .. import db
 from ..errors import Forbidden, Unauthenticated
@@ -28,19 +29,40 @@ def current_viewer() -> Viewer:
     return g.viewer
 
 
+def credential_of(environ) -> tuple[str, str] | None:
+    """The credential a request carries: ("token", secret), ("session", cookie), or None
+    for the public; Unauthenticated for an Authorization header that is not a bearer
+    token. The one reading of "who is asking", for the views and the tile fast path."""
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthenticated("Authorization must be 'Bearer <token>'")
+        return "token", secret.strip()
+    cookie = environ.get("HTTP_COOKIE")
+    session = parse_cookie(cookie).get(SESSION_COOKIE) if cookie else None   # as request.cookies
+    return ("session", session) if session else None
+
+
+def known_viewer(cache: CredentialCache, credential: tuple[str, str]) -> Viewer | None:
+    """The viewer a credential resolved to in this process, if it is still cached."""
+    kind, secret = credential
+    value = cache.get(credential_key(kind, secret))[0]
+    return value[0] if kind == "session" and value is not None else value
+
+
 def _resolve() -> tuple[Viewer, str | None]:
     environ = request.environ
-    header = environ.get("HTTP_AUTHORIZATION", "")
-    if not header and "HTTP_COOKIE" not in environ:
+    if "HTTP_AUTHORIZATION" not in environ and "HTTP_COOKIE" not in environ:
         return Viewer.public(), None      # most lookups: no credentials to parse at all
-    if header:
-        return _from_token(header), None
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        found = _cached("session", cookie, _session_from_db)
-        if found is not None:
-            return found
-    return Viewer.public(), None
+    credential = credential_of(environ)
+    if credential is None:
+        return Viewer.public(), None
+    kind, secret = credential
+    if kind == "token":
+        return _from_token(secret), None
+    found = _cached("session", secret, _session_from_db)
+    return found if found is not None else (Viewer.public(), None)
 
 
 def _session_from_db(cookie: str):
@@ -50,11 +72,8 @@ def _session_from_db(cookie: str):
     return ((viewer, found[1]), found[2]) if viewer is not None else None
 
 
-def _from_token(header: str) -> Viewer:
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret:
-        raise Unauthenticated("Authorization must be 'Bearer <token>'")
-    viewer = _cached("token", secret.strip(), _token_from_db)
+def _from_token(secret: str) -> Viewer:
+    viewer = _cached("token", secret, _token_from_db)
     if viewer is None:
         raise Unauthenticated("API token is invalid, expired or revoked")
     return viewer

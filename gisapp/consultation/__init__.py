@@ -10,4 +10,4 @@ from flask import Blueprint
 
 bp = Blueprint("consultation", __name__)
 
-from . import pages, views  # noqa: F401  (routes register themselves on bp)
+from . import pages, views  # noqa: E402,F401  (routes register themselves on bp)

@@ -157,6 +157,8 @@ def _check_topic(conn: Connection, demand: dict, topic_id: int) -> int:
     topic = conn.execute(sql("topic_area"), {"id": topic_id}).mappings().first()
     if topic is None:
         raise NotFound(f"没有编号为 {topic_id} 的议题 (no such topic)", field="topic_id")
+    if topic["state"] == "dropped":
+        raise Conflict("该议题已撤销，不能再转入 (the topic was dropped)", field="topic_id")
     code, tcode = demand["area_code"] or "", topic["area_code"] or ""
     same_community = len(code) >= 12 and tcode.startswith(code[:12])
     if not tcode or not (code.startswith(tcode) or same_community):

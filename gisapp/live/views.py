@@ -6,7 +6,8 @@ import re
 from flask import Blueprint, Response, current_app, request
 
 from ..accounts.web_auth import current_viewer
-from .hub import hub, stream
+from .hub import hub
+from .stream import stream
 
 bp = Blueprint("events", __name__)
 

@@ -1,17 +1,21 @@
 """The map wall page (/wall) and the JSON behind its panel."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from .. import db
 from ..accounts.small_counts import threshold
 from ..accounts.web_auth import current_viewer
-from ..areas.basemap import find_mbtiles
+from ..areas.basemap import find_mbtiles, vector_style
 from ..areas.features import parse_int
 from ..cases.report import now
 from .wall import WALL_ROLES, choropleth, require_wall, summary, wall_extent
 
 bp = Blueprint("wall", __name__)
+WALL_STYLE = Path(__file__).resolve().parent.parent / "static" / "wall" / "style.json"
 
 
 @bp.get("/wall")
@@ -28,9 +32,13 @@ def wall_page():
         extent = wall_extent(conn)
     raster = _basemap(current_app.config)
     # Without a raster base map the wall draws the offline vector one, dark, under its layers.
-    base_style = None if raster else url_for("map_page.base_style", name="base-dark")
+    # Both styles travel in the page: the map starts when its script runs, not two
+    # requests later (docs/wall.md, "Cold start").
+    origin = request.host_url.rstrip("/") + request.script_root
+    styles = {"wall": json.loads(WALL_STYLE.read_text()),
+              "base": None if raster else vector_style("base-dark", origin)}
     return render_template("wall/wall.html", kiosk=kiosk, interval=interval, basemap=raster,
-                           base_style=base_style, extent=extent)
+                           styles=styles, extent=extent)
 
 
 def _basemap(cfg) -> dict | None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Flask, current_app
 from sqlalchemy import text
@@ -10,16 +10,18 @@ from werkzeug.http import parse_etags
 
 from .. import db
 from ..accounts.access import Viewer
+from ..live.hub import hub
+from .address import TileAddress, parse
 from .cache import Entry, TileCache, namespace
 from .layers import (
     Layer,
     Registry,
     access_class,
     load_registry,
-    parse_address,
     render_tile,
     shows_personal_data,
 )
+
 
 MVT = "application/vnd.mapbox-vector-tile"
 SHARED_CLASSES = ("any", "public")
@@ -70,27 +72,40 @@ def tile_cache(app: Flask | None = None) -> TileCache:
     return cache
 
 
+def catch_up_for(app: Flask):
+    """The live hub's catch-up for this app's tile cache: apply the invalidations recorded
+    so far, and give each event the generation they reach (a page asks for tiles of it)."""
+    def catch_up(conn) -> dict:
+        return {"tiles": tile_cache(app).sync(conn)}
+    return catch_up
+
+
 def fetch_tile(layer_name: str, z: str, x: str, y: str, viewer: Viewer,
                min_generation: int = 0) -> ServedTile:
-    """The tile z/x/y of a layer as `viewer` may see it, cached or freshly built.
+    """The tile z/x/y of a layer as `viewer` may see it (address as written; BadInput or
+    NotFound when it names no tile)."""
+    address = parse(registry(), (layer_name, z, x, y))
+    return serve(replace(address, generation=min_generation), viewer)
 
-    `min_generation` (the `g` a live page got with an event) makes this process catch
+
+def serve(address: TileAddress, viewer: Viewer) -> ServedTile:
+    """The tile at `address` as `viewer` may see it, cached or freshly built.
+
+    Its `generation` (the `g` a live page got with an event) makes this process catch
     up with invalidations first, so a page never reloads a tile its event made stale.
     """
-    reg = registry()
-    layer = reg.layer(layer_name)
-    zoom, col, row = parse_address(layer, z, x, y)
+    reg, layer = registry(), address.layer
     cache = tile_cache()
-    _catch_up(cache, min_generation)
+    _catch_up(cache, address.generation)
     cls = access_class(layer, viewer)
-    key = (cls, layer.name, zoom, col, row)
-    personal = shows_personal_data(layer, viewer, zoom)
+    key = (cls, layer.name, address.z, address.x, address.y)
+    personal = shows_personal_data(layer, viewer, address.z)
     entry = cache.get(key)
     if entry is None:
         gen = cache.applied
         with render_connection() as conn:
-            data, expires = render_tile(conn, reg, layer, viewer, zoom, col, row,
-                                        current_app.config["SMALL_COUNT"])
+            data, expires = render_tile(conn, reg, layer, viewer, address.z, address.x,
+                                        address.y, current_app.config["SMALL_COUNT"])
         entry = cache.put(key, data, gen, personal, expires)
     return ServedTile(entry, layer, cls, personal)
 
@@ -123,14 +138,11 @@ _REPLAYED = text("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_l
 
 def _catch_up(cache: TileCache, min_generation: int) -> None:
     """Apply pending invalidations when due: first use, a page asks for it, or the
-    fallback interval passed (the listener in gisapp.live.hub normally does it at once)."""
+    fallback interval passed (the poller in gisapp.live.hub normally does it at once)."""
     app = current_app._get_current_object()
     live = app.extensions.get("gisapp_live")
     if live is None or not live.listening():
-        from ..live.hub import hub
         hub(app).ensure_started()
-    due = (not cache.started or min_generation > cache.applied
-           or time.monotonic() - cache.last_sync >= app.config["TILE_SYNC_SECONDS"])
-    if due:
+    if cache.sync_due(app.config["TILE_SYNC_SECONDS"], min_generation, claim=True):
         with db.read() as conn:
             cache.sync(conn)

@@ -1,17 +1,14 @@
 """Vector tiles: /tiles/<layer>/<z>/<x>/<y>.pbf and the layer catalogue /tiles/layers.json."""
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import NotFound
 
 from .. import db
 from ..accounts import audit
 from ..accounts.web_auth import current_viewer
-from ..errors import BadInput
+from .address import parse, split_path
 from .layers import layer_catalogue
-from .service import MVT, ServedTile, etag_matches, fetch_tile, registry, tile_headers
+from .service import MVT, ServedTile, etag_matches, registry, serve, tile_headers
 
 bp = Blueprint("tiles", __name__)
 
@@ -28,24 +25,13 @@ def layers():
 def tile(address: str):
     """One tile (<layer>/<z>/<x>/<y>.pbf) as the viewer may see it; 304 when the
     client's ETag still holds."""
-    parts = address.split("/")
-    if len(parts) != 4 or not parts[3].endswith(".pbf") or not all(parts) or parts[3] == ".pbf":
-        raise NotFound()
-    layer, z, x, y = parts[0], parts[1], parts[2], parts[3][:-4]
+    parts = split_path(address)
     viewer = current_viewer()
-    served = fetch_tile(layer, z, x, y, viewer, _generation(request.args.get("g")))
+    served = serve(parse(registry(), parts, request.args.get("g")), viewer)
     if served.personal:
         with db.write() as conn:
-            audit.record(conn, viewer, "read.household_tile", f"{layer}/{z}/{x}/{y}")
+            audit.record(conn, viewer, "read.household_tile", address.removesuffix(".pbf"))
     return _response(served)
-
-
-def _generation(raw: str | None) -> int:
-    if not raw:
-        return 0
-    if not re.fullmatch(r"[0-9]{1,18}", raw):
-        raise BadInput("g must be a whole number (a tile generation)", field="g")
-    return int(raw)
 
 
 def _response(served: ServedTile) -> Response:

@@ -196,26 +196,23 @@ def test_clock_starts_at_dispatch_and_suspension_extends_it(client, as_user, new
     assert ext["overdue"] is False
 
 
-def test_every_change_notifies(client, as_user, new_case, engine):
-    import select
-    raw = engine.raw_connection()
-    try:
-        raw.set_isolation_level(0)
-        cur = raw.cursor()
-        cur.execute("LISTEN gisapp_cases")
-        case = new_case()
-        act(client, as_user("community_sup"), case["id"], "register")
-        seen = []
-        for _ in range(20):
-            if select.select([raw.driver_connection], [], [], 0.5) != ([], [], []):
-                raw.driver_connection.poll()
-                seen += [n.payload for n in raw.driver_connection.notifies]
-                raw.driver_connection.notifies.clear()
-            if len(seen) >= 2:
-                break
-    finally:
-        raw.close()
-    assert any(f'"id" : {case["id"]}' in p and "registered" in p for p in seen), seen
+def test_every_change_is_in_the_outbox_and_nothing_notifies(client, as_user, new_case, engine):
+    """The live feed reads case_event rows of ended transactions (gisapp.live.outbox); the write
+    transaction no longer NOTIFYs (it held the notify-queue lock until its commit)."""
+    from gisapp.live import outbox
+    with engine.connect() as conn:
+        start = outbox.snapshot(conn)[0] - 1
+        functions = conn.execute(text("SELECT array_agg(proname) FROM pg_proc WHERE prosrc "
+                                      "ILIKE '%pg_notify(%'")).scalar()
+    case = new_case()
+    act(client, as_user("community_sup"), case["id"], "register")
+    with engine.connect() as conn:
+        rows = outbox.read_after(conn, start).rows
+    mine = [r for r in rows if r.kind == "case" and r.ref == case["id"]]
+    assert len(mine) == 2                       # the report and the registration
+    assert mine[0].id < mine[1].id              # in commit order
+    assert all(outbox.is_event_id(r.id) for r in mine)
+    assert functions is None
 
 
 def test_workers_see_their_jurisdiction_only(client, as_user, new_case):

@@ -39,7 +39,7 @@ def test_the_wall_draws_topics_by_state(live_server, open_context, engine, clien
     )
     assert int(page.locator("#wall").get_attribute("data-topics")) >= 2
     assert page.locator("#layer-topics").is_checked()
-    assert "议题 · 已反馈结果" in page.inner_text("#wall-legend")
+    assert "议事协商议题" in page.inner_text("#wall-legend")
     page.evaluate("""() => new Promise((done) => {
         const map = window.gisappWall.map;
         map.jumpTo({center: [121.5125, 38.9875], zoom: 14});

@@ -137,6 +137,30 @@ def test_a_topic_of_another_community_is_refused(client, engine, as_user, topic_
     assert r.status_code == 400 and r.get_json()["field"] == "topic_id"
 
 
+def test_a_dropped_topic_takes_no_demand(client, engine, as_user, topic_id):
+    with engine.begin() as conn:
+        dropped = conn.execute(text("""
+            INSERT INTO topic (level, area_id, area_code, title, step, state, public_token, geom)
+            SELECT level, area_id, area_code, '已撤销的议题', step, 'open',
+                   'tok-demand-flow-dropped', geom FROM topic WHERE id = :id
+            RETURNING id"""), {"id": topic_id}).scalar()
+        conn.execute(text("UPDATE topic SET state = 'dropped', drop_reason = '重复' WHERE id = :id"
+                          if _has_drop_reason(conn) else
+                          "UPDATE topic SET state = 'dropped' WHERE id = :id"), {"id": dropped})
+    did = demand_id(engine, raise_one(client)["receipt"]["receipt"])
+    before = written(engine)
+    r = client.post(f"/api/demands/{did}/actions/to_topic", headers=as_user("community_sup"),
+                    json={"topic_id": dropped})
+    assert r.status_code == 409 and r.get_json()["field"] == "topic_id"
+    assert written(engine) == before
+
+
+def _has_drop_reason(conn) -> bool:
+    return bool(conn.execute(text(
+        "SELECT 1 FROM information_schema.columns "
+        "WHERE table_name = 'topic' AND column_name = 'drop_reason'")).scalar())
+
+
 def test_whole_group_is_answered_at_once(client, engine, as_user):
     a = demand_id(engine, raise_one(client, body="小区希望增设电动车充电桩",
                                     category="facilities")["receipt"]["receipt"])

@@ -2,12 +2,14 @@
 counts and CSV; bad input is refused with a 4xx JSON answer and writes nothing."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
 from sqlalchemy import text
 
+from ..phone_support import png
 from .support import NW, NW_COMMUNITY, SE, demand_id, raise_one, written
 
 
@@ -90,6 +92,26 @@ def test_a_visit_records_a_demand(client, engine, as_user):
         row = conn.execute(text("SELECT source, body, visit_id IS NOT NULL, area_code FROM demand "
                                 "WHERE receipt = :r"), {"r": receipts[0]}).one()
     assert row == ("visit", "老人希望小区加装扶手", True, "210204001001001001")
+
+
+def test_a_visit_sent_as_a_form_with_a_photo_records_its_demand(client, engine, as_user):
+    """The outbox sends a visit with a photo as multipart: the demand as two fields."""
+    with engine.connect() as conn:
+        hid = conn.execute(text("SELECT id FROM household WHERE colour = 1 "
+                                "ORDER BY id LIMIT 1")).scalar()
+    r = client.post("/api/visits", headers=as_user("community_sup"),
+                    content_type="multipart/form-data", data={
+                        "household_id": str(hid), "outcome": "needs_help", "note": "",
+                        "client_id": "visit-demand-form-01", "demand_category": "greening",
+                        "demand_body": "楼前空地希望种树",
+                        "photo": (io.BytesIO(png(8, 6)), "visit.png", "image/png")})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["visit"]["has_photo"]
+    receipts = r.get_json()["visit"]["demand_receipts"]
+    with engine.connect() as conn:
+        got = conn.execute(text("SELECT category, body, source FROM demand WHERE receipt = :r"),
+                           {"r": receipts[0]}).one()
+    assert tuple(got) == ("greening", "楼前空地希望种树", "visit")
 
 
 def test_a_bad_demand_on_a_visit_refuses_the_visit(client, engine, as_user):

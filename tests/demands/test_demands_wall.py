@@ -52,7 +52,7 @@ def test_the_wall_shows_open_demands_and_counts_them(live_server, open_context, 
     assert all(p.get("reporter_name") in (None, "null") for p in drawn)
     assert "孙女士" not in page.content() and "13600000000" not in str(drawn)
     screenshot(page, "demand-wall")
-    assert_accessible(page, "#wall-panel")
+    assert_accessible(page, "#demand-counters")
     page.click("label[for=layer-demands]")
     hidden = page.evaluate("() => window.gisappWall.map"
                            ".getLayoutProperty('demand-points', 'visibility')")

@@ -3,16 +3,18 @@ otherwise (it bootstraps etcd, two PostGIS nodes under Patroni, HAProxy and two 
 nodes, with the demo district, in a temporary directory on ports 26400+: ~6 minutes).
 
 Under load through the proxy (8 submitters sending reports and visits with client ids,
-4 SSE listeners):
+200 SSE clients reconnecting with Last-Event-ID):
 - the primary's postmaster is SIGKILLed (its Patroni lives on and acts);
 - the primary's machine dies (its Patroni and postmaster SIGKILLed at once), and
   `scripts/cluster up` brings it back as a streaming standby with no hand work;
 each time: the first successful write comes within 30 s (RTO, measured), every
 acknowledged write is on the primary (RPO 0), every unacknowledged one sent again is
-stored exactly once, every failed request is a 503 with Retry-After, and reports stored
-after the failover reach every SSE listener;
+stored exactly once, every failed request is a 503 with Retry-After, and every SSE
+client gets the event of every stored report and visit exactly once, with increasing
+ids and no `resync`;
 - a planned switchover: nothing but 503 with Retry-After fails;
-- an app node dies: the proxy sends its traffic to the other.
+- an app node dies: the proxy sends its traffic to the other, and its SSE clients resume
+  on the other node without losing or repeating an event.
 Figures go to test-artifacts/cluster-faults.json.
 """
 from __future__ import annotations
@@ -45,7 +47,8 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(os.environ.get("GISAPP_FAULTS_CLUSTER") != "1",
                                 reason="cluster faults run with scripts/faults --cluster")
 SUBMITTERS = 8
-LISTENERS = 4
+LISTENERS = 200
+DELIVERY_S = 30.0                # for every stored event to reach every SSE client
 RTO_LIMIT_S = 30.0
 MICRO_GRID = "210204001001001001"        # inside demo.gridworker's grid
 FIGURES = ROOT / "test-artifacts" / "cluster-faults.json"
@@ -138,7 +141,7 @@ class Sent:
     kind: str
     client_id: str
     answer: Answer
-    case_id: int | None = None
+    case_id: int | None = None       # or the visit's id
 
 
 @dataclass
@@ -164,7 +167,7 @@ class Submitters:
     def send_full(self, kind: str, cid: str) -> tuple[Answer, int | None]:
         path = "/api/visits" if kind == "visit" else "/api/cases"
         answer, body = self.stack.call("POST", path, self.body(kind, cid), token=self.stack.token)
-        return answer, (body.get("case") or {}).get("id")
+        return answer, (body.get("case") or body.get("visit") or {}).get("id")
 
     def run(self, i: int) -> None:
         n = 0
@@ -198,11 +201,13 @@ class Submitters:
 
 
 class Listener:
-    """An SSE client of /api/events through the proxy, reconnecting with Last-Event-ID."""
+    """An SSE client of /api/events through the proxy, reconnecting with Last-Event-ID as
+    a browser's EventSource does; keeps every event it got, in order."""
 
     def __init__(self, stack: Stack):
         self.stack, self.stop = stack, threading.Event()
-        self.cases: list[tuple[float, int]] = []      # (when received, case id)
+        self.connected = threading.Event()
+        self.events: list[tuple[int, str, int]] = []     # (event id, 'case'|'visit', row id)
         self.resyncs = self.reconnects = 0
         self.last_id: str | None = None
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -210,7 +215,7 @@ class Listener:
     def run(self) -> None:
         host, port = self.stack.base.split("//")[1].split(":")
         while not self.stop.is_set():
-            conn = http.client.HTTPConnection(host, int(port), timeout=5)
+            conn = http.client.HTTPConnection(host, int(port), timeout=20)
             headers = {"Authorization": f"Bearer {self.stack.token}"}
             if self.last_id:
                 headers["Last-Event-ID"] = self.last_id
@@ -218,28 +223,34 @@ class Listener:
                 conn.request("GET", "/api/events", headers=headers)
                 resp = conn.getresponse()
                 if resp.status == 200:
+                    self.connected.set()
                     self.read(resp)
             except (OSError, http.client.HTTPException):
                 pass
             finally:
                 conn.close()
-            self.reconnects += 1
-            time.sleep(0.5)
+            if not self.stop.is_set():
+                self.reconnects += 1
+                time.sleep(0.5)
 
     def read(self, resp) -> None:
-        event = None
+        event, event_id = None, None
         while not self.stop.is_set():
             line = resp.readline()
             if not line:
                 return
             line = line.decode().rstrip("\n")
             if line.startswith("id: "):
-                self.last_id = line[4:]
+                event_id = line[4:]
             elif line.startswith("event: "):
                 event = line[7:]
                 self.resyncs += event == "resync"
-            elif line.startswith("data: ") and event == "case":
-                self.cases.append((time.monotonic(), json.loads(line[6:])["case"]["id"]))
+            elif line.startswith("data: ") and event in ("case", "visit"):
+                self.events.append((int(event_id), event, json.loads(line[6:])[event]["id"]))
+            elif line == "":
+                if event_id is not None:
+                    self.last_id = event_id      # as EventSource: once the message is whole
+                event, event_id = None, None
 
     def __enter__(self):
         self.thread.start()
@@ -247,7 +258,55 @@ class Listener:
 
     def __exit__(self, *exc):
         self.stop.set()
-        self.thread.join(10)
+        self.thread.join(30)
+
+
+def _listening(stack: Stack, n: int = LISTENERS) -> list[Listener]:
+    """n SSE clients, each connected before the load starts."""
+    listeners = [Listener(stack) for _ in range(n)]
+    for listener in listeners:
+        listener.__enter__()
+    for listener in listeners:
+        assert listener.connected.wait(60), "an SSE client never connected"
+    return listeners
+
+
+def _stored_events(stack: Stack, sent: list[Sent]) -> set[tuple[str, int]]:
+    """The event every stored report and visit of this run should have made."""
+    eng = stack.write_engine()
+    with eng.connect() as conn:
+        cases = conn.execute(text("SELECT id FROM case_file WHERE client_id = ANY(:ids)"),
+                             {"ids": [s.client_id for s in sent if s.kind == "report"]})
+        visits = conn.execute(text("SELECT id FROM visit WHERE client_id = ANY(:ids)"),
+                              {"ids": [s.client_id for s in sent if s.kind == "visit"]})
+        found = {("case", i) for i in cases.scalars()} | {("visit", i) for i in visits.scalars()}
+    eng.dispose()
+    return found
+
+
+def _check_events(stack: Stack, listeners: list[Listener], sent: list[Sent]) -> dict:
+    """Every SSE client got every stored event exactly once, ids increasing, no resync."""
+    expected = _stored_events(stack, sent)
+    deadline = time.monotonic() + DELIVERY_S
+    while time.monotonic() < deadline and \
+            any(not expected <= {(k, r) for _, k, r in li.events} for li in listeners):
+        time.sleep(0.5)
+    for listener in listeners:
+        listener.stop.set()
+    for listener in listeners:
+        listener.__exit__()
+    missing = [len(expected - {(k, r) for _, k, r in li.events}) for li in listeners]
+    repeated = [len(li.events) - len({(k, r) for _, k, r in li.events}) for li in listeners]
+    unordered = [sum(a[0] >= b[0] for a, b in zip(li.events, li.events[1:])) for li in listeners]
+    figures = {"sse_clients": len(listeners), "sse_events_expected": len(expected),
+               "sse_clients_missing_some": sum(m > 0 for m in missing),
+               "sse_repeated": sum(repeated), "sse_out_of_order": sum(unordered),
+               "sse_resyncs": sum(li.resyncs for li in listeners),
+               "sse_reconnects": sum(li.reconnects for li in listeners)}
+    assert expected, figures
+    assert not any(missing) and not any(repeated) and not any(unordered), figures
+    assert figures["sse_resyncs"] == 0, figures
+    return figures
 
 
 def _table(kind: str) -> str:
@@ -323,9 +382,7 @@ def _kill_under_load(stack: Stack, kill) -> dict:
     """Kill (a callable given the leader's name) while reports, visits and SSE listeners
     run through the proxy; check RTO, RPO 0, exactly-once resends, the event feed."""
     old = _leader(stack)
-    listeners = [Listener(stack) for _ in range(LISTENERS)]
-    for listener in listeners:
-        listener.__enter__()
+    listeners = _listening(stack)
     with Submitters(stack) as subs:
         time.sleep(5)
         killed = time.monotonic()
@@ -335,15 +392,7 @@ def _kill_under_load(stack: Stack, kill) -> dict:
             assert time.monotonic() < deadline, "no successful write after the kill"
             time.sleep(0.2)
         time.sleep(10)
-    time.sleep(2)
-    for listener in listeners:
-        listener.__exit__()
     first = min(s.answer.done for s in subs.acknowledged() if s.answer.sent > killed)
-    # The event feed follows the primary: reports stored after the failover reach every
-    # listener (events of the failover window itself may come as one `resync`).
-    # The feed's listener retries every 2 s at most: allow it that, and 3 s more.
-    later = {s.case_id for s in subs.acknowledged() if s.case_id and s.answer.sent > first + 5}
-    missed = [len(later - {c for _, c in listener.cases}) for listener in listeners]
     acked = subs.acknowledged()
     counts = _counts(stack, acked)
     lost = [s.client_id for s in acked if counts.get(s.client_id) != 1]
@@ -353,13 +402,13 @@ def _kill_under_load(stack: Stack, kill) -> dict:
     twice = [s.client_id for s in subs.sent if counts.get(s.client_id) != 1]
     figures = {"rto_s": round(first - killed, 1), "acknowledged": len(acked), "lost": len(lost),
                "unacknowledged_resent": resent, "statuses": dict(statuses),
-               "old_primary": old, "new_primary": _leader(stack),
-               "sse_listeners": LISTENERS, "sse_reports_after_failover": len(later),
-               "sse_missed": missed, "sse_resyncs": [listener.resyncs for listener in listeners]}
+               "old_primary": old, "new_primary": _leader(stack)}
     assert not lost, f"acknowledged but not on the primary: {lost[:5]} {figures}"
     assert not twice, f"not stored exactly once: {twice[:5]}"
-    assert later and not any(missed), f"events after the failover missed: {figures}"
     assert first - killed <= RTO_LIMIT_S, figures
+    # The event feed follows the primary: every stored report and visit, those of the
+    # failover window and the resent ones included, reaches every client exactly once.
+    figures.update(_check_events(stack, listeners, subs.sent))
     return figures
 
 
@@ -408,6 +457,8 @@ def test_planned_switchover_under_load(stack):
 
 
 def test_app_node_dies(stack):
+    """An app node is SIGKILLed under load: the proxy sends its traffic to the other, and
+    its SSE clients reconnect there and resume with Last-Event-ID, losing nothing."""
     answers: list[Answer] = []
     stop = threading.Event()
 
@@ -416,21 +467,28 @@ def test_app_node_dies(stack):
             answers.append(stack.call("GET", "/api/areas?level=community&limit=5")[0])
             time.sleep(0.02)
 
+    listeners = _listening(stack)
     threads = [threading.Thread(target=reader, daemon=True) for _ in range(4)]
-    for t in threads:
-        t.start()
-    time.sleep(2)
-    victim = stack.c.running_pid("app1")
-    os.killpg(victim, signal.SIGKILL)                # the gunicorn master and its workers
-    killed = time.monotonic()
-    time.sleep(5)
-    stop.set()
-    for t in threads:
-        t.join(30)
+    with Submitters(stack) as subs:
+        for t in threads:
+            t.start()
+        time.sleep(3)
+        victim = stack.c.running_pid("app1")
+        os.killpg(victim, signal.SIGKILL)            # the gunicorn master and its workers
+        killed = time.monotonic()
+        time.sleep(8)
+        stop.set()
+        for t in threads:
+            t.join(30)
     after = [a for a in answers if a.sent > killed]
     statuses = Counter(a.status for a in answers)
-    _record("app_node_killed", {"requests": len(answers), "after_kill": len(after),
-                                "statuses": dict(statuses)})
+    _assert_only_503(subs)
+    _resend_unacknowledged(stack, subs)
+    figures = {"requests": len(answers), "after_kill": len(after), "statuses": dict(statuses),
+               "writes": len(subs.sent), "write_statuses": dict(Counter(s.answer.status
+                                                                         for s in subs.sent))}
+    figures.update(_check_events(stack, listeners, subs.sent))
+    _record("app_node_killed", figures)
     assert after and all(a.status == 200 for a in after[-20:]), statuses
     assert all(a.status == 200 or (a.status == 503 and a.retry_after) for a in answers), statuses
     stack.cluster("up")                              # and the node comes back

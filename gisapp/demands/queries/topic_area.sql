@@ -1,1 +1,1 @@
-SELECT id, area_code FROM topic WHERE id = :id
+SELECT id, area_code, state FROM topic WHERE id = :id

@@ -1,5 +1,5 @@
 // The map wall's demands (民意诉求): open demands as points (red when past their deadline)
-// with a switch in the layer box, and counters in the panel. Its own script, so the
+// with a switch in the layer box, and counters in a box on the map. Its own script, so the
 // wall's map and panel code stay as they are (other layers join the wall the same way).
 (function () {
   "use strict";
@@ -8,13 +8,22 @@
   const REFRESH_MS = 60000;
   const OPEN = "/api/demands?format=geojson&state=open&limit=5000";
 
+  // The counters sit in a box of their own on the map (bottom left), so the panel keeps
+  // fitting a 1080p screen; the box also names the layer's colours.
+  const BOX = "position:absolute;left:.8rem;bottom:.8rem;z-index:2;padding:.4rem .8rem;" +
+    "background:rgba(10,19,34,.92);border:1px solid #1e3a5f;border-radius:.4rem;color:#e2e8f0";
+  const ROW = "display:flex;gap:1.1rem;align-items:baseline;margin:.2rem 0 0";
+
   function counters() {
-    const counter = (id, label, alert) => el("div", { class: "counter" + (alert ? " alert" : "") },
-      el("span", { class: "label" }, label), el("strong", { id }, "—"));
-    return el("section", { id: "demand-counters" }, el("h2", {}, "民意诉求"),
-      el("div", { class: "counters" },
-        counter("d-open", "办理中诉求"), counter("d-overdue", "超期诉求", true),
-        counter("d-month", "近30天登记"), counter("d-month-closed", "近30天办结")));
+    const counter = (id, label, colour) => el("span", {}, label + " ",
+      el("strong", { id, style: `font-size:1.7rem;color:${colour}` }, "—"));
+    return el("section", { id: "demand-counters", style: BOX, "aria-label": "民意诉求" },
+      el("div", { style: "color:#93c5fd" }, "民意诉求 ",
+        el("span", { style: "color:#a78bfa" }, "● 办理中"), " ",
+        el("span", { style: "color:#fb7185" }, "● 超期")),
+      el("div", { style: ROW }, counter("d-open", "办理中", "#f8fafc"),
+        counter("d-overdue", "超期", "#fb7185"), counter("d-month", "近30天登记", "#f8fafc"),
+        counter("d-month-closed", "其中办结", "#f8fafc")));
   }
 
   async function refreshCounters() {
@@ -33,7 +42,7 @@
     map.addLayer({ id: "demand-points", type: "circle", source: "demands",
       metadata: { "gisapp:group": "demands" },
       paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 9, 3, 15, 7],
-               "circle-color": ["case", ["get", "overdue"], "#f43f5e", "#a78bfa"],
+               "circle-color": ["case", ["get", "overdue"], "#fb7185", "#a78bfa"],
                "circle-stroke-color": "#0b1628", "circle-stroke-width": 1 } },
       map.getLayer("case-clusters") ? "case-clusters" : undefined);
   }
@@ -46,14 +55,12 @@
     });
     document.getElementById("wall-layers").append(
       el("label", { for: "layer-demands" }, input, "民意诉求（办理中）"));
-    document.getElementById("wall-legend").append(el("li", { class: "wide" },
-      el("span", { class: "swatch", style: "background:#a78bfa" }), "民意诉求（红色为超期）"));
   }
 
   async function start() {
     await wall.ready;
     const map = wall.map;
-    document.querySelector("#wall-panel .counters").after(counters());   // next to the cases' ones
+    document.getElementById("wall-map").append(counters());
     addLayer(map, await api(OPEN));
     addSwitch(map);
     await refreshCounters();

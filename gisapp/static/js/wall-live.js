@@ -85,17 +85,25 @@
       wall.refreshTiles(["district", "street", "community", "grid", "microgrid", "households", "choropleth"], tiles);
       tick("区域边界已更新", true);
     });
-    source.addEventListener("resync", () => {
-      // Events were missed (reconnected to another server process): reload what we show.
-      wall.refreshTiles(["cases", "households", "facilities"], 0);
+    // A bulk load (one event for many rows), or events this page can no longer replay:
+    // reload what we show.
+    const reload = (e) => {
+      const { tiles } = e.data ? JSON.parse(e.data) : {};
+      wall.refreshTiles(["cases", "households", "facilities"], tiles || 0);
       soonCounters();
-    });
+    };
+    source.addEventListener("bulk", reload);
+    source.addEventListener("resync", reload);
   }
 
   // --- clock and kiosk ---------------------------------------------------------------------
+  // Formatted by hand: the first toLocaleString("zh-CN") loads the locale's data, ~0.2 s
+  // of the main thread while the map starts (profiled in docs/wall.md, "Cold start").
+  const pad = (n) => String(n).padStart(2, "0");
   function clock() {
-    const now = new Date();
-    document.getElementById("wall-clock").textContent = now.toLocaleString("zh-CN", { hour12: false });
+    const d = new Date();
+    document.getElementById("wall-clock").textContent = `${d.getFullYear()}/${d.getMonth() + 1}/` +
+      `${d.getDate()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   }
 
   async function kiosk() {
@@ -129,10 +137,12 @@
     document.getElementById("wall-layers").append(el("label", { for: "layer-live" }, input, "实时案件"));
   }
 
-  // The stream, the counters and the clock start at once; the map joins once it is drawn.
+  // The stream and the clock start at once, the counters once the map is drawn (their
+  // query would compete with the first tiles for the server and a browser connection);
+  // the map joins the stream once it is drawn.
   liveSwitch();
   connect();
-  refreshCounters().catch((err) => console.warn("counters:", err.message));
+  wall.ready.finally(() => refreshCounters().catch((err) => console.warn("counters:", err.message)));
   setInterval(() => refreshCounters().catch(() => {}), 30000);
   clock();
   setInterval(clock, 1000);

@@ -44,10 +44,15 @@
     style.layers.splice(1, 0, ...layers);
   }
 
-  async function loadStyle() {
-    const baseUrl = root.dataset.baseStyle;
-    const [style, base] = await Promise.all([api(root.dataset.style), baseUrl ? api(baseUrl) : null]);
+  // The wall's style and the base map's come in the page (no round trip before the map
+  // starts), with the layer switches' first state already applied: a layer switched off
+  // at start never has its tiles requested or laid out.
+  function loadStyle() {
+    const { wall: style, base } = JSON.parse(document.getElementById("wall-styles").textContent);
     if (base) underlay(style, base);
+    const off = new Set(GROUPS.filter(([, , on]) => !on).map(([group]) => group));
+    style.layers.filter((l) => off.has((l.metadata || {})["gisapp:group"]))
+      .forEach((l) => { l.layout = { ...l.layout, visibility: "none" }; });
     Object.values(style.sources).forEach((s) => {
       if (s.tiles) s.tiles = s.tiles.map(absolute);
     });
@@ -232,9 +237,12 @@
   }
 
   async function start() {
-    const style = await loadStyle();
+    const style = loadStyle();
+    // fadeDuration 0: labels appear at once; fading them in cost a wall that starts
+    // 300 ms of frames drawn in software before the map was idle.
     map = new maplibregl.Map({ container: "wall-canvas", style, ...firstView(), minZoom: 7, maxZoom: 19,
-      attributionControl: false, localIdeographFontFamily: "'WenQuanYi Zen Hei', 'Noto Sans CJK SC', sans-serif" });
+      fadeDuration: 0, attributionControl: false,
+      localIdeographFontFamily: "'WenQuanYi Zen Hei', 'Noto Sans CJK SC', sans-serif" });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
     window.gisappWall.map = map;
     root.dispatchEvent(new Event("gisapp:map"));       // markers waiting for a map may join

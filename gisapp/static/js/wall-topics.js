@@ -7,8 +7,7 @@
   // Open topics go from light to deep blue as they move through the steps.
   const COLOURS = { collecting: "#93c5fd", deliberating: "#2563eb", reported: "#22c55e",
                     dropped: "#64748b" };
-  const LABELS = { collecting: "议题 · 征集至公示（1-4步）", deliberating: "议题 · 协商议事",
-                   reported: "议题 · 已反馈结果", dropped: "议题 · 已终止" };
+  const LEGEND_TITLE = "浅蓝：征集至公示（1-4步）；蓝：协商议事；绿：已反馈结果；灰：已终止";
   const colour = ["case", ["==", ["get", "state"], "reported"], COLOURS.reported,
     ["==", ["get", "state"], "dropped"], COLOURS.dropped,
     [">=", ["get", "step"], 5], COLOURS.deliberating, COLOURS.collecting];
@@ -31,7 +30,8 @@
                   ["状态", p.state_name], ["意见", p.opinions], ["未完成任务", p.open_tasks]];
     document.getElementById("detail-body").replaceChildren(...rows.flatMap(([k, v]) =>
       [el("dt", {}, k), el("dd", {}, String(v))]),
-      el("dt", {}, "公开页"), el("dd", {}, el("a", { href: p.public_url, target: "_blank" }, "查看")));
+      el("dt", {}, "公开页"), el("dd", {}, el("a", { href: p.public_url, target: "_blank",
+                                           style: "color:#93c5fd" }, "查看")));
     document.getElementById("wall-detail").hidden = false;
   }
 
@@ -53,8 +53,11 @@
       map.setLayoutProperty("topics", "visibility", input.checked ? "visible" : "none"));
     document.getElementById("wall-layers").append(
       el("label", { for: "layer-topics" }, input, "议事协商议题"));
-    document.getElementById("wall-legend").append(...Object.keys(COLOURS).map((k) =>
-      el("li", {}, el("span", { class: "swatch", style: `background:${COLOURS[k]}` }), LABELS[k])));
+    // One row, as the five colours: the wall's panel has no room to spare at 1080p.
+    const swatches = Object.values(COLOURS).map((c) =>
+      el("span", { class: "swatch", style: `background:${c}` }));
+    document.getElementById("wall-legend").append(el("li", { class: "wide", title: LEGEND_TITLE },
+      ...swatches, "议事协商议题（征集→协商→已反馈，灰为终止）"));
   }
 
   wall.ready.then(async () => {
