@@ -311,9 +311,8 @@ def print_table(name: str, rows: list[dict]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("what", nargs="?", default="all", choices=[
-        "locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "assessment",
-        "all",
-        "cluster"])
+        "locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "all",
+        "cluster", "assessment"])
     parser.add_argument("--cases-only", action="store_true", help="cluster: case creation only")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
