@@ -76,5 +76,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from . import demands
     app.register_blueprint(demands.bp)
+    from . import assessment
+    app.register_blueprint(assessment.blueprint())
     from . import consultation
     app.register_blueprint(consultation.bp)

@@ -22,6 +22,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bench_assessment  # noqa: E402
 import bench_boundaries  # noqa: E402
 import bench_cluster  # noqa: E402
 import bench_coverage  # noqa: E402
@@ -312,7 +313,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("what", nargs="?", default="all", choices=[
         "locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "all",
-        "cluster"])
+        "cluster", "assessment"])
     parser.add_argument("--cases-only", action="store_true", help="cluster: case creation only")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -343,6 +344,8 @@ def main() -> int:
             results["visits"] = bench_visits.bench_visits(sys.modules[__name__], url)
         if args.what in ("plan", "all"):
             results["plan"] = bench_plan.bench_plan(sys.modules[__name__], url)
+        if args.what in ("assessment", "all"):
+            results["assessment"] = bench_assessment.bench_assessment(sys.modules[__name__], url)
     finally:
         if ours:
             cluster.stop()

@@ -10,6 +10,7 @@ from ..accounts import audit, auth
 from ..accounts.web_auth import current_viewer
 from ..areas.locate import accuracy_circle
 from ..areas.spatial_index import index
+from ..assessment.satisfaction import receipt_code
 from ..errors import BadInput, Forbidden, TooLarge
 from ..web.jsonbody import parse_json_body
 from ..web.params import has_position, parse_accuracy, parse_client_id, parse_code, parse_lnglat
@@ -52,6 +53,8 @@ def create_case():
             if created:
                 stored = store_case_photos(conn, *_photo_store(), case["id"], uploads)
             receipt = receipt_area(conn, case.get("area_code"))
+            if viewer.is_public:      # the reporter's key to the progress and satisfaction page
+                receipt["receipt_code"] = receipt_code(conn, case["id"])
     except BaseException:
         photos.discard(stored)
         raise

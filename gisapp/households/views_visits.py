@@ -13,6 +13,7 @@ from .. import db
 from ..accounts import audit
 from ..accounts.web_auth import current_viewer
 from ..areas.crs import wgs84_to_gcj02
+from ..assessment.satisfaction import parse_visit_score
 from ..cases import photos
 from ..demands.raising import parse_visit_demand
 from ..errors import BadInput, TooLarge
@@ -159,7 +160,8 @@ def _validate(f: dict) -> dict:
             "lng": lng, "lat": lat, "accuracy": accuracy,
             "visited_at": parse_visited_at(f.get("visited_at"), datetime.now(timezone.utc)),
             "open_case": _open_case(f.get("open_case")),
-            "demand": parse_visit_demand(f.get("demand"), note.strip())}
+            "demand": parse_visit_demand(f.get("demand"), note.strip()),
+            "satisfaction": parse_visit_score(f.get("satisfaction"))}
 
 
 def _open_case(raw) -> dict | None:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ..accounts import audit
 from ..accounts.access import Viewer
+from ..assessment.satisfaction import store_for_visit
 from ..cases.report import category as case_category
 from ..cases.report import report_case
 from ..cases.workhours import CHINA
@@ -143,6 +144,8 @@ def log_visit(conn: Connection, viewer: Viewer, visit: dict) -> tuple[int, bool]
         )
     if visit.get("demand"):
         raise_on_visit(conn, viewer, visit_id, household, visit["demand"])
+    if visit.get("satisfaction"):          # the resident's answer, for the assessment
+        store_for_visit(conn, visit_id, visit["satisfaction"])
     audit.record(conn, viewer, "visit.log", str(visit_id), household=household["id"],
                  outcome=visit["outcome"])
     return visit_id, True

@@ -284,6 +284,7 @@
     else if (editing && editing.fields.location) fields.location = editing.fields.location;
     fields.open_case = form.open_case.checked ? { category: form.case_category.value, description: fields.note || null } : null;
     fields.demand = window.fieldDemand.fields(form);
+    fields.satisfaction = form.satisfaction.value ? Number(form.satisfaction.value) : null;
     return fields;
   }
 

@@ -56,9 +56,14 @@
   // The receipt names the area by its full path and the office to call.
   function receipt(c) {
     const parts = [el("strong", {}, `已受理，案件编号 ${c.id}`)];
-    if (!c.area_path) return parts.concat("，将由工作人员人工分派。");
-    parts.push(`，由 ${c.area_path} 负责处理。`);
+    if (!c.area_path) parts.push("，将由工作人员人工分派。");
+    else parts.push(`，由 ${c.area_path} 负责处理。`);
     if (c.office) parts.push(el("br"), `联系 ${c.office.name}：`, el("a", { href: "tel:" + c.office.phone }, c.office.phone));
+    // The receipt code: progress now, and the satisfaction question once it is closed.
+    if (c.receipt_code) {
+      const url = `/receipt/${c.receipt_code}`;
+      parts.push(el("br"), `查询码 ${c.receipt_code}，请保存：`, el("a", { href: url, id: "receipt-link" }, "查看办理进度"));
+    }
     return parts;
   }
 

@@ -21,6 +21,7 @@
     ["hazards", "安全隐患", false], ["households", "五色户（汇总）", false],
     ["facilities", "服务设施", true], ["heat", "案件热力（近30天）", false],
     ["choro_cases", "每千户案件数（社区）", false], ["choro_visits", "每千户逾期走访（社区）", false],
+    ["choro_score", "综合考核得分（社区，本月）", false],
   ];
   // Clickable layers, the topmost first.
   const CLICKABLE = ["case-points", "case-clusters", "hazards", "facilities", "households",
@@ -92,6 +93,7 @@
 
   function setGroup(map, group, on) {
     if (group === "heat") { if (on) loadHeat().catch((err) => console.warn("heat:", err.message)); }
+    if (group === "choro_score" && on) loadScores().catch((err) => console.warn("scores:", err.message));
     layersOf(map, group).forEach((id) => map.setLayoutProperty(id, "visibility", on ? "visible" : "none"));
     root.dataset[`group_${group}`] = on ? "1" : "0";
   }
@@ -130,6 +132,14 @@
     root.dataset.overdueVisits = String(data.areas.reduce((n, a) => n + (Number.isInteger(a.overdue_visits) ? a.overdue_visits : 0), 0));
   }
 
+  // The assessment's community scores of this month (gisapp/assessment), fetched when shown.
+  async function loadScores() {
+    const data = await api("/api/assessment/choropleth");
+    data.areas.forEach((a) => map.setFeatureState({ source: "community", sourceLayer: "community", id: a.code },
+      { score: a.score === null ? -1 : a.score }));
+    root.dataset.scoreAreas = String(data.areas.length);
+  }
+
   // --- legend ----------------------------------------------------------------------------------
   const swatch = (style, text) => el("li", {}, el("span", { class: "swatch", style }), text);
   const ramp = (colours, text) => el("li", { class: "wide" }, el("span", { class: "swatch square",
@@ -147,7 +157,8 @@
       el("li", { class: "wide" }, ...FIVE.map((c) => el("span", { class: "swatch", style: `background:${c}` })),
          "五色户（红橙黄蓝绿，数字为户数）"),
       swatch("background:#2dd4bf", "服务设施"),
-      ramp(PER1000_RAMP, "每千户案件数 / 逾期走访（社区，近30天）"));
+      ramp(PER1000_RAMP, "每千户案件数 / 逾期走访（社区，近30天）"),
+      ramp(["#b91c1c", "#ea580c", "#f59e0b", "#3b8bc2", "#16a34a"], "综合考核得分（<60 至 ≥90）"));
   }
 
   // --- details of a clicked feature ------------------------------------------------------------
