@@ -5,15 +5,15 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ..web.test_fuzz import INJECTION, JSON_VALUES, NUMBERS
+from ..web.test_fuzz import FUZZ as GATE
+from ..web.test_fuzz import INJECTION, JSON_VALUES, NUMBERS, SCALE
 from .support import demand_id, raise_one, written
 
-FUZZ = settings(max_examples=40, deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+# Derandomized in the gate, fresh seeds under scripts/fuzz (the settings of tests/web).
+FUZZ = settings(GATE, max_examples=40 * SCALE)
 CATEGORY = st.one_of(st.sampled_from(["parking", "other", "elderly_care"]), INJECTION)
 BODIES = st.fixed_dictionaries({}, optional={
     "category": CATEGORY, "body": st.one_of(st.text(max_size=30), INJECTION, NUMBERS),
