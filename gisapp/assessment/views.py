@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request
 
 from .. import db
 from ..accounts import audit
@@ -15,6 +15,7 @@ from ..errors import BadInput, Forbidden, NotFound
 from ..households.visit_stats import parse_period
 from ..households.visits import china_today
 from ..web.jsonbody import parse_json_body
+from ..web.pages import default_area, login_first
 from ..web.params import parse_code, parse_int
 from ..web.table_export import csv_response, xlsx_response
 from . import bp, drill, runs, satisfaction
@@ -329,8 +330,8 @@ def scoreboard_page():
     """考核: the scoreboard with ranking, trend, distribution, drill-down, runs and appeals."""
     viewer = current_viewer()
     if viewer.is_public:
-        return redirect(url_for("auth.login_form", next=request.path), code=303)
-    default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
+        return login_first(keep_query=False)
+    default = default_area(viewer)
     return render_template(
         "assessment/scoreboard.html",
         default_area=default,

@@ -7,16 +7,17 @@ Files are named by their SHA-256, so a retried upload never stores a second copy
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
-from ..errors import BadInput, StorageFull, TooLarge
+from ..errors import BadInput, TooLarge
+from ..web.uploads import write_atomically
 
 SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
+
+_REFUSAL = "照片无法保存，请稍后重试 (photo storage failed: {})"
 
 
 def sniff(data: bytes) -> tuple[str, str]:
@@ -41,28 +42,9 @@ def store(root: Path, data: bytes, max_bytes: int) -> dict:
     path = root / digest[:2] / f"{digest}.{ext}"
     created = not path.exists()
     if created:
-        _atomic_write(path, data)
+        write_atomically(path, data, _REFUSAL)
     return {"sha256": digest, "content_type": ctype, "bytes": len(data), "path": path,
             "created": created}
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageFull(
-            f"照片无法保存，请稍后重试 (photo storage failed: {exc.strerror})"
-        ) from None
 
 
 def discard(stored: list[dict]) -> None:

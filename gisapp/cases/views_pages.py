@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template
 
 from .. import db
 from ..accounts.web_auth import current_viewer
-from ..web.pages import login_first
+from ..web.pages import default_area, login_first
 from .report import STATES, categories
 
 bp = Blueprint("case_pages", __name__)
@@ -53,5 +53,5 @@ def case_stats_page():
     viewer = current_viewer()
     if viewer.is_public:
         return login_first()
-    default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
+    default = default_area(viewer)
     return render_template("cases/stats.html", default_area=default)

@@ -8,15 +8,14 @@ removes what it wrote with `photos.discard`, as case reports do.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
 from ..cases import photos
-from ..errors import BadInput, StorageFull, TooLarge
+from ..errors import BadInput, TooLarge
 from ..queries import loader
+from ..web.uploads import write_atomically
 
 sql = loader(__package__)
 EXTENSIONS = {
@@ -25,6 +24,8 @@ EXTENSIONS = {
     "image/webp": "webp",
     "application/pdf": "pdf",
 }
+
+_REFUSAL = "附件无法保存，请稍后重试 (storage failed: {})"
 
 
 def sniff(data: bytes) -> str:
@@ -70,7 +71,7 @@ def store_all(
         path = path_for(root, digest, ctype)
         created = not path.exists()
         if created:
-            _atomic_write(path, data)
+            write_atomically(path, data, _REFUSAL)
         stored.append({"path": path, "created": created})
         conn.execute(
             sql("attachment_insert"),
@@ -90,17 +91,3 @@ def store_all(
 def path_for(root: Path, sha256: str, content_type: str) -> Path:
     return root / sha256[:2] / f"{sha256}.{EXTENSIONS[content_type]}"
 
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageFull(f"附件无法保存，请稍后重试 (storage failed: {exc.strerror})") from None

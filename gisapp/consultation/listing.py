@@ -6,6 +6,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import BadInput
 from ..queries import loader
+from ..web.geojson import point_collection
 from . import rules
 
 sql = loader(__package__)
@@ -57,18 +58,7 @@ def as_geojson(rows: list[dict]) -> dict:
         "opinions",
         "open_tasks",
     )
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": r["id"],
-                "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
-                "properties": {k: r[k] for k in keep},
-            }
-            for r in rows
-        ],
-    }
+    return point_collection(rows, lambda r: {k: r[k] for k in keep})
 
 
 def attachment(conn: Connection, topic_id: int, attachment_id: int) -> dict | None:

@@ -75,6 +75,13 @@ def has_demands(conn: Connection) -> bool:
 
 def listing(conn: Connection, viewer: Viewer, topic: dict) -> list[dict]:
     """Every opinion on the topic; names and contacts only for staff with a duty there."""
+    rows = _opinions_and_demands(conn, topic)
+    private = rules.may_act(viewer, rules.OPINION_ROLES, topic["level"], topic["area_code"])
+    return [_shown(r, private) for r in rows]
+
+
+def _opinions_and_demands(conn: Connection, topic: dict) -> list[dict]:
+    # The topic's own opinions, then the residents' demands filed under it (when installed).
     rows = [
         dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()
     ]
@@ -83,8 +90,7 @@ def listing(conn: Connection, viewer: Viewer, topic: dict) -> list[dict]:
             dict(r)
             for r in conn.execute(sql("demands_of_topic"), {"topic_id": topic["id"]}).mappings()
         ]
-    private = rules.may_act(viewer, rules.OPINION_ROLES, topic["level"], topic["area_code"])
-    return [_shown(r, private) for r in rows]
+    return rows
 
 
 def _shown(row: dict, private: bool) -> dict:
@@ -104,14 +110,7 @@ def _shown(row: dict, private: bool) -> dict:
 def public_listing(conn: Connection, topic: dict) -> list[dict]:
     """What the public page shows of the opinions: residents' and demands' text and date,
     never a name or a contact."""
-    rows = [
-        dict(r) for r in conn.execute(sql("opinions_list"), {"topic_id": topic["id"]}).mappings()
-    ]
-    if has_demands(conn):
-        rows += [
-            dict(r)
-            for r in conn.execute(sql("demands_of_topic"), {"topic_id": topic["id"]}).mappings()
-        ]
+    rows = _opinions_and_demands(conn, topic)
     return [
         {"source": r["source"], "body": r["body"], "created_at": r["created_at"]}
         for r in rows

@@ -10,7 +10,6 @@ from flask import (
     Response,
     current_app,
     jsonify,
-    redirect,
     render_template,
     request,
     url_for,
@@ -19,12 +18,9 @@ from flask import (
 from .. import db
 from ..accounts import auth
 from ..accounts.web_auth import current_viewer
+from ..web.pages import default_area, login_first
 from . import bp, opinions, rules, topics, workflow
 from .views import read_submission, send_attachment
-
-
-def _login_first():
-    return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")), code=303)
 
 
 @bp.get("/topics")
@@ -32,8 +28,8 @@ def topics_page():
     """The topics list and the form to open one (staff)."""
     viewer = current_viewer()
     if viewer.is_public:
-        return _login_first()
-    default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
+        return login_first()
+    default = default_area(viewer)
     return render_template(
         "consultation/list.html",
         default_area=default,
@@ -47,7 +43,7 @@ def topics_page():
 def topic_page(topic_id: int):
     """One topic with the next step's form (staff)."""
     if current_viewer().is_public:
-        return _login_first()
+        return login_first()
     return render_template(
         "consultation/detail.html",
         topic_id=topic_id,

@@ -1,17 +1,14 @@
 """The demands pages: the staff list and one demand, the public form and the status page."""
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import render_template, request
 
 from .. import db
 from ..accounts.web_auth import current_viewer
+from ..web.pages import default_area, login_first
 from . import bp
 from .categories import categories
 from .lists import STATE_NAMES
-
-
-def _login_first():
-    return redirect(url_for("auth.login_form", next=request.full_path.rstrip("?")), code=303)
 
 
 @bp.get("/demands")
@@ -19,10 +16,10 @@ def demand_list_page():
     """民意诉求清单: filters by area, period, state and category; counts per area; CSV."""
     viewer = current_viewer()
     if viewer.is_public:
-        return _login_first()
+        return login_first()
     with db.read() as conn:
         cats = categories(conn)
-    default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
+    default = default_area(viewer)
     return render_template("demands/list.html", categories=cats, states=STATE_NAMES.items(),
                            default_area=default)
 
@@ -30,7 +27,7 @@ def demand_list_page():
 @bp.get("/demands/<int:demand_id>")
 def demand_page(demand_id: int):
     if current_viewer().is_public:
-        return _login_first()
+        return login_first()
     with db.read() as conn:
         cats = categories(conn)
     return render_template("demands/detail.html", demand_id=demand_id, categories=cats)

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template, request
 from .. import db
 from ..accounts.web_auth import current_viewer
 from ..errors import BadInput
-from ..web.pages import login_first
+from ..web.pages import default_area, login_first
 from ..web.params import parse_code
 from ..web.table_export import csv_response
 from .staffing import CODE_LENGTH, SUMMED, staffing
@@ -46,5 +46,5 @@ def staffing_page():
     viewer = current_viewer()
     if viewer.is_public:
         return login_first(keep_query=False)
-    default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
+    default = default_area(viewer)
     return render_template("staffing/index.html", default_area=default)

@@ -16,7 +16,7 @@ from ..accounts.web_auth import SESSION_COOKIE, current_viewer
 from ..areas.basemap import raster_basemap
 from ..errors import BadInput
 from ..facilities.registry import facilities_near
-from ..web.pages import login_first
+from ..web.pages import default_area, login_first
 from ..web.params import optional_position, parse_int
 from .visit_stats import STATS_ROLES, opening_group
 
@@ -67,7 +67,7 @@ def supervision_page():
         return login_first()
     if viewer.role not in STATS_ROLES:        # as /api/visits/stats answers 403
         return render_template("visits/forbidden.html"), 403
-    default = "" if viewer.citywide else (viewer.prefixes[0] if viewer.prefixes else "")
+    default = default_area(viewer)
     return render_template("visits/supervision.html", default_area=default,
                            default_group=opening_group(viewer), groups=PAGE_GROUPS,
                            basemap=raster_basemap(current_app.config),

@@ -11,6 +11,7 @@ from ..accounts.access import SUPERVISORS, Viewer
 from ..cases.workhours import CHINA
 from ..errors import BadInput, Forbidden
 from ..queries import loader
+from ..web.geojson import point_collection
 from .records import COLOURS
 from .visits import no_jit
 
@@ -153,23 +154,16 @@ def overdue_map(conn: Connection, viewer: Viewer, area: str, day: date, limit: i
         .mappings()
         .all()
     )
+    return point_collection(rows, lambda r: _overdue_properties(r, day))
+
+
+def _overdue_properties(r, day: date) -> dict:
     return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": r["id"],
-                "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
-                "properties": {
-                    "id": r["id"],
-                    "colour": r["colour"],
-                    "area_code": r["area_code"],
-                    "area_name": r["area_name"],
-                    "due_on": r["due_on"].isoformat(),
-                    "overdue_days": (day - r["due_on"]).days,
-                    "last_visit_at": r["last_visit_at"].isoformat() if r["last_visit_at"] else None,
-                },
-            }
-            for r in rows
-        ],
+        "id": r["id"],
+        "colour": r["colour"],
+        "area_code": r["area_code"],
+        "area_name": r["area_name"],
+        "due_on": r["due_on"].isoformat(),
+        "overdue_days": (day - r["due_on"]).days,
+        "last_visit_at": r["last_visit_at"].isoformat() if r["last_visit_at"] else None,
     }

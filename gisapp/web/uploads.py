@@ -1,7 +1,12 @@
-"""Uploaded files: text in the encodings a Chinese spreadsheet program writes."""
+"""Uploaded files: text in the encodings a Chinese spreadsheet program writes, and files
+written whole or not at all."""
 from __future__ import annotations
 
-from ..errors import BadInput
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import BadInput, StorageFull
 
 
 def decode_text(data: bytes, refusal: str, field: str | None = None) -> str:
@@ -13,3 +18,22 @@ def decode_text(data: bytes, refusal: str, field: str | None = None) -> str:
             return data.decode("gb18030")
         except UnicodeDecodeError:
             raise BadInput(refusal, **({"field": field} if field else {})) from None
+
+
+def write_atomically(path: Path, data: bytes, refusal: str) -> None:
+    """Write data to path through a synced temporary file and a rename, so a reader never
+    sees half a file; StorageFull(refusal with the OS's reason in its {}) when it fails."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise StorageFull(refusal.format(exc.strerror)) from None
