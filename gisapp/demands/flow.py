@@ -153,7 +153,8 @@ def _check_topic(conn: Connection, demand: dict, topic_id: int) -> int:
     """The topic must exist (engineer consult's table) and be held in the demand's area:
     its area contains the demand's, or lies in the demand's community (courtyard, building)."""
     if not conn.execute(sql("topic_table_exists")).scalar():
-        raise NotFound("议事协商尚未启用 (no consultation topics in this database)", field="topic_id")
+        raise NotFound("议事协商尚未启用 (no consultation topics in this database)",
+                       field="topic_id")
     topic = conn.execute(sql("topic_area"), {"id": topic_id}).mappings().first()
     if topic is None:
         raise NotFound(f"没有编号为 {topic_id} 的议题 (no such topic)", field="topic_id")

@@ -45,7 +45,8 @@ class TileFastPath:
         self.wsgi_app, self.app = wsgi_app, app
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO", "").startswith(PREFIX):
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") == "GET" and path.startswith(PREFIX):
             answer = self.cached(environ)
             if answer is not None:
                 status, headers, body = answer

@@ -1,8 +1,8 @@
 """Render the wall's overview tiles ahead of time (`gisapp tiles warm`).
 
 A wall that restarts asks for the whole city at once: the base map, the district and
-street outlines and the per-area case counts at the overview zooms. Built here beforehand, into the same
-memory and disk cache the server reads (keyed by access class: areas are the same for
+street outlines and the per-area case counts at the overview zooms. Built here beforehand,
+into the same memory and disk cache the server reads (keyed by access class: areas are the same for
 everyone, case counts are per class, and every citywide viewer shares the class
 `city`), so the first look is answered from the cache. A change drops only the tiles of
 the district it touched; those are built again on the next request.
