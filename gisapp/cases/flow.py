@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import column, table, text, update
 from sqlalchemy.engine import Connection
 
 from ..accounts.access import SUPERVISORS, Viewer
@@ -148,16 +148,17 @@ def _level(raw) -> str:
 WRITABLE = ("state", "dispatched_at", "deadline_at", "handled_at", "closed_at", "suspended_at",
             "rework_count", "cancel_reason", "evaluation", "escalation_level", "assignee_person_id",
             "area_id", "area_code", "merged_into")
+# The columns above as a Core table: SQLAlchemy quotes the names and binds every value.
+CASE_FILE = table("case_file", column("id"), column("version"), *map(column, WRITABLE))
 
 
 def _save(
     conn: Connection, viewer: Viewer, case: dict, action: str, changes: dict, note: str
 ) -> int:
     """Write the changes and their event; the event's id."""
-    cols = [c for c in WRITABLE if c in changes]
-    sets = ", ".join(f"{c} = :{c}" for c in cols)     # column names from the whitelist only
-    conn.execute(text(f"UPDATE case_file SET {sets}{', ' if sets else ''}version = version + 1 "
-                      "WHERE id = :id"), {**{c: changes[c] for c in cols}, "id": case["id"]})
+    values = {c: changes[c] for c in WRITABLE if c in changes}
+    conn.execute(update(CASE_FILE).where(CASE_FILE.c.id == case["id"])
+                 .values(version=CASE_FILE.c.version + 1, **values))
     detail = {k: v for k, v in changes.items() if k not in ("state", "event_id")}
     return conn.execute(
         sql("case_flow_save"),
