@@ -91,3 +91,6 @@ def mobile_phones(rng: np.random.Generator, n: int) -> list[str]:
 def landlines(rng: np.random.Generator, n: int) -> list[str]:
     """`n` random Dalian landline numbers (area code 0411, eight digits)."""
     return [f"0411-{d}" for d in rng.integers(8240_0000, 8899_9999, size=n).tolist()]
+
+# The special groups a household may be tagged with (household.tags).
+TAGS = ("独居老人", "低保", "残疾", "失独", "社区矫正", "空巢老人", "困境儿童", "戒毒康复")
