@@ -11,6 +11,7 @@ from ..accounts.access import SUPERVISORS, Viewer
 from ..areas.spatial_index import NO_AREA
 from ..errors import BadInput, Forbidden, NotFound
 from ..queries import loader
+from .receipt import as_receipt
 
 sql = loader(__package__)
 
@@ -78,6 +79,19 @@ def report_and_load(conn: Connection, viewer: Viewer, report: dict, snapshot=Non
     the snapshot was read, and locates the point itself otherwise (sql/081_case_report.sql).
     `audit` (from audit.fields) is written as the new case's audit row, in the same statement.
     """
+    case, created, _ = _report(conn, viewer, report, snapshot, audit, receipt=False)
+    return case, created
+
+
+def report_with_receipt(conn: Connection, viewer: Viewer, report: dict, snapshot=None,
+                        audit: dict | None = None) -> tuple[dict, bool, dict]:
+    """As report_and_load, with the reporter's receipt (receipt.receipt_area's answer),
+    from the same statement: (case, created?, receipt)."""
+    return _report(conn, viewer, report, snapshot, audit, receipt=True)
+
+
+def _report(conn: Connection, viewer: Viewer, report: dict, snapshot, audit: dict | None,
+            receipt: bool) -> tuple[dict, bool, dict]:
     t = now()
     dlng, dlat = degrees_around(report["lat"], DUPLICATE_METRES)
     row = conn.exec_driver_sql(sql("case_report").text, {
@@ -88,6 +102,7 @@ def report_and_load(conn: Connection, viewer: Viewer, report: dict, snapshot=Non
         **_located(snapshot, report["lng"], report["lat"]),
         "roles": HANDLER_ROLES, "dup_metres": DUPLICATE_METRES, "dup_hours": DUPLICATE_HOURS,
         "dlng": dlng, "dlat": dlat, **(audit or _NO_AUDIT), "audit": audit is not None,
+        "receipt": receipt,
     }).mappings().one()
     if row["problem"] == "unknown_category":
         raise BadInput(f"unknown category {report['category']!r}", field="category")
@@ -96,8 +111,9 @@ def report_and_load(conn: Connection, viewer: Viewer, report: dict, snapshot=Non
                        f"not a {report['kind']}", field="category")
     case = dict(row)
     created = case.pop("created")
+    found = {k: case.pop("receipt_" + k) for k in ("area_path", "office_name", "office_phone")}
     del case["problem"], case["category_kind"]
-    return _as_case(case), created
+    return _as_case(case), created, as_receipt(found)
 
 
 def _located(snapshot, lng: float, lat: float) -> dict:
@@ -149,6 +165,7 @@ def mask_for(viewer: Viewer, case: dict) -> dict:
 
 
 _ONE = text("SELECT * FROM case_detail_of(:id)")     # sql/081_case_report.sql
+_SOME = text("SELECT * FROM case_details_of(CAST(:ids AS bigint[]))")  # sql/275
 
 
 def load_case(conn: Connection, case_id: int, for_update: bool = False) -> dict:
@@ -158,6 +175,14 @@ def load_case(conn: Connection, case_id: int, for_update: bool = False) -> dict:
     if row is None:
         raise NotFound(f"没有编号为 {case_id} 的案件 (no such case)")
     return _as_case(dict(row))
+
+
+def load_cases(conn: Connection, case_ids: list[int]) -> dict[int, dict]:
+    """Several cases as load_case reads them, in one query, by id (missing ids left out)."""
+    if not case_ids:
+        return {}
+    rows = conn.execute(_SOME, {"ids": list(dict.fromkeys(case_ids))}).mappings().all()
+    return {row["id"]: _as_case(dict(row)) for row in rows}
 
 
 def _as_case(case: dict) -> dict:

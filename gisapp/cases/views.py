@@ -20,8 +20,7 @@ from .attachments import case_photo_file, case_photos, store_case_photos
 from .flow import allowed_actions, clock_flags, merge, replay, route_by_hand, transition
 from .people import candidates
 from .query import list_cases, parse_filters, render_cases
-from .receipt import receipt_area
-from .report import KINDS, area_path, categories, get_case, mask_for, report_and_load
+from .report import KINDS, area_path, categories, get_case, mask_for, report_with_receipt
 from .stats import case_stats, parse_period
 from .workhours import load_calendar
 
@@ -48,11 +47,11 @@ def create_case():
             if viewer.is_public:
                 auth.hit_rate_limit(conn, f"report:{request.remote_addr}",
                                     current_app.config["PUBLIC_REPORTS_PER_MINUTE"])
-            case, created = report_and_load(conn, viewer, report, snapshot, audit=audit.fields(
-                viewer, "case.report", category=report["category"]))
+            case, created, receipt = report_with_receipt(
+                conn, viewer, report, snapshot,
+                audit=audit.fields(viewer, "case.report", category=report["category"]))
             if created:
                 stored = store_case_photos(conn, *_photo_store(), case["id"], uploads)
-            receipt = receipt_area(conn, case.get("area_code"))
             if viewer.is_public:      # the reporter's key to the progress and satisfaction page
                 receipt["receipt_code"] = receipt_code(conn, case["id"])
     except BaseException:

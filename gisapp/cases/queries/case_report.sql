@@ -1,5 +1,6 @@
--- The report, its audit row (if asked for and the case is new) and the case as stored,
--- in one statement (case_report() is in sql/081_case_report.sql). case_detail_of is
+-- The report, its audit row (if asked for and the case is new), the case as stored and,
+-- if asked for, the reporter's receipt (area_receipt(), sql/275), in one statement
+-- (case_report() is in sql/081_case_report.sql). case_detail_of is
 -- VOLATILE: it sees the new row. psycopg2 placeholders: run with exec_driver_sql
 -- (cases/report.py), so no percent sign may appear here but in a placeholder.
 WITH r AS MATERIALIZED (
@@ -13,5 +14,7 @@ logged AS (
     SELECT %(uid)s, %(uname)s, %(role)s, %(action)s, r.case_id::text, CAST(%(detail)s AS jsonb),
            %(ip)s, %(method)s, %(path)s
     FROM r WHERE r.created AND %(audit)s)
-SELECT r.created, r.problem, r.category_kind, d.*
+SELECT r.created, r.problem, r.category_kind, d.*, rc.area_path AS receipt_area_path,
+       rc.office_name AS receipt_office_name, rc.office_phone AS receipt_office_phone
 FROM r LEFT JOIN LATERAL case_detail_of(r.case_id) d ON true
+LEFT JOIN LATERAL area_receipt(CASE WHEN %(receipt)s THEN d.area_code END) rc ON true
