@@ -11,6 +11,7 @@ from ..accounts.access import SUPERVISORS, Viewer
 from ..areas.spatial_index import NO_AREA
 from ..errors import BadInput, Forbidden, NotFound
 from ..queries import loader
+from ..queries.prepared import Prepared
 from .receipt import as_receipt
 
 sql = loader(__package__)
@@ -49,10 +50,14 @@ def categories(conn: Connection, public_only: bool = False) -> list[dict]:
 
 
 # The report, its audit row and the case as stored, in one statement
-# (queries/case_report.sql, psycopg2 placeholders, run as the driver's own SQL).
+# (queries/case_report.sql, psycopg2 placeholders, run as the driver's own SQL,
+# prepared once per connection).
 # Still inside the request's transaction, never autocommit: a request whose worker dies
 # mid-statement must leave nothing behind, and an autocommitted statement would finish and
 # commit after its client had gone; tests/web/test_faults.py.
+# Prepared once per connection: parsing and planning this statement on every report cost
+# about a quarter of its time (gisapp/queries/prepared.py).
+_REPORT = Prepared("case_report", sql("case_report"))
 _NO_AUDIT = dict.fromkeys(("uid", "uname", "role", "action", "detail", "ip", "method", "path"))
 
 
@@ -94,7 +99,7 @@ def _report(conn: Connection, viewer: Viewer, report: dict, snapshot, audit: dic
             receipt: bool) -> tuple[dict, bool, dict]:
     t = now()
     dlng, dlat = degrees_around(report["lat"], DUPLICATE_METRES)
-    row = conn.exec_driver_sql(sql("case_report").text, {
+    row = _REPORT.execute(conn, {
         **{k: report.get(k) for k in ("client_id", "kind", "category", "description", "contact",
                                       "lng", "lat")},
         "reporter": viewer.user_id, "reporter_kind": "public" if viewer.is_public else "staff",
