@@ -98,9 +98,11 @@ def _case_creation(bench, c, url: str) -> list[dict]:
     rows = []
     for mode in ("on", "local"):
         _restart_apps(c, mode)
+        bench.delete_bench_cases(url)       # each mode starts from the same cases
         label = "synchronous standby" if mode == "on" else "local flush only (single node)"
         rows.append(_versus_ping(bench, c, f"POST /api/cases, {label}", target))
     _restart_apps(c, "on")
+    bench.delete_bench_cases(url)
     return rows
 
 
