@@ -44,21 +44,21 @@ PUBLIC_TILES = [HOME_HAZARDS, ("hazards", tile_at(*OTHER_WORKER_HOME, 13)),
 
 
 @pytest.fixture(scope="module")
-def proxy_port():
-    return free_port()
+def proxy_ports():
+    return free_port(), free_port()
 
 
 @pytest.fixture(scope="module")
-def app(db_url, proxy_port):
+def app(db_url, proxy_ports):
     app = make_app(db_url, TILE_SYNC_SECONDS=1.0,
-                   TILE_PROXY_BAN_URL=f"http://127.0.0.1:{proxy_port}/")
+                   TILE_PROXY_BAN_URL=f"http://127.0.0.1:{proxy_ports[1]}/")
     yield app
     close_app(app)
 
 
 @pytest.fixture(scope="module")
-def proxy(live_server, proxy_port):  # noqa: F811
-    with running_varnish(int(live_server.rsplit(":", 1)[1]), proxy_port) as varnish:
+def proxy(live_server, proxy_ports):  # noqa: F811
+    with running_varnish(int(live_server.rsplit(":", 1)[1]), *proxy_ports) as varnish:
         yield varnish
 
 
@@ -220,3 +220,14 @@ def test_the_class_lookup_names_only_shared_slots(client, tokens):
     assert slot("cases", 16, "grid_worker") == (200, "private")         # user<id>-...
     assert slot("cases", 16) == (200, "private")                        # the view says 401
     assert slot("nowhere", 3)[0] == 404 and slot("district", 99)[0] == 400
+
+
+def test_only_the_app_nodes_may_ban(proxy):
+    ban = {"X-Ban": "^.*$"}
+    for where in (proxy.url + "/tiles/base/5/1/1.pbf", proxy.ban_url):
+        request = urllib.request.Request(where, method="BAN", headers=ban)
+        try:
+            status = urllib.request.urlopen(request, timeout=10).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == (200 if where == proxy.ban_url else 403), where

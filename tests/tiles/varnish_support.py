@@ -24,6 +24,7 @@ BAN_FROM = '    "127.0.0.1";\n    "::1";'
 @dataclass(frozen=True)
 class Varnish:
     url: str
+    ban_url: str
     workdir: Path
 
     def stat(self, counter: str) -> int:
@@ -47,9 +48,9 @@ def render_vcl(backend_port: int, dest: Path) -> None:
 
 
 @contextmanager
-def running_varnish(backend_port: int, port: int):
-    """varnishd on 127.0.0.1:`port` for `backend_port`; stopped (and its files removed)
-    when the block ends, whether or not a test failed in it."""
+def running_varnish(backend_port: int, port: int, ban_port: int):
+    """varnishd on 127.0.0.1:`port` for `backend_port`, taking BANs on `ban_port`; stopped
+    (and its files removed) when the block ends, whether or not a test failed in it."""
     if shutil.which("varnishd") is None:
         pytest.skip("varnishd is not installed (apt-get install varnish)")
     tmp = Path(tempfile.mkdtemp(prefix="gisapp-varnish-"))
@@ -58,13 +59,14 @@ def running_varnish(backend_port: int, port: int):
     render_vcl(backend_port, vcl)
     log = (tmp / "varnishd.log").open("wb")
     proc = subprocess.Popen(
-        ["varnishd", "-F", "-n", str(tmp / "n"), "-a", f"127.0.0.1:{port}", "-f", str(vcl),
+        ["varnishd", "-F", "-n", str(tmp / "n"), "-a", f"tiles=127.0.0.1:{port}",
+         "-a", f"bans=127.0.0.1:{ban_port}", "-f", str(vcl),
          "-s", "malloc,64m", "-p", "ban_lurker_age=1", "-p", "ban_lurker_sleep=0.1",
          "-p", "thread_pool_min=10"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_until_listening(port, proc, tmp / "varnishd.log")
-        yield Varnish(f"http://127.0.0.1:{port}", tmp / "n")
+        yield Varnish(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ban_port}/", tmp / "n")
     finally:
         _stop(proc)
         log.close()
