@@ -19,7 +19,9 @@ import pytest
 
 from gisapp.tiles.service import tile_cache
 
-from ..browser import live_server  # noqa: F401  (the app on a local port)
+from ..browser import assert_accessible, screenshot, wait_for_summary
+from ..live.test_wall import login
+from ..live.test_wall_map import WALL, settle
 from ..wall_support import (
     GRID_WORKER_HOME,
     OTHER_WORKER_HOME,
@@ -30,6 +32,8 @@ from ..wall_support import (
     url,
 )
 from .varnish_support import free_port, running_varnish
+
+pytest_plugins = ["tests.browser"]
 
 WALLS = 100
 # Shared tiles every wall reads: the same for the public and for a wall viewer ("any").
@@ -57,7 +61,7 @@ def app(db_url, proxy_ports):
 
 
 @pytest.fixture(scope="module")
-def proxy(live_server, proxy_ports):  # noqa: F811
+def proxy(live_server, proxy_ports):
     with running_varnish(int(live_server.rsplit(":", 1)[1]), *proxy_ports) as varnish:
         yield varnish
 
@@ -231,3 +235,35 @@ def test_only_the_app_nodes_may_ban(proxy):
         except urllib.error.HTTPError as exc:
             status = exc.code
         assert status == (200 if where == proxy.ban_url else 403), where
+
+
+SHARED_FOR_THE_WALL = {"district", "street", "community", "grid", "microgrid", "base"}
+
+
+@pytest.mark.browser
+def test_a_second_wall_screen_gets_the_shared_tiles_from_the_proxy(proxy, open_context):
+    """Two screens of the command centre open the wall through the proxy, one after the
+    other: the second gets every area and base tile from Varnish, and its case tiles
+    (the wall viewer's own class) from the app."""
+    seen: dict[str, list[tuple[str, str]]] = {"first": [], "second": []}
+    for screen in seen:
+        page = open_context(WALL)
+        page.context.on("response", lambda resp, screen=screen: seen[screen].append(
+            (resp.url, resp.headers.get("x-cache"))) if ".pbf" in resp.url else None)
+        login(page, proxy.url, "wall")
+        wait_for_summary(page, "() => document.getElementById('wall').dataset.ready",
+                         lambda v: v == "1")
+        settle(page)
+    first = {url for url, _ in seen["first"]}
+    by_layer: dict[str, set[str]] = {}
+    for url_, cache in seen["second"]:
+        layer = url_.split("/tiles/")[1].split("/")[0]
+        by_layer.setdefault(layer, set()).add(cache if url_ in first else "new")
+    assert all("HIT" in by_layer[layer] for layer in SHARED_FOR_THE_WALL & set(by_layer))
+    assert SHARED_FOR_THE_WALL & set(by_layer), by_layer
+    for layer, caches in by_layer.items():
+        expected = {"HIT"} if layer in SHARED_FOR_THE_WALL else {"PASS"}
+        assert caches - {"new"} <= expected, (layer, caches)
+    assert any(layer not in SHARED_FOR_THE_WALL for layer in by_layer), by_layer
+    assert_accessible(page)
+    screenshot(page, "wall-through-the-tile-proxy")
