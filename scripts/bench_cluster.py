@@ -4,7 +4,9 @@ Runs against the stack of scripts/cluster (started if it is not running;
 GISAPP_CLUSTER_DIR and GISAPP_CLUSTER_PORT_BASE choose which one). Measures, through
 HAProxy's HTTP port:
 - locate and cached tiles with two app nodes, and with one (the other one disabled in
-  HAProxy through its admin socket), each against ping in the same round;
+  HAProxy through its admin socket), each against ping in the same round (the tiles as
+  the wall viewer reads them: HAProxy sends them to Varnish, which answers the shared
+  area and base tiles and passes the rest);
 - the public's (shared) tiles through Varnish, and straight to the app nodes (HAProxy's
   internal app_pool port), each against ping through the proxy in the same round;
 - case creation with the synchronous standby, and with commits that wait for the local

@@ -32,6 +32,7 @@ MAX_AGE = 3600                  # seconds a shared tile stays in Varnish without
 MAX_BAN_CHARS = 6000            # per BAN (Varnish's http_req_hdr_len is 8 KB)
 MAX_LAYER_CHARS = 60_000        # above this, a layer is banned whole
 BAN_TIMEOUT = 2.0
+EVERY_TILE = "."
 
 
 def access_class_of(layer, viewer: Viewer, z: int) -> str:
@@ -106,12 +107,16 @@ def _packed(parts: list[str]) -> list[str]:
 
 class ProxyBans:
     """Sends Varnish a BAN for each batch of regions this process applies. A ban that
-    fails (Varnish restarting) is kept and sent again with the next batch or sync."""
+    fails (Varnish restarting) is kept and sent again with the next batch or sync.
+
+    A process that starts cannot know which changes were written while no app process
+    ran to ban them (a bulk import with the nodes down): its first sync bans every tile
+    once. Varnish refills from the nodes' own caches, which check such changes."""
 
     def __init__(self, ban_url: str, registry_fn):
         self._url = ban_url
         self._registry_fn = registry_fn
-        self._pending: list[str] = []
+        self._pending: list[str] = [EVERY_TILE]
         self._lock = threading.Lock()
         self.sent = 0
 

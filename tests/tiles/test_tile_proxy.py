@@ -267,3 +267,19 @@ def test_a_second_wall_screen_gets_the_shared_tiles_from_the_proxy(proxy, open_c
     assert any(layer not in SHARED_FOR_THE_WALL for layer in by_layer), by_layer
     assert_accessible(page)
     screenshot(page, "wall-through-the-tile-proxy")
+
+
+def test_cors_answers_stay_right_for_each_origin(proxy, tokens):
+    """A credentialed request from another origin must not leave its (grant-less) CORS
+    headers to the anonymous readers of that origin, nor the reverse."""
+    path = url("district", *tile_at(121.55, 38.95, 9))
+    elsewhere = {"Origin": "https://elsewhere.example"}
+    signed = {**elsewhere, "Authorization": f"Bearer {tokens['wall']}"}
+    for first, then in ((signed, elsewhere), (elsewhere, signed)):
+        get(proxy.url, path, first)
+        ban = urllib.request.Request(proxy.ban_url, method="BAN", headers={"X-Ban": "^district/"})
+        for headers in (first, then, first, then):
+            answer = get(proxy.url, path, headers)[1]
+            grant = answer.get("Access-Control-Allow-Origin")
+            assert grant == (None if "Authorization" in headers else "*"), (headers, answer)
+        urllib.request.urlopen(ban, timeout=10).read()
