@@ -290,8 +290,7 @@ def test_nan_coordinates_are_rejected(city):
         {"code": WEST, "version": 1, "geometry": box(121.50, 38.95, 121.525, 39.00)}]})
     raw = raw.replace("121.525, 39.0]", "NaN, 39.0]", 1)
     resp = city.client.put(f"/api/boundaries/{COMMUNITY}", data=raw,
-                           content_type="application/json",
-                           headers=city.headers("community_sup"))
+                           content_type="application/json", headers=city.headers("community_sup"))
     body = _rejected(city, resp, "non_finite")
     assert body["child"] == 0 and body["geometry"]["type"] == "Polygon"
     assert None in [v for ring in body["geometry"]["coordinates"] for p in ring for v in p]
@@ -567,8 +566,7 @@ def test_import_is_a_dry_run_unless_committed(city, tmp_path):
     assert NEW_GRID in result.output and "dry run" in result.output
     assert city.rows_written() == before
     result = runner.invoke(args=["boundaries", "import", str(path), "--parent", COMMUNITY,
-                                 "--commit",
-                                 "--reason", "按规划调整"])
+                                 "--commit", "--reason", "按规划调整"])
     assert result.exit_code == 0, result.output
     assert city.scalar("SELECT name FROM area WHERE code = :c", c=WEST) == "西网格"
     assert city.scalar("SELECT v.author FROM area_version v JOIN area a ON a.id = v.area_id "

@@ -326,8 +326,7 @@ def test_a_street_supervisor_reviews_overrides_and_opens_the_split(live_server, 
             and "2 部分" in page.inner_text("#preview-box"))
     screenshot(page, "plan-review-editor-proposal")
     client.post(f"/api/boundaries/plan/{KEEP}/override",
-                json={"decision": None, "reason": "测试结束"},
-                headers=as_user("street_sup"))
+                json={"decision": None, "reason": "测试结束"}, headers=as_user("street_sup"))
 
 
 @pytest.mark.browser
@@ -351,5 +350,4 @@ def test_a_community_supervisor_sees_the_parts_without_a_dead_end(live_server, s
     assert_accessible(page)
     screenshot(page, "plan-review-community")
     client.post(f"/api/boundaries/plan/{KEEP}/override",
-                json={"decision": None, "reason": "测试结束"},
-                headers=as_user("street_sup"))
+                json={"decision": None, "reason": "测试结束"}, headers=as_user("street_sup"))

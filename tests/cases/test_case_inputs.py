@@ -211,8 +211,7 @@ def test_rerouting_needs_both_areas_and_a_reason(client, as_user, engine):
             400)
     assert fields(engine, case_id) == before
     resp = client.post(f"/api/cases/{case_id}/route",
-                       json={"area": EAST_LEAF, "note": "实际在东侧小区"},
-                       headers=h)
+                       json={"area": EAST_LEAF, "note": "实际在东侧小区"}, headers=h)
     assert resp.status_code == 200 and resp.get_json()["from"] == NW_LEAF
     with engine.connect() as conn:
         audit = conn.execute(text("SELECT username, detail FROM audit_log "

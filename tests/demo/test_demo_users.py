@@ -23,8 +23,7 @@ def test_demo_users_one_per_role(engine, client):
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     resp = client.post("/login", data={"username": worker["username"],
-                                       "password": worker["password"],
-                                       "csrf_token": token})
+                                       "password": worker["password"], "csrf_token": token})
     assert resp.status_code == 303
     assert client.get("/api/me").get_json()["jurisdiction"] == [worker["area"]]
 
