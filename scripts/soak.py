@@ -570,7 +570,7 @@ def print_report(result: dict) -> None:
 def main() -> int:
     args = ARGS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    # the client's file limit up (and the server's)
+    # more open files for the client, and for the server it starts
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     cluster, started = open_database(args.scale)
