@@ -71,5 +71,12 @@
   // A form's reset event comes before the fields are cleared.
   document.addEventListener("reset", (e) => setTimeout(() => e.target.querySelectorAll(FILE_INPUT).forEach(showFileNames)));
 
+  // The top bar's menus: a click elsewhere closes an open one.
+  document.addEventListener("click", (e) => {
+    document.querySelectorAll(".topbar details.menu[open]").forEach((menu) => {
+      if (!menu.contains(e.target)) menu.open = false;
+    });
+  });
+
   window.gisapp = { api, el, csrf, fileBox, STATES, ACTIONS, KINDS, fmtTime, pct };
 })();
