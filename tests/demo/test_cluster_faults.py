@@ -185,7 +185,8 @@ class Submitters:
                 time.sleep(0.05)    # modest load: two cores are shared
 
     def __enter__(self):
-        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(self.n)]
+        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True)
+                        for i in range(self.n)]
         for t in self.threads:
             t.start()
         return self
@@ -322,7 +323,8 @@ def _counts(stack: Stack, sent: list[Sent]) -> dict[str, int]:
         for kind in ("report", "visit"):
             ids = [s.client_id for s in sent if s.kind == kind]
             rows = conn.execute(text(f"SELECT client_id, count(*) FROM {_table(kind)} "  # constant
-                                     "WHERE client_id = ANY(:ids) GROUP BY client_id"), {"ids": ids})
+                                     "WHERE client_id = ANY(:ids) GROUP BY client_id"),
+                                {"ids": ids})
             counts.update(dict(rows.all()))
     eng.dispose()
     return counts
@@ -361,8 +363,8 @@ def _wait_streaming(stack: Stack, node: str, timeout: float = 180) -> dict:
     while True:
         found = {m["name"]: m for m in stack.c.members()}
         m = found.get(node, {})
-        if m.get("role") in ("replica", "sync_standby") and m.get("state") in ("running", "streaming") \
-                and m.get("lag") == 0:
+        if m.get("role") in ("replica", "sync_standby") \
+                and m.get("state") in ("running", "streaming") and m.get("lag") == 0:
             return m
         assert time.monotonic() < deadline, f"{node} did not rejoin: {found}"
         time.sleep(1)
@@ -416,7 +418,8 @@ def _kill_under_load(stack: Stack, kill) -> dict:
 
 def test_primary_postmaster_killed_under_load(stack):
     """Only the postmaster dies; its Patroni lives on and acts (restart or failover)."""
-    figures = _kill_under_load(stack, lambda node: os.kill(_postmaster(stack, node), signal.SIGKILL))
+    figures = _kill_under_load(stack,
+                               lambda node: os.kill(_postmaster(stack, node), signal.SIGKILL))
     _wait_streaming(stack, next(n for n in stack.c.NODES if n != figures["new_primary"]))
     _record("primary_postmaster_killed", figures)
 
