@@ -43,7 +43,8 @@ DEFAULTS: dict[str, object] = {
     "TILE_MEMORY_ENTRIES": 4096,
     "TILE_SYNC_SECONDS": 1.0,
     # The shared tile cache in the proxy (Varnish, docs/cluster.md): where to send its
-    # BANs when tiles change, e.g. http://127.0.0.1:25485/; empty = no proxy cache.
+    # BANs when tiles change, e.g. http://127.0.0.1:25486/ (comma-separated for several
+    # Varnish instances); empty = no proxy cache.
     "TILE_PROXY_BAN_URL": "",
     # Live updates (/api/events): heartbeat comment interval, reconnect hint, replay ring.
     "SSE_HEARTBEAT_SECONDS": 15.0,

@@ -120,6 +120,19 @@ class ProxyBans:
         self._lock = threading.Lock()
         self.sent = 0
 
+    @classmethod
+    def for_urls(cls, urls: str, registry_fn):
+        """The cache's on_apply for TILE_PROXY_BAN_URL (comma-separated: one Varnish per
+        HAProxy machine), or None when it is empty."""
+        each = [cls(u.strip(), registry_fn) for u in urls.split(",") if u.strip()]
+        if not each:
+            return None
+
+        def applied(regions: list[Region]) -> None:
+            for bans in each:
+                bans.applied(regions)
+        return applied
+
     def applied(self, regions: list[Region]) -> None:
         """Ban the tiles these regions touch (and any ban still pending)."""
         patterns = ban_patterns(regions, self._registry_fn()) if regions else []

@@ -62,13 +62,12 @@ def tile_cache(app: Flask | None = None) -> TileCache:
     cache = app.extensions.get("gisapp_tile_cache")
     if cache is None:
         cfg = app.config
-        bans = (ProxyBans(cfg["TILE_PROXY_BAN_URL"], lambda: registry(app))
-                if cfg["TILE_PROXY_BAN_URL"] else None)
+        bans = ProxyBans.for_urls(cfg["TILE_PROXY_BAN_URL"], lambda: registry(app))
         cache = TileCache(lambda: registry(app), cfg["TILE_CACHE_DIR"] or None,
                           # Tiles built under another small-count threshold are not ours.
                           namespace(f"{cfg['DATABASE_URL']}|small={cfg['SMALL_COUNT']}",
                                     registry(app)),
-                          cfg["TILE_MEMORY_ENTRIES"], bans.applied if bans else None)
+                          cfg["TILE_MEMORY_ENTRIES"], bans)
         cache = app.extensions.setdefault("gisapp_tile_cache", cache)
     return cache
 

@@ -31,7 +31,7 @@ from ..wall_support import (
     tile_at,
     url,
 )
-from .varnish_support import free_port, running_varnish
+from .varnish_support import free_ports, running_varnish
 
 pytest_plugins = ["tests.browser"]
 
@@ -49,7 +49,7 @@ PUBLIC_TILES = [HOME_HAZARDS, ("hazards", tile_at(*OTHER_WORKER_HOME, 13)),
 
 @pytest.fixture(scope="module")
 def proxy_ports():
-    return free_port(), free_port()
+    return free_ports(2)
 
 
 @pytest.fixture(scope="module")
@@ -283,3 +283,19 @@ def test_cors_answers_stay_right_for_each_origin(proxy, tokens):
             grant = answer.get("Access-Control-Allow-Origin")
             assert grant == (None if "Authorization" in headers else "*"), (headers, answer)
         urllib.request.urlopen(ban, timeout=10).read()
+
+
+def test_bans_go_to_every_listed_proxy(proxy, app):
+    """TILE_PROXY_BAN_URL may list several Varnish instances; an unreachable one keeps its
+    bans for later without holding up the others."""
+    from gisapp.tiles.cache import Region
+    from gisapp.tiles.proxy import ProxyBans
+    from gisapp.tiles.service import registry
+    assert ProxyBans.for_urls(" ", lambda: None) is None
+    with app.app_context():
+        reg = registry()
+    down = f"http://127.0.0.1:{free_ports(1)[0]}/"
+    applied = ProxyBans.for_urls(f"{down}, {proxy.ban_url}", lambda: reg)
+    bans = proxy.stat("MAIN.bans_added")
+    applied([Region(1, "areas", (121.5, 38.9, 121.51, 38.91))])
+    assert proxy.stat("MAIN.bans_added") == bans + 2        # everything once, then the change
