@@ -19,6 +19,7 @@ import json
 import os
 import pwd
 import signal
+import socket
 import string
 import subprocess
 import sys
@@ -326,7 +327,16 @@ def start_varnish() -> None:
                       "-f", str(STATE / "varnish.vcl"), "-s", "malloc,256m",
                       "-p", "ban_lurker_age=1", "-p", "ban_lurker_sleep=0.1",
                       "-p", "thread_pool_min=20"])
-    wait_for("Varnish", lambda: http_json(f"http://{HOST}:{PORTS['varnish']}/api/ping")[0] == 200)
+    wait_for("Varnish", lambda: socket.create_connection((HOST, PORTS["varnish"]), 1).close()
+             or True)
+
+
+def tiles_through_varnish() -> bool:
+    """Whether a tile asked of the proxy was answered by Varnish (HAProxy marks it up
+    only after two passed checks)."""
+    with urllib.request.urlopen(http_url() + "/tiles/base/5/0/0.pbf", timeout=5) as resp:
+        resp.read()
+        return resp.headers.get("X-Cache") is not None
 
 
 def varnish_counters() -> str:
@@ -350,8 +360,10 @@ def up() -> None:
     start_database()
     start_haproxy()
     load_data()
-    start_apps()
+    # Varnish before the apps: each app process bans every tile once as it starts.
     start_varnish()
+    start_apps()
+    wait_for("HAProxy sending tiles to Varnish", tiles_through_varnish)
     wait_for("the proxy", lambda: http_json(http_url() + "/healthz")[0] == 200)
     status()
 

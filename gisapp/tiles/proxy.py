@@ -33,6 +33,8 @@ MAX_BAN_CHARS = 6000            # per BAN (Varnish's http_req_hdr_len is 8 KB)
 MAX_LAYER_CHARS = 60_000        # above this, a layer is banned whole
 BAN_TIMEOUT = 2.0
 EVERY_TILE = "."
+RETRY_SECONDS = 2.0
+MAX_PENDING = 1000
 
 
 def access_class_of(layer, viewer: Viewer, z: int) -> str:
@@ -107,7 +109,8 @@ def _packed(parts: list[str]) -> list[str]:
 
 class ProxyBans:
     """Sends Varnish a BAN for each batch of regions this process applies. A ban that
-    fails (Varnish restarting) is kept and sent again with the next batch or sync.
+    fails (Varnish restarting) is kept and sent again with a sync at least RETRY_SECONDS
+    later.
 
     A process that starts cannot know which changes were written while no app process
     ran to ban them (a bulk import with the nodes down): its first sync bans every tile
@@ -117,6 +120,7 @@ class ProxyBans:
         self._url = ban_url
         self._registry_fn = registry_fn
         self._pending: list[str] = [EVERY_TILE]
+        self._retry_at = 0.0
         self._lock = threading.Lock()
         self.sent = 0
 
@@ -134,15 +138,21 @@ class ProxyBans:
         return applied
 
     def applied(self, regions: list[Region]) -> None:
-        """Ban the tiles these regions touch (and any ban still pending)."""
+        """Ban the tiles these regions touch (and any ban still pending). After a failed
+        send, pending bans wait RETRY_SECONDS; too many of them become one ban of all."""
         patterns = ban_patterns(regions, self._registry_fn()) if regions else []
         with self._lock:
             self._pending.extend(patterns)
+            if len(self._pending) > MAX_PENDING:
+                self._pending = [EVERY_TILE]
+            if not self._pending or time.monotonic() < self._retry_at:
+                return
             pending, self._pending = self._pending, []
         for i, expr in enumerate(pending):
             if not self._send(expr):
                 with self._lock:
                     self._pending[:0] = pending[i:]
+                    self._retry_at = time.monotonic() + RETRY_SECONDS
                 return
 
     def _send(self, pattern: str) -> bool:
@@ -156,5 +166,5 @@ class ProxyBans:
             log.error("tile proxy refused a ban (%s): %s", exc.code, pattern[:200])
             return True
         except (urllib.error.URLError, OSError) as exc:
-            log.warning("tile proxy ban failed (kept for the next sync): %s", exc)
+            log.warning("tile proxy ban failed (sent again in %.0f s): %s", RETRY_SECONDS, exc)
             return False
