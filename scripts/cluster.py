@@ -394,13 +394,21 @@ def status() -> int:
     return 0 if found and leader() else 1
 
 
+def sync_standbys() -> list[str]:
+    return [m["name"] for m in members()
+            if m.get("role") == "sync_standby" and m.get("state") in ("running", "streaming")]
+
+
 def switchover() -> None:
     current = leader()
     if current is None:
         raise SystemExit("[cluster] no leader: nothing to switch over from")
-    candidates = [n for n in replicas_streaming() if n != current]
-    if not candidates:
+    if not replicas_streaming():
         raise SystemExit("[cluster] no streaming standby to switch over to")
+    # In synchronous mode Patroni hands over only to the synchronous standby, and a
+    # standby that has just rejoined streams for a loop or two before it is made one.
+    wait_for("a synchronous standby", lambda: bool(sync_standbys()), timeout=60)
+    candidates = [n for n in sync_standbys() if n != current]
     log(f"planned switchover {current} -> {candidates[0]}")
     subprocess.run(["patronictl", "-c", str(STATE / f"patroni-{current}.yml"), "switchover",
                     "--leader", current, "--candidate", candidates[0], "--force"], check=True)
