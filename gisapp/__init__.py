@@ -6,7 +6,7 @@ from flask import Flask
 from . import config, db, errors
 from .accounts import web_auth
 from .areas.spatial_index import AreaIndex
-from .web import headers
+from .web import headers, uploads
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["gisapp_index"] = AreaIndex(app.extensions["gisapp_engine"],
                                                app.config["INDEX_REFRESH_SECONDS"])
     errors.register(app)
+    uploads.init_app(app)
     web_auth.init_app(app)
     _register_blueprints(app)
     headers.init_app(app)

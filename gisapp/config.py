@@ -42,6 +42,10 @@ DEFAULTS: dict[str, object] = {
     "TILE_CACHE_DIR": str(ROOT / "var" / "tile-cache"),
     "TILE_MEMORY_ENTRIES": 4096,
     "TILE_SYNC_SECONDS": 1.0,
+    # The shared tile cache in the proxy (Varnish, docs/cluster.md): where to send its
+    # BANs when tiles change, e.g. http://127.0.0.1:25486/ (comma-separated for several
+    # Varnish instances); empty = no proxy cache.
+    "TILE_PROXY_BAN_URL": "",
     # Live updates (/api/events): heartbeat comment interval, reconnect hint, replay ring.
     "SSE_HEARTBEAT_SECONDS": 15.0,
     "SSE_RETRY_MS": 3000,

@@ -72,6 +72,9 @@ STATUS: dict[type[GisappError], int] = {
 }
 
 
+HTTP_ZH = {404: "未找到", 405: "不支持该请求方法", 413: "上传内容过大"}
+
+
 def error_body(error: str, message: str, /, **details) -> dict:
     return {"error": error, "message": message, **details}
 
@@ -102,7 +105,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify(error_body(code, exc.description or exc.name)), exc.code
+        message = exc.description or exc.name
+        if exc.code in HTTP_ZH:         # a phone's outbox shows the reason to its user
+            message = f"{HTTP_ZH[exc.code]} ({message})"
+        return jsonify(error_body(code, message)), exc.code
 
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError):

@@ -20,6 +20,7 @@ TEST_PACKAGES=(
   "/usr/bin/chromium:chromium"
   "fonts-cjk:fonts-wqy-zenhei"
   "/usr/bin/ogrinfo:gdal-bin"
+  "/usr/sbin/varnishd:varnish"
 )
 
 have() {

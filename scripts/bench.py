@@ -54,7 +54,8 @@ def ensure_city(cluster: Cluster) -> str:
         if n:
             sys.exit(f"bench database holds a partial city ({n} micro-grids): rm -r var/bench-pg")
         print("loading the city-scale demo (once; reused by later runs)...", file=sys.stderr)
-        subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo", "--scale", "city"], env=env, check=True)
+        subprocess.run([str(ROOT / ".venv/bin/gisapp"), "demo", "--scale", "city"], env=env,
+                       check=True)
     with eng.connect() as conn:
         cases = conn.execute(text("SELECT count(*) FROM case_file")).scalar()
     if cases < 10_000:
@@ -248,7 +249,8 @@ def _rebuild_ms(app, url: str) -> float:
             conn.execute(text("""
                 WITH old AS (
                     UPDATE area_version SET valid_to = now()
-                    WHERE id = (SELECT version_id FROM area_current WHERE level = 5 ORDER BY code LIMIT 1)
+                    WHERE id = (SELECT version_id FROM area_current WHERE level = 5 """
+                              """ORDER BY code LIMIT 1)
                     RETURNING area_id, version, geom)
                 INSERT INTO area_version (area_id, version, geom, author, reason)
                 SELECT area_id, version + 1, geom, 'bench', 'index rebuild benchmark' FROM old"""))
@@ -266,7 +268,8 @@ def bench_token(url: str, role: str = "city_admin") -> str:
     eng = make_engine(url)
     username = f"bench.{role.replace('_', '')}"
     with eng.begin() as conn:
-        exists = conn.execute(text("SELECT 1 FROM app_user WHERE username = :u"), {"u": username}).first()
+        exists = conn.execute(text("SELECT 1 FROM app_user WHERE username = :u"),
+                              {"u": username}).first()
         if not exists:
             auth.add_user(conn, username, "bench-password-1", role)
         token = auth.issue_token(conn, username, days=1, label="bench")
@@ -275,7 +278,8 @@ def bench_token(url: str, role: str = "city_admin") -> str:
 
 
 def bench_cases(url: str) -> list[dict]:
-    """Creating cases over HTTP (assignment and the outbox row included) and listing a community's cases."""
+    """Creating cases over HTTP (assignment and the outbox row included) and listing a
+    community's cases."""
     app = create_app({"DATABASE_URL": url})
     pts = land_points(app, 5_000, seed=3)
     points_file = BENCH_DIR / "case-points.txt"
@@ -324,8 +328,8 @@ def print_table(name: str, rows: list[dict]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("what", nargs="?", default="all", choices=[
-        "locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan", "all",
-        "cluster", "assessment"])
+        "locate", "cases", "tiles", "live", "wall", "boundaries", "coverage", "visits", "plan",
+        "all", "cluster", "assessment"])
     parser.add_argument("--cases-only", action="store_true", help="cluster: case creation only")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,11 @@ Runs against the stack of scripts/cluster (started if it is not running;
 GISAPP_CLUSTER_DIR and GISAPP_CLUSTER_PORT_BASE choose which one). Measures, through
 HAProxy's HTTP port:
 - locate and cached tiles with two app nodes, and with one (the other one disabled in
-  HAProxy through its admin socket), each against ping in the same round;
+  HAProxy through its admin socket), each against ping in the same round (the tiles as
+  the wall viewer reads them: HAProxy sends them to Varnish, which answers the shared
+  area and base tiles and passes the rest);
+- the public's (shared) tiles through Varnish, and straight to the app nodes (HAProxy's
+  internal app_pool port), each against ping through the proxy in the same round;
 - case creation with the synchronous standby, and with commits that wait for the local
   flush only (`synchronous_commit=local` on the app's sessions: the single-node figure
   on the same machine and data);
@@ -19,6 +23,7 @@ import os
 import socket
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +45,7 @@ def run(bench, cases_only: bool = False) -> list[dict]:
     rows: list[dict] = []
     if not cases_only:
         rows += _reads(bench, c, url)
+        rows += _tile_cache(bench, c)
     rows += _case_creation(bench, c, url)
     return rows
 
@@ -75,6 +81,25 @@ def _reads(bench, c, url: str) -> list[dict]:
         finally:
             _enable_second_node(c, True)
     return rows
+
+
+def _tile_cache(bench, c) -> list[dict]:
+    """Shared tiles (as the public reads them) through Varnish, and without it."""
+    from bench_wall import tile_paths
+    paths = [p for p in tile_paths(per_zoom=10) if p.split("/")[2] not in ("cases", "case_areas")]
+    paths_file = bench.BENCH_DIR / "cluster-shared-tile-paths.txt"
+    paths_file.write_text("".join(p + "\n" for p in paths))
+    direct = f"http://{c.HOST}:{c.PORTS['app_pool']}"
+    for base in (c.http_url(), *[direct] * len(c.APPS)):    # warm Varnish and each node
+        for path in paths:
+            with urllib.request.urlopen(base + path, timeout=60) as resp:
+                resp.read()
+    target = {"path": "/tiles", "script": ROOT / "scripts/wrk_paths.lua",
+              "env": {"GISAPP_PATHS": str(paths_file), "GISAPP_TOKEN": ""}}
+    name = f"GET /tiles/... shared, cached ({len(paths)} tiles), 2 app nodes"
+    return [_versus_ping(bench, c, f"{name}, through Varnish", target),
+            _versus_ping(bench, c, f"{name}, straight to the apps",
+                         {**target, "port": c.PORTS["app_pool"]})]
 
 
 def _enable_second_node(c, on: bool) -> None:
@@ -124,10 +149,16 @@ def _restart_apps(c, synchronous_commit: str) -> None:
 def _versus_ping(bench, c, name: str, target: dict) -> dict:
     """Alternate ping and the target; the median of the rounds' ratios, the CPU split."""
     pings, hits, splits = [], [], []
+    target = dict(target)
+    port, proxy = target.pop("port", bench.HTTP_PORT), bench.HTTP_PORT
     for _ in range(ROUNDS):
         pings.append(bench.wrk("/api/ping", seconds=SECONDS))
         before, started = _cpu_ticks(c), time.monotonic()
-        hits.append(bench.wrk(seconds=SECONDS, **target))
+        bench.HTTP_PORT = port              # the target's port; ping always via the proxy
+        try:
+            hits.append(bench.wrk(seconds=SECONDS, **target))
+        finally:
+            bench.HTTP_PORT = proxy
         splits.append(_cores(before, _cpu_ticks(c), time.monotonic() - started))
     ratios = sorted(h["rps"] / p["rps"] for p, h in zip(pings, hits))
     median = lambda rows, k: round(float(np.median([r[k] for r in rows])), 2)   # noqa: E731
@@ -168,7 +199,7 @@ def _roots(c) -> dict[int, str]:
             pass
         if c.running_pid(node):
             roots[c.running_pid(node)] = "patroni"
-    for name in (*c.APPS, "haproxy", "etcd"):
+    for name in (*c.APPS, "haproxy", "varnish", "etcd"):
         if c.running_pid(name):
             roots[c.running_pid(name)] = name
     return roots

@@ -2,9 +2,11 @@
 
 One etcd, two PostGIS nodes under Patroni (synchronous standby), HAProxy with a write
 port (the primary), a read port (a replica) and an HTTP port (two gunicorn app nodes,
-each with its own tile cache, one shared photo directory). Config templates live in
-deploy/cluster/; everything they render and every byte of state lives in var/cluster/
-(GISAPP_CLUSTER_DIR). Ports are GISAPP_CLUSTER_PORT_BASE (25400, below the ephemeral port range) plus fixed offsets.
+each with its own tile cache, one shared photo directory), and Varnish, the shared tile
+cache, which HAProxy sends /tiles/ to. Config templates live in deploy/cluster/;
+everything they render and every byte of state lives in var/cluster/
+(GISAPP_CLUSTER_DIR). Ports are GISAPP_CLUSTER_PORT_BASE (25400, below the ephemeral
+port range) plus fixed offsets.
 
 `up` is idempotent: it starts whatever is not running, so after a node was killed it
 brings that node back, and Patroni makes it a standby of the current primary
@@ -17,6 +19,7 @@ import json
 import os
 import pwd
 import signal
+import socket
 import string
 import subprocess
 import sys
@@ -38,6 +41,8 @@ PORTS = {
     "pg1": BASE + 11, "pg2": BASE + 12, "rest_pg1": BASE + 21, "rest_pg2": BASE + 22,
     "write": BASE + 31, "read": BASE + 32,
     "http": BASE + 80, "app1": BASE + 81, "app2": BASE + 82, "stats": BASE + 90,
+    # Varnish: tiles from HAProxy, BANs from the app nodes; its backend is app_pool.
+    "app_pool": BASE + 83, "varnish": BASE + 85, "varnish_bans": BASE + 86,
 }
 DB = "gisapp"
 
@@ -138,7 +143,8 @@ def http_json(url: str, timeout: float = 2.0):
 
 def pg_bindir() -> str:
     """The newest installed PostgreSQL's bin directory (as gisapp.demo.pgcluster picks it)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(p.split("/")[4]))
     if not found:
         raise SystemExit("[cluster] PostgreSQL server binaries not found")
     return str(Path(found[-1]).parent)
@@ -167,12 +173,17 @@ def render_configs() -> None:
                REPL_USER="replicator", HBA_NETWORK="127.0.0.1/32", HBA_METHOD="trust",
                SUPERUSER_PASSWORD="local", REPL_PASSWORD="local", REWIND_PASSWORD="local",
                SHARED_BUFFERS="128MB")
-    pg_servers = [f"    server {n} {HOST}:{PORTS[n]} check port {PORTS['rest_' + n]}" for n in NODES]
+    pg_servers = [f"    server {n} {HOST}:{PORTS[n]} check port {PORTS['rest_' + n]}"
+                  for n in NODES]
     render("haproxy.cfg.tmpl", STATE / "haproxy.cfg", **values,
            WRITE_PORT=PORTS["write"], READ_PORT=PORTS["read"], HTTP_PORT=PORTS["http"],
            STATS_PORT=PORTS["stats"], WRITE_SERVERS="\n".join(pg_servers),
            READ_SERVERS="\n".join(pg_servers),
-           APP_SERVERS="\n".join(f"    server {a} {HOST}:{PORTS[a]} check" for a in APPS))
+           APP_SERVERS="\n".join(f"    server {a} {HOST}:{PORTS[a]} check" for a in APPS),
+           APP_POOL_PORT=PORTS["app_pool"],
+           VARNISH_SERVER=f"    server varnish {HOST}:{PORTS['varnish']} check")
+    render("varnish.vcl.tmpl", STATE / "varnish.vcl", BACKEND_HOST=HOST,
+           BACKEND_PORT=PORTS["app_pool"], BAN_FROM=f'    "{HOST}";', LOOKUP_TTL="5s")
 
 
 def prepare_dirs() -> None:
@@ -228,7 +239,8 @@ def leader() -> str | None:
 
 def replicas_streaming() -> list[str]:
     return [m["name"] for m in members()
-            if m.get("role") in ("sync_standby", "replica") and m.get("state") in ("running", "streaming")]
+            if m.get("role") in ("sync_standby", "replica")
+            and m.get("state") in ("running", "streaming")]
 
 
 def start_database() -> None:
@@ -262,7 +274,8 @@ def psql(url: str, sql: str) -> str:
 def app_env(app: str) -> dict:
     return dict(os.environ, GISAPP_DATABASE_URL=write_url(), GISAPP_READ_DATABASE_URL=read_url(),
                 GISAPP_TILE_CACHE_DIR=str(STATE / app / "tile-cache"),
-                GISAPP_PHOTO_DIR=str(STATE / "photos"))
+                GISAPP_PHOTO_DIR=str(STATE / "photos"),
+                GISAPP_TILE_PROXY_BAN_URL=f"http://{HOST}:{PORTS['varnish_bans']}/")
 
 
 def gisapp_cmd(*args: str) -> None:
@@ -290,7 +303,8 @@ def start_app(app: str) -> None:
     log(f"starting app node {app} on {HOST}:{PORTS[app]}")
     venv = ROOT / ".venv" / "bin"
     spawn(app, [str(venv / "gunicorn"), "--config", str(ROOT / "gisapp" / "gunicorn_conf.py"),
-                "--bind", f"{HOST}:{PORTS[app]}", "--workers", os.environ.get("GISAPP_WORKERS", "2"),
+                "--bind", f"{HOST}:{PORTS[app]}",
+                "--workers", os.environ.get("GISAPP_WORKERS", "2"),
                 "gisapp:create_app()"], env=app_env(app))
 
 
@@ -299,6 +313,41 @@ def start_apps() -> None:
         start_app(app)
     for app in APPS:
         wait_for(app, lambda: http_json(f"http://{HOST}:{PORTS[app]}/api/ping")[0] == 200)
+
+
+def start_varnish() -> None:
+    """The shared tile cache: tiles from HAProxy on one socket, BANs on the other."""
+    if running_pid("varnish"):
+        return
+    log(f"starting Varnish: tiles {PORTS['varnish']}, bans {PORTS['varnish_bans']}")
+    # Run as root, varnishd drops to Debian's `varnish` and `vcache` users itself.
+    spawn("varnish", ["varnishd", "-F", "-n", str(STATE / "varnish"),
+                      "-a", f"tiles={HOST}:{PORTS['varnish']}",
+                      "-a", f"bans={HOST}:{PORTS['varnish_bans']}",
+                      "-f", str(STATE / "varnish.vcl"), "-s", "malloc,256m",
+                      "-p", "ban_lurker_age=1", "-p", "ban_lurker_sleep=0.1",
+                      "-p", "thread_pool_min=20"])
+    wait_for("Varnish", lambda: socket.create_connection((HOST, PORTS["varnish"]), 1).close()
+             or True)
+
+
+def tiles_through_varnish() -> bool:
+    """Whether a tile asked of the proxy was answered by Varnish (HAProxy marks it up
+    only after two passed checks)."""
+    with urllib.request.urlopen(http_url() + "/tiles/base/5/0/0.pbf", timeout=5) as resp:
+        resp.read()
+        return resp.headers.get("X-Cache") is not None
+
+
+def varnish_counters() -> str:
+    """Hits, misses and stored objects, from varnishstat."""
+    done = subprocess.run(["varnishstat", "-n", str(STATE / "varnish"), "-1", "-f",
+                           "MAIN.cache_hit", "-f", "MAIN.cache_miss", "-f", "MAIN.n_object",
+                           "-f", "MAIN.bans"], capture_output=True, text=True)
+    if done.returncode != 0:
+        return ""
+    values = dict(line.split()[:2] for line in done.stdout.splitlines() if line.strip())
+    return ", ".join(f"{k.removeprefix('MAIN.')} {v}" for k, v in values.items())
 
 
 # ---------------------------------------------------------------- the commands
@@ -311,7 +360,10 @@ def up() -> None:
     start_database()
     start_haproxy()
     load_data()
+    # Varnish before the apps: each app process bans every tile once as it starts.
+    start_varnish()
     start_apps()
+    wait_for("HAProxy sending tiles to Varnish", tiles_through_varnish)
     wait_for("the proxy", lambda: http_json(http_url() + "/healthz")[0] == 200)
     status()
 
@@ -332,19 +384,31 @@ def status() -> int:
         print("database: no Patroni node answers")
     for m in found:
         print(f"  {m['name']:4} {m.get('role', '?'):13} {m.get('state', '?'):9} "
-              f"timeline {m.get('timeline', '-')}  lag {lag_text(m)}  {m.get('host')}:{m.get('port')}")
-    for name in ("etcd", "haproxy", *APPS, *NODES):
-        print(f"  {name:8} {'running, pid ' + str(running_pid(name)) if running_pid(name) else 'stopped'}")
+              f"timeline {m.get('timeline', '-')}  lag {lag_text(m)}  "
+              f"{m.get('host')}:{m.get('port')}")
+    for name in ("etcd", "haproxy", "varnish", *APPS, *NODES):
+        pid = running_pid(name)
+        print(f"  {name:8} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    if running_pid("varnish"):
+        print(f"tile cache: {varnish_counters()}")
     return 0 if found and leader() else 1
+
+
+def sync_standbys() -> list[str]:
+    return [m["name"] for m in members()
+            if m.get("role") == "sync_standby" and m.get("state") in ("running", "streaming")]
 
 
 def switchover() -> None:
     current = leader()
     if current is None:
         raise SystemExit("[cluster] no leader: nothing to switch over from")
-    candidates = [n for n in replicas_streaming() if n != current]
-    if not candidates:
+    if not replicas_streaming():
         raise SystemExit("[cluster] no streaming standby to switch over to")
+    # In synchronous mode Patroni hands over only to the synchronous standby, and a
+    # standby that has just rejoined streams for a loop or two before it is made one.
+    wait_for("a synchronous standby", lambda: bool(sync_standbys()), timeout=60)
+    candidates = [n for n in sync_standbys() if n != current]
     log(f"planned switchover {current} -> {candidates[0]}")
     subprocess.run(["patronictl", "-c", str(STATE / f"patroni-{current}.yml"), "switchover",
                     "--leader", current, "--candidate", candidates[0], "--force"], check=True)
@@ -355,7 +419,7 @@ def switchover() -> None:
 
 def down() -> None:
     # The front first, so no new work arrives; then the apps, the database, etcd.
-    for name in ("haproxy", *APPS):
+    for name in ("haproxy", "varnish", *APPS):
         stop(name)
     current = leader()
     for node in sorted(NODES, key=lambda n: n == current):   # standby first, the leader last

@@ -27,7 +27,8 @@ import sys
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line (parsed before anything else is imported: --help changes nothing)."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=1000, help="SSE clients (default 1000)")
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second in all")
@@ -167,7 +168,8 @@ def cpu_snapshot(server_pid: int, cluster: Cluster) -> dict:
     cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     idle = int(cpu[3]) + int(cpu[4])
     postmaster = int((cluster.datadir / "data" / "postmaster.pid").read_text().split()[0])
-    return {"machine": sum(int(v) for v in cpu[:8]) - idle, "capacity": sum(int(v) for v in cpu[:8]),
+    return {"machine": sum(int(v) for v in cpu[:8]) - idle,
+            "capacity": sum(int(v) for v in cpu[:8]),
             "server": _ticks([server_pid, *_children(server_pid)]),
             "database": _ticks([postmaster, *_children(postmaster)]),
             "client": _ticks([os.getpid()])}
@@ -177,7 +179,8 @@ def cpu_shares(before: dict, after: dict) -> dict:
     """Each part's share of the machine's capacity (all cores) over the run, in %."""
     span = after["capacity"] - before["capacity"] or 1
     used = {k: after[k] - before[k] for k in ("machine", "server", "database", "client")}
-    used["other processes"] = max(0, used["machine"] - used["server"] - used["database"] - used["client"])
+    used["other processes"] = max(
+        0, used["machine"] - used["server"] - used["database"] - used["client"])
     return {k: round(v / span * 100, 1) for k, v in used.items()}
 
 
@@ -218,7 +221,8 @@ def prepare(url: str, has_visits: bool) -> dict:
 
 
 def _token(conn, username: str, role: str, person: int | None = None) -> str:
-    exists = conn.execute(text("SELECT 1 FROM app_user WHERE username = :u"), {"u": username}).first()
+    exists = conn.execute(text("SELECT 1 FROM app_user WHERE username = :u"),
+                          {"u": username}).first()
     if not exists:
         auth.add_user(conn, username, uuid.uuid4().hex, role, person_id=person)
     return auth.issue_token(conn, username, days=1, label="soak")
@@ -251,15 +255,19 @@ def cleanup(url: str, run: str) -> dict:
         if conn.execute(text("SELECT to_regclass('visit') IS NOT NULL")).scalar():
             out["visits"] = conn.execute(text("DELETE FROM visit WHERE client_id LIKE :l"),
                                          {"l": like}).rowcount
-        ids = conn.execute(text("SELECT id FROM case_file WHERE client_id LIKE :l"), {"l": like}).scalars().all()
+        ids = conn.execute(text("SELECT id FROM case_file WHERE client_id LIKE :l"),
+                           {"l": like}).scalars().all()
         conn.execute(text("DELETE FROM case_event WHERE case_id = ANY(:ids)"), {"ids": ids})
         conn.execute(text("DELETE FROM case_photo WHERE case_id = ANY(:ids)"), {"ids": ids})
         # Other cases may have been marked as possible duplicates of ours.
         conn.execute(text("""UPDATE case_file SET duplicate_of = ARRAY(
-                                 SELECT unnest(duplicate_of) EXCEPT SELECT unnest(CAST(:ids AS bigint[])))
-                             WHERE duplicate_of && CAST(:ids AS bigint[]) AND NOT id = ANY(:ids)"""),
+                                 SELECT unnest(duplicate_of) EXCEPT """
+                          """SELECT unnest(CAST(:ids AS bigint[])))
+                             WHERE duplicate_of && CAST(:ids AS bigint[]) """
+                          """AND NOT id = ANY(:ids)"""),
                      {"ids": ids})
-        out["cases"] = conn.execute(text("DELETE FROM case_file WHERE id = ANY(:ids)"), {"ids": ids}).rowcount
+        out["cases"] = conn.execute(text("DELETE FROM case_file WHERE id = ANY(:ids)"),
+                                    {"ids": ids}).rowcount
     eng.dispose()
     return out
 
@@ -291,7 +299,8 @@ class Stream:
     async def _once(self) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", HTTP_PORT, limit=2**20)
         last = f"Last-Event-ID: {self.ids[-1]}\r\n" if self.ids else ""
-        writer.write((f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+        writer.write((f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: "
+                      f"text/event-stream\r\n"
                       f"Authorization: Bearer {self.token}\r\n{last}\r\n").encode())
         await writer.drain()
         try:
@@ -394,7 +403,8 @@ class Load:
         started = time.monotonic()
         ok, detail = False, ""
         try:
-            async with self.session.request(method, f"http://127.0.0.1:{HTTP_PORT}{path}", json=body,
+            async with self.session.request(method, f"http://127.0.0.1:{HTTP_PORT}{path}",
+                                            json=body,
                                             headers={"Authorization": f"Bearer {token}"}) as resp:
                 payload = await resp.read()
                 ok = resp.status in (200, 201, 304)
@@ -424,8 +434,9 @@ class Load:
         if kind == "case":
             return "POST", "/api/cases", {
                 "kind": "hazard", "category": "fire_exit", "description": "压测：消防通道堵塞",
-                "client_id": cid, "location": {"lng": lng + rng.uniform(-1e-3, 1e-3),
-                                               "lat": lat + rng.uniform(-1e-3, 1e-3)}}, tokens["admin"]
+                "client_id": cid,
+                "location": {"lng": lng + rng.uniform(-1e-3, 1e-3),
+                             "lat": lat + rng.uniform(-1e-3, 1e-3)}}, tokens["admin"]
         visit = self.prep["visit"]
         return "POST", "/api/visits", {"household_id": rng.choice(visit["households"]),
                                        "outcome": visit["outcome"], "note": "压测走访",
@@ -495,7 +506,8 @@ def per_minute(records, seconds: float) -> list[dict]:
     for (minute, kind), items in sorted(groups.items()):
         ms = [m for m, _ in items]
         rows.append({"minute": minute + 1, "kind": kind, "requests": len(items),
-                     "per_s": round(len(items) / min(60.0, seconds - minute * 60), 1), "errors": sum(not ok for _, ok in items),
+                     "per_s": round(len(items) / min(60.0, seconds - minute * 60), 1),
+                     "errors": sum(not ok for _, ok in items),
                      "p50_ms": pct(ms, 50), "p95_ms": pct(ms, 95), "p99_ms": pct(ms, 99),
                      "max_ms": round(max(ms), 1)})
     return rows
@@ -514,7 +526,8 @@ def sse_check(streams: list[Stream], created: dict[int, float]) -> dict:
             "deliveries_expected": len(streams) * len(created),
             "deliveries": sum(sum(s.cases.get(c, 0) for c in created) for s in streams),
             "lost": lost, "doubled": doubled, "ids_not_increasing": foreign,
-            "resyncs": sum(s.resyncs for s in streams), "dropped_streams": sum(s.drops for s in streams)}
+            "resyncs": sum(s.resyncs for s in streams),
+            "dropped_streams": sum(s.drops for s in streams)}
 
 
 def memory_check(samples: list[tuple[float, float]], warmup: float) -> dict:
@@ -527,39 +540,46 @@ def memory_check(samples: list[tuple[float, float]], warmup: float) -> dict:
 
 
 def print_report(result: dict) -> None:
-    print(f"\n== soak: {result['scale']} scale, {result['minutes']} min, {result['sse']['clients']} SSE "
-          f"clients, target {result['target_rps']}/s ({', '.join(f'{k} {v:g}/s' for k, v in result['rates'].items() if v)}) ==")
+    print(f"\n== soak: {result['scale']} scale, {result['minutes']} min, "
+          f"{result['sse']['clients']} SSE clients, target {result['target_rps']}/s "
+          f"({', '.join(f'{k} {v:g}/s' for k, v in result['rates'].items() if v)}) ==")
     print(f"{'min':>3} {'kind':<7} {'requests':>8} {'per_s':>6} {'errors':>6} {'p50_ms':>7} "
           f"{'p95_ms':>7} {'p99_ms':>7} {'max_ms':>7}")
     for r in result["per_minute"]:
-        print(f"{r['minute']:>3} {r['kind']:<7} {r['requests']:>8} {r['per_s']:>6} {r['errors']:>6} "
-              f"{r['p50_ms']:>7} {r['p95_ms']:>7} {r['p99_ms']:>7} {r['max_ms']:>7}")
+        print(f"{r['minute']:>3} {r['kind']:<7} {r['requests']:>8} {r['per_s']:>6} "
+              f"{r['errors']:>6} {r['p50_ms']:>7} {r['p95_ms']:>7} {r['p99_ms']:>7} "
+              f"{r['max_ms']:>7}")
     s, m = result["sse"], result["memory"]
-    print(f"errors: {result['errors']}  (sends skipped while the server was behind: {result['late_sends']}; "
-          f"achieved {result['achieved_rps']}/s of {result['target_rps']}/s)")
+    print(f"errors: {result['errors']}  (sends skipped while the server was behind: "
+          f"{result['late_sends']}; achieved {result['achieved_rps']}/s of "
+          f"{result['target_rps']}/s)")
     for line in result["error_samples"]:
         print(f"  e.g. {line}")
-    print(f"SSE: {s['deliveries']}/{s['deliveries_expected']} case events delivered; lost {s['lost']}, "
-          f"doubled {s['doubled']}, ids not increasing {s['ids_not_increasing']}, resyncs {s['resyncs']}, "
+    print(f"SSE: {s['deliveries']}/{s['deliveries_expected']} case events delivered; "
+          f"lost {s['lost']}, doubled {s['doubled']}, "
+          f"ids not increasing {s['ids_not_increasing']}, resyncs {s['resyncs']}, "
           f"dropped streams {s['dropped_streams']}")
     print(f"memory (gunicorn master + workers): {m['rss_after_warmup_mb']} MB after warm-up -> "
           f"{m['rss_end_mb']} MB at the end ({m['growth_pct']:+}%), max {m['rss_max_mb']} MB")
     cpu = result["cpu_percent_of_machine"]
-    print(f"CPU over the run, % of all {result['cores']} cores: " + ", ".join(f"{k} {v}" for k, v in cpu.items()))
+    print(f"CPU over the run, % of all {result['cores']} cores: "
+          + ", ".join(f"{k} {v}" for k, v in cpu.items()))
     print(f"verdict: {'PASS' if result['passed'] else 'FAIL'}")
 
 
 def main() -> int:
     args = ARGS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))   # and the server's
+    # more open files for the client, and for the server it starts
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     cluster, started = open_database(args.scale)
     scale = args.scale
     run = uuid.uuid4().hex[:8]
     try:
         app = create_app({"DATABASE_URL": cluster.url})
-        has_visits = any(r.rule == "/api/visits" and "POST" in r.methods for r in app.url_map.iter_rules())
+        has_visits = any(r.rule == "/api/visits" and "POST" in r.methods
+                         for r in app.url_map.iter_rules())
         app.extensions["gisapp_engine"].dispose()
         prep = prepare(cluster.url, has_visits)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -589,7 +609,8 @@ def summarise(raw: dict, args, scale: str) -> dict:
     memory = memory_check(raw["memory"], warmup)
     errors = dict(load.errors)
     achieved = len(load.records) / raw["seconds"]
-    passed = (not errors and achieved >= 0.9 * args.rate and sse["lost"] == 0 and sse["doubled"] == 0 and sse["resyncs"] == 0
+    passed = (not errors and achieved >= 0.9 * args.rate and sse["lost"] == 0
+              and sse["doubled"] == 0 and sse["resyncs"] == 0
               and sse["ids_not_increasing"] == 0 and sse["dropped_streams"] == 0
               and memory["growth_pct"] < 10 and sse["cases"] > 0)
     return {"scale": scale, "minutes": args.minutes, "target_rps": args.rate, "rates": raw["rates"],

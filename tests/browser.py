@@ -170,7 +170,7 @@ def _console(page, problems: Problems, msg) -> None:
 
 
 def _strict_page(chromium, options: dict):
-    context = chromium.new_context(locale="zh-CN", service_workers="allow", **options)
+    context = chromium.new_context(**{"locale": "zh-CN", "service_workers": "allow", **options})
     page = context.new_page()
     problems = _watch(context, page)
     context.route("**/*", _local_only)

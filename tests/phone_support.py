@@ -12,10 +12,12 @@ from .tiny_city import PASSWORD
 def png(width: int, height: int, seed: int = 1) -> bytes:
     """A PNG of random colours (noise does not compress, so size follows the pixel count)."""
     rnd = random.Random(seed)
-    rows = b"".join(b"\x00" + bytes(rnd.randrange(256) for _ in range(width * 3)) for _ in range(height))
+    rows = b"".join(b"\x00" + bytes(rnd.randrange(256) for _ in range(width * 3))
+                    for _ in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
@@ -40,7 +42,8 @@ def login(page, base: str, username: str, next_path: str) -> None:
 STORAGE = """async () => {
   const dbs = await indexedDB.databases();
   const caches_ = {};
-  for (const k of await caches.keys()) caches_[k] = (await (await caches.open(k)).keys()).map((r) => r.url);
+  for (const k of await caches.keys()) caches_[k] = """ \
+    """(await (await caches.open(k)).keys()).map((r) => r.url);
   const regs = navigator.serviceWorker ? await navigator.serviceWorker.getRegistrations() : [];
   return { localStorage: Object.keys(localStorage), indexedDB: dbs.map((d) => d.name),
            caches: caches_, workers: regs.map((r) => r.scope) };

@@ -108,12 +108,14 @@ def load_tiny_users(engine: Engine) -> None:
         for username, (role, code, staff_role) in TINY_USERS.items():
             person = None
             if code:
-                person = conn.execute(text("INSERT INTO person (name, phone) VALUES (:n, '13900000000') "
+                person = conn.execute(text("INSERT INTO person (name, phone) "
+                                           "VALUES (:n, '13900000000') "
                                            "RETURNING id"), {"n": f"用户{username}"}).scalar()
                 conn.execute(text("""INSERT INTO duty (person_id, area_id, role, starts_on)
                     VALUES (:p, (SELECT id FROM area WHERE code = :c), :r, '2022-01-01')"""),
                     {"p": person, "c": code, "r": staff_role})
-            conn.execute(text("""INSERT INTO app_user (username, display_name, password_hash, role, person_id)
+            conn.execute(text("""INSERT INTO app_user (username, display_name, password_hash, """
+                              """role, person_id)
                                  VALUES (:u, :u, :h, :r, :p)"""),
                          {"u": username, "h": pw_hash, "r": role, "p": person})
 
@@ -139,5 +141,6 @@ def load_tiny_roads(engine: Engine) -> None:
                              f"{x} {y}" for x, y in coords)})
         name, (x0, y0, x1, y1) = TINY_LAKE
         conn.execute(text("INSERT INTO water (name, kind, source, geom) VALUES "
-                          "(:n, 'lake', 'test', ST_Multi(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)))"),
+                          "(:n, 'lake', 'test', "
+                          "ST_Multi(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)))"),
                      {"n": name, "x0": x0, "y0": y0, "x1": x1, "y1": y1})

@@ -123,7 +123,7 @@ def revert_area(conn: Connection, viewer: Viewer, code: str, version: int,
     children = tuple(Child(i, r["code"], None, r["version"], r["geometry"], resurrect=r["retired"])
                      for i, r in enumerate(rows))
     edit = ChildrenEdit(reason or f"恢复 {code} 第 {version} 版", children)
-    return save_children(conn, viewer, parent.code, edit)
+    return save_children(conn, viewer, parent.code, edit, revert_to=start.valid_from)
 
 
 def carve_area(conn: Connection, viewer: Viewer, parent_code: str, polygon: dict, name: str,

@@ -69,8 +69,10 @@ def lock_parent(conn: Connection, code: str) -> Parent:
 
 
 def save_children(conn: Connection, viewer: Viewer, parent_code: str, edit: ChildrenEdit,
-                  tolerance_m: float = TOLERANCE_M) -> dict:
-    """Replace the children of `parent_code` with `edit`; return what changed and moved."""
+                  tolerance_m: float = TOLERANCE_M, revert_to=None) -> dict:
+    """Replace the children of `parent_code` with `edit`; return what changed and moved.
+    `revert_to` (a revert): an area that gets its boundary of that moment back gets its
+    children of that moment back too, at every level below."""
     require_editor(viewer, parent_code)
     # Each statement of a save touches a few areas and the points inside them, but the
     # planner's estimates at city scale make PostgreSQL JIT-compile them, which costs
@@ -88,7 +90,7 @@ def save_children(conn: Connection, viewer: Viewer, parent_code: str, edit: Chil
                                              "children": _children_json(edit.children)})
     validate(conn, level, tolerance_m)
     fit(conn, parent, level, tolerance_m)
-    derive_levels(conn, level, t, tolerance_m)
+    derive_levels(conn, level, t, tolerance_m, revert_to)
     return write(conn, viewer, parent, edit.reason, t)
 
 
@@ -185,14 +187,18 @@ def fit(conn: Connection, parent: Parent, level: int, tolerance_m: float) -> Non
     conn.execute(sql("boundary_settle"), {"level": level})
 
 
-def derive_levels(conn: Connection, level: int, t, tolerance_m: float) -> None:
+def derive_levels(conn: Connection, level: int, t, tolerance_m: float, revert_to=None) -> None:
     """Create the new areas level by level, carrying each change down to the children."""
     while True:
         conn.execute(sql("boundary_number"), {"level": level, "t": t})
         if level >= DEEPEST_LEVEL:
             return
-        actions = conn.execute(sql("boundary_derive"),
-                               {"level": level, "tol_m": tolerance_m}).scalars().all()
+        actions = []
+        if revert_to is not None:
+            actions = conn.execute(sql("boundary_derive_revert"),
+                                   {"level": level, "t": revert_to}).scalars().all()
+        actions += conn.execute(sql("boundary_derive"),
+                                {"level": level, "tol_m": tolerance_m}).scalars().all()
         if not actions:
             return
         level += 1

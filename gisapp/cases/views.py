@@ -15,6 +15,7 @@ from ..errors import BadInput, Forbidden, TooLarge
 from ..web.jsonbody import parse_json_body
 from ..web.params import has_position, parse_accuracy, parse_client_id, parse_code, parse_lnglat
 from ..web.table_export import csv_response
+from ..web.uploads import MB, body_limit
 from . import photos
 from .attachments import case_photo_file, case_photos, store_case_photos
 from .flow import allowed_actions, clock_flags, merge, replay, route_by_hand, transition
@@ -35,6 +36,7 @@ def case_categories():
 
 
 @bp.post("/api/cases")
+@body_limit(lambda cfg: cfg["MAX_PHOTOS"] * cfg["MAX_PHOTO_BYTES"] + MB)
 def create_case():
     """Report a case. Staff use a token or session; the public may report, rate-limited."""
     viewer = current_viewer()
@@ -77,7 +79,6 @@ def _public_view(case: dict, viewer) -> dict:
 def _read_submission() -> tuple[dict, list[bytes]]:
     if (request.mimetype or "") == "multipart/form-data":
         cfg = current_app.config
-        request.max_content_length = cfg["MAX_PHOTOS"] * cfg["MAX_PHOTO_BYTES"] + 1024 * 1024
         files = request.files.getlist("photos")
         if len(files) > cfg["MAX_PHOTOS"]:
             raise TooLarge(f"at most {cfg['MAX_PHOTOS']} photos", field="photos")
@@ -179,6 +180,7 @@ def case_photo(case_id: int, photo_id: int):
 
 
 @bp.post("/api/cases/<int:case_id>/actions/<action>")
+@body_limit(lambda cfg: cfg["MAX_PHOTOS"] * cfg["MAX_PHOTO_BYTES"] + MB)
 def case_action(case_id: int, action: str):
     """One step of the closed loop; `handle` may come as multipart with photos of the work."""
     viewer = current_viewer()

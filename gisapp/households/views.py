@@ -14,6 +14,7 @@ from ..accounts.web_auth import current_viewer
 from ..errors import BadInput
 from ..web.jsonbody import parse_json_body
 from ..web.params import parse_code, parse_int
+from ..web.uploads import body_limit
 from .edit import (
     clean_fields,
     colour_history,
@@ -184,11 +185,11 @@ def households_unowned():
 
 
 @bp.post("/api/households/import")
+@body_limit(lambda cfg: MAX_IMPORT_BYTES)
 def households_import():
     """Import a CSV or .xlsx file (multipart `file`): a dry run unless commit=1."""
     viewer = current_viewer()
     viewer.require_household_duty(REFUSAL)
-    request.max_content_length = MAX_IMPORT_BYTES
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise BadInput("send the file as multipart field 'file'", field="file")

@@ -59,6 +59,12 @@ def field_service_worker():
     return resp
 
 
+@bp.app_context_processor
+def supervision_link() -> dict:
+    """Lets the shared top bar offer 走访考核 only to those it opens for."""
+    return {"may_supervise_visits": lambda viewer: viewer.role in STATS_ROLES}
+
+
 @bp.get("/visits/supervision")
 def supervision_page():
     """走访考核: completion charts, overdue map and recent visits, for supervisors."""

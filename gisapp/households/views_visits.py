@@ -20,6 +20,7 @@ from ..errors import BadInput, TooLarge
 from ..web.jsonbody import parse_json_body
 from ..web.params import optional_position, parse_client_id, parse_code, parse_int
 from ..web.table_export import csv_response
+from ..web.uploads import MB, body_limit
 from .visit_stats import (
     FIRST_DAY,
     LAST_DAY,
@@ -83,6 +84,7 @@ def visit_outcomes():
 
 
 @bp.post("/api/visits")
+@body_limit(lambda cfg: cfg["MAX_PHOTO_BYTES"] + MB)
 def create_visit():
     """Log a visit; the same client_id twice stores one visit (200 the second time)."""
     viewer = current_viewer()
@@ -109,8 +111,6 @@ def create_visit():
 
 def _read_submission() -> tuple[dict, bytes | None]:
     if (request.mimetype or "") == "multipart/form-data":
-        limit = current_app.config["MAX_PHOTO_BYTES"]
-        request.max_content_length = limit + 1024 * 1024
         files = [f for f in request.files.getlist("photo") if f.filename]
         if len(files) > 1:
             raise TooLarge("one photo per visit", field="photo")
@@ -123,7 +123,7 @@ def _read_submission() -> tuple[dict, bytes | None]:
         if fields.get("open_case_category"):
             fields["open_case"] = {"category": fields["open_case_category"],
                                    "description": fields.get("open_case_description")}
-        return fields, files[0].read(limit + 1) if files else None
+        return fields, files[0].read(current_app.config["MAX_PHOTO_BYTES"] + 1) if files else None
     body = parse_json_body(request, current_app.config["MAX_CONTENT_LENGTH"])
     if not isinstance(body, dict):
         raise BadInput("body must be a JSON object")

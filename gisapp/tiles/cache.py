@@ -55,8 +55,10 @@ class TileCache:
     """Memory LRU + disk cache for one process, kept exact by `tile_dirty`."""
 
     def __init__(self, registry_fn, directory: str | Path | None, namespace: str,
-                 memory_entries: int = 4096):
+                 memory_entries: int = 4096, on_apply=None):
         self._registry_fn = registry_fn
+        self._on_apply = on_apply           # told of each applied batch (the proxy's bans)
+        self.renders = 0                    # tiles rendered (each render ends in put)
         self._memory = MemoryTiles(memory_entries)
         self._disk = DiskTiles(Path(directory) / namespace if directory else None)
         self._changes = Regions(registry_fn)
@@ -90,11 +92,18 @@ class TileCache:
             expires = time.time() + layer.ttl_seconds
         entry = Entry(data, etag_of(data), gen, personal, expires)
         with self._lock:
-            if self.applied > gen and self._changes.touched_since(key, gen):
+            self.renders += 1
+            if self.raced(key, gen):
                 return entry
             self._memory.put(key, entry)
         self._disk.write(key, gen, personal, expires, data)
         return entry
+
+    def raced(self, key: tuple, gen: int) -> bool:
+        """Whether a change applied after generation `gen` touches the tile `key` (so a
+        tile rendered from `gen` may be shown once, but not kept)."""
+        with self._lock:
+            return self.applied > gen and self._changes.touched_since(key, gen)
 
     def _read_disk(self, key: tuple, now: float) -> Entry | None:
         found = self._disk.read(key)
@@ -132,6 +141,8 @@ class TileCache:
                 self._disk.delete_region(region, registry)
         with self._lock:
             self._changes.expire_gaps()
+        if self._on_apply is not None:
+            self._on_apply(regions)
 
     def _touches(self, region: Region, key: tuple) -> bool:
         return self._changes.touches(region, key)

@@ -33,6 +33,7 @@ from ..web.cors import cors_headers
 from ..web.headers import security_headers
 from .address import TileAddress, parse, split_path
 from .layers import access_class, shows_personal_data
+from .proxy import proxy_headers
 from .service import MVT, etag_matches, registry, tile_headers
 
 PREFIX = "/tiles/"
@@ -76,7 +77,9 @@ class TileFastPath:
         entry = cache.get((cls, layer.name, zoom, address.x, address.y))
         if entry is None:
             return None
-        headers = tile_headers(entry.etag, cls) + security_headers(app) + cors_headers(app, environ)
+        headers = (tile_headers(entry.etag, cls) + security_headers(app)
+                   + cors_headers(app, environ)
+                   + proxy_headers(layer.name, zoom, address.x, address.y, cls, entry.expires))
         if etag_matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
             return "304 NOT MODIFIED", headers, b""
         return ("200 OK", [("Content-Type", MVT), ("Content-Length", str(len(entry.data))),

@@ -20,9 +20,9 @@ from .layers import (
     render_tile,
     shows_personal_data,
 )
+from .proxy import SHARED_CLASSES, ProxyBans
 
 MVT = "application/vnd.mapbox-vector-tile"
-SHARED_CLASSES = ("any", "public")
 # Always revalidate (a 304 is cheap): invalidation is exact on the server, and a browser
 # keeping tiles for a fixed time would show stale cases and boundaries.
 _SHARED = (("Cache-Control", "public, no-cache"),)
@@ -47,6 +47,7 @@ class ServedTile:
     layer: Layer
     access_class: str
     personal: bool
+    fresh: bool = True              # False: a change arrived during its render (not kept)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -61,11 +62,12 @@ def tile_cache(app: Flask | None = None) -> TileCache:
     cache = app.extensions.get("gisapp_tile_cache")
     if cache is None:
         cfg = app.config
+        bans = ProxyBans.for_urls(cfg["TILE_PROXY_BAN_URL"], lambda: registry(app))
         cache = TileCache(lambda: registry(app), cfg["TILE_CACHE_DIR"] or None,
                           # Tiles built under another small-count threshold are not ours.
                           namespace(f"{cfg['DATABASE_URL']}|small={cfg['SMALL_COUNT']}",
                                     registry(app)),
-                          cfg["TILE_MEMORY_ENTRIES"])
+                          cfg["TILE_MEMORY_ENTRIES"], bans)
         cache = app.extensions.setdefault("gisapp_tile_cache", cache)
     return cache
 
@@ -99,13 +101,14 @@ def serve(address: TileAddress, viewer: Viewer) -> ServedTile:
     key = (cls, layer.name, address.z, address.x, address.y)
     personal = shows_personal_data(layer, viewer, address.z)
     entry = cache.get(key)
-    if entry is None:
-        gen = cache.applied
-        with render_connection() as conn:
-            data, expires = render_tile(conn, reg, layer, viewer, address.z, address.x,
-                                        address.y, current_app.config["SMALL_COUNT"])
-        entry = cache.put(key, data, gen, personal, expires)
-    return ServedTile(entry, layer, cls, personal)
+    if entry is not None:
+        return ServedTile(entry, layer, cls, personal)
+    gen = cache.applied
+    with render_connection() as conn:
+        data, expires = render_tile(conn, reg, layer, viewer, address.z, address.x,
+                                    address.y, current_app.config["SMALL_COUNT"])
+    entry = cache.put(key, data, gen, personal, expires)
+    return ServedTile(entry, layer, cls, personal, fresh=not cache.raced(key, gen))
 
 
 def render_connection():

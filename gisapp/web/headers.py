@@ -17,6 +17,9 @@ def security_headers(app: Flask) -> list[tuple[str, str]]:
              "default-src 'self'; script-src 'self' 'unsafe-inline'; "
              "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
              + _basemap_origin(app) + "; font-src 'self' data:; connect-src 'self'; "
+             # The base map's worker from a blob of our own file when offline
+             # (js/basemap-layer.js).
+             "worker-src 'self' blob:; "
              "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")]
     return built[basemap]
 

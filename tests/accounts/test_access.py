@@ -18,7 +18,8 @@ def headers(as_user, who):
 def household_ids(engine, grid):
     with engine.connect() as conn:
         return conn.execute(text("SELECT h.id FROM household h JOIN area a ON a.id = h.area_id "
-                                 "WHERE a.code LIKE :g || '%' ORDER BY h.id"), {"g": grid}).scalars().all()
+                                 "WHERE a.code LIKE :g || '%' ORDER BY h.id"),
+                            {"g": grid}).scalars().all()
 
 
 # (method, path, {who: expected status}); "*" is everyone not listed.
@@ -80,7 +81,8 @@ def _case_state(engine, case_id):
 
 @pytest.mark.parametrize("who", ROLES)
 @pytest.mark.parametrize("method,suffix,body,expected", CASE_MATRIX,
-                         ids=[f"{m[0]} {m[1] or '/'} {m[2]['area'][-6:] if m[2] else ''}" for m in CASE_MATRIX])
+                         ids=[f"{m[0]} {m[1] or '/'} {m[2]['area'][-6:] if m[2] else ''}"
+                              for m in CASE_MATRIX])
 def test_case_role_matrix(client, as_user, engine, who, method, suffix, body, expected):
     made = client.post("/api/cases", headers=as_user("grid_worker"), json={
         "kind": "incident", "category": "rubbish", "description": "垃圾堆放",
@@ -127,7 +129,8 @@ def test_grid_worker_cannot_reach_another_grid(client, as_user, engine):
     found = client.get("/api/households?area=210204&q=住户", headers=h).get_json()["households"]
     assert {x["area_code"][:15] for x in found} == {MINE}
     # The owner of that grid does see them.
-    assert client.get(f"/api/households/{theirs[0]}", headers=as_user("other_worker")).status_code == 200
+    assert client.get(f"/api/households/{theirs[0]}",
+                      headers=as_user("other_worker")).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["public", "wall", "admin", "district_sup", "street_sup"])
@@ -141,10 +144,12 @@ def test_roles_without_household_duty_get_aggregates_only(client, as_user, who):
 
 def test_reads_of_personal_data_are_audited_per_request(client, as_user, engine):
     with engine.connect() as conn:
-        before = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read.households'")).scalar()
+        before = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'read.households'")).scalar()
     client.get("/api/households?area=210204", headers=as_user("community_sup"))
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT username, detail FROM audit_log WHERE action = 'read.households' "
+        rows = conn.execute(text("SELECT username, detail FROM audit_log "
+                                 "WHERE action = 'read.households' "
                                  "ORDER BY id DESC")).all()
     assert len(rows) == before + 1
     assert rows[0].username == "community_sup" and rows[0].detail["count"] == 4

@@ -65,20 +65,23 @@ def test_wrong_password_then_lockout(client, engine):
 
 def test_password_is_hashed_with_argon2(engine):
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT password_hash FROM app_user WHERE username = 'admin'")).scalar()
+        stored = conn.execute(
+            text("SELECT password_hash FROM app_user WHERE username = 'admin'")).scalar()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
 def test_tokens_tampered_expired_revoked(client, tokens, engine, runner):
     good = tokens["info_officer"]
-    assert client.get("/api/me", headers={"Authorization": f"Bearer {good}"}).get_json()["authenticated"]
+    assert client.get("/api/me",
+                      headers={"Authorization": f"Bearer {good}"}).get_json()["authenticated"]
     tampered = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
     for bad in (tampered, "gis_nonsense", "not-even-a-token"):
         resp = client.get("/api/me", headers={"Authorization": f"Bearer {bad}"})
         assert resp.status_code == 401
     with engine.begin() as conn:
         conn.execute(text("UPDATE api_token SET expires_at = now() - interval '1 second', "
-                          "created_at = now() - interval '1 day' WHERE prefix = :p"), {"p": good[:10]})
+                          "created_at = now() - interval '1 day' WHERE prefix = :p"),
+                     {"p": good[:10]})
     assert client.get("/api/me", headers={"Authorization": f"Bearer {good}"}).status_code == 401
     fresh = runner.invoke(args=["tokens", "issue", "info_officer", "--days", "2"]).output.split()[0]
     assert client.get("/api/me", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
@@ -103,7 +106,8 @@ def test_cli_users(runner, client):
     assert runner.invoke(args=["users", "reset-password", "grid_leader",
                                "--password", "another-password"]).exit_code == 0
     assert login(client, "grid_leader", "another-password").status_code == 303
-    bad = runner.invoke(args=["users", "add", "x y", "--role", "pope", "--password", "a-long-password"])
+    bad = runner.invoke(
+        args=["users", "add", "x y", "--role", "pope", "--password", "a-long-password"])
     assert bad.exit_code != 0
 
 
@@ -141,12 +145,15 @@ def test_cached_credentials_follow_revocation_in_other_processes(db_url, runner,
     other = create_app({"TESTING": True, "DATABASE_URL": db_url, "AUTH_CACHE_SECONDS": 0.0})
     try:
         client = other.test_client()
-        token = runner.invoke(args=["tokens", "issue", "grid_leader", "--days", "2"]).output.split()[0]
+        token = runner.invoke(
+            args=["tokens", "issue", "grid_leader", "--days", "2"]).output.split()[0]
         me = lambda: client.get("/api/me", headers={"Authorization": f"Bearer {token}"})  # noqa: E731
         assert me().status_code == 200 and me().status_code == 200      # now cached there
         with engine.begin() as conn:                                      # a duty moves
-            conn.execute(text("""UPDATE duty SET area_id = (SELECT id FROM area WHERE code = '210204002')
-                WHERE person_id = (SELECT person_id FROM app_user WHERE username = 'grid_leader')"""))
+            conn.execute(text("""UPDATE duty SET area_id = (SELECT id FROM area """
+                              """WHERE code = '210204002')
+                WHERE person_id = (SELECT person_id FROM app_user """
+                              """WHERE username = 'grid_leader')"""))
         assert me().get_json()["jurisdiction"] == ["210204002"]
         assert runner.invoke(args=["tokens", "revoke", token[:10]]).exit_code == 0
         assert me().status_code == 401
@@ -161,7 +168,8 @@ def test_a_slow_check_interval_keeps_a_token_without_asking_the_database(db_url,
     other = create_app({"TESTING": True, "DATABASE_URL": db_url, "AUTH_CACHE_SECONDS": 3600.0})
     try:
         client = other.test_client()
-        token = runner.invoke(args=["tokens", "issue", "grid_leader", "--days", "2"]).output.split()[0]
+        token = runner.invoke(
+            args=["tokens", "issue", "grid_leader", "--days", "2"]).output.split()[0]
         headers = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/me", headers=headers).status_code == 200
         assert runner.invoke(args=["tokens", "revoke", token[:10]]).exit_code == 0

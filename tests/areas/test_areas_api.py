@@ -37,10 +37,12 @@ def test_list_by_level_and_parent(client):
 
 
 def test_list_by_bbox_and_paging(client):
-    body = client.get("/api/areas?level=microgrid&bbox=121.50,38.95,121.55,39.00&limit=3").get_json()
+    body = client.get(
+        "/api/areas?level=microgrid&bbox=121.50,38.95,121.55,39.00&limit=3").get_json()
     # The north-west quarter overlaps 4 micro-grids fully plus its neighbours along the edges.
     assert body["numberReturned"] == 3 and body["numberMatched"] >= 4
-    nxt = client.get("/api/areas?level=microgrid&bbox=121.50,38.95,121.55,39.00&limit=3&offset=3").get_json()
+    nxt = client.get(
+        "/api/areas?level=microgrid&bbox=121.50,38.95,121.55,39.00&limit=3&offset=3").get_json()
     assert not {f["id"] for f in body["features"]} & {f["id"] for f in nxt["features"]}
 
 

@@ -97,7 +97,8 @@ def test_the_area_map_draws_roads_under_the_areas(roads, live_server, strict_pag
     assert seen["roads"] == ["中山路", "西安路", "黄河路"]
     # The areas stay on top of the base map: their pane is above Leaflet's tile pane.
     assert page.evaluate("""getComputedStyle(document.querySelector('.leaflet-overlay-pane')).zIndex
-                            > getComputedStyle(document.querySelector('.leaflet-tile-pane')).zIndex""")
+                            > getComputedStyle("""
+                         """document.querySelector('.leaflet-tile-pane')).zIndex""")
     screenshot(page, "basemap-home")
     assert_accessible(page)
 

@@ -16,7 +16,8 @@ from gisapp.tiles.service import tile_cache
 from ..tiny_city import load_tiny_roads
 from ..wall_support import close_app, features, make_app, tile_at, url
 
-NORTH_WEST = (121.54, 38.955)  # its z13 tile holds 黄河路 (y 38.95), 西安路 (x 121.525), 中山路 (x 121.55)
+# its z13 tile holds 黄河路 (y 38.95), 西安路 (x 121.525), 中山路 (x 121.55)
+NORTH_WEST = (121.54, 38.955)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,8 @@ def test_minor_roads_appear_only_when_zoomed_in(client):
 def test_water_and_place_names(client):
     lake = tile_at(121.575, 38.935, 14)
     assert base_tile(client, lake, "water") == [{"name": "星海湖", "kind": "lake"}]
-    places = {f["name"]: f["level"] for f in base_tile(client, tile_at(121.525, 38.975, 13), "places")}
+    places = {f["name"]: f["level"]
+              for f in base_tile(client, tile_at(121.525, 38.975, 13), "places")}
     assert places.get("测试社区01001") == 3
     district = base_tile(client, tile_at(121.55, 38.95, 9), "places")
     assert {"name": "沙河口区", "level": 1} in district
@@ -109,7 +111,8 @@ OSM = feature_collection([
      {"type": "LineString", "coordinates": [[121.56, 38.98], [121.565, 38.985]]}),
     ({"name": "小径", "highway": "footway"},
      {"type": "LineString", "coordinates": [[121.56, 38.99], [121.57, 38.99]]}),
-    ({"name": "路口", "highway": "traffic_signals"}, {"type": "Point", "coordinates": [121.56, 38.96]}),
+    ({"name": "路口", "highway": "traffic_signals"},
+     {"type": "Point", "coordinates": [121.56, 38.96]}),
 ])
 
 
@@ -132,11 +135,13 @@ def test_import_roads_is_a_dry_run_until_commit(runner, engine, tmp_path):
     assert result.exit_code == 0 and "committed" in result.output, result.output
     assert count_roads(engine) == before + 4
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT name, class, source FROM road WHERE source = 'osm.geojson' "
+        rows = conn.execute(text("SELECT name, class, source FROM road "
+                                 "WHERE source = 'osm.geojson' "
                                  "ORDER BY name NULLS LAST")).all()
     assert [tuple(r) for r in rows] == [("人民路", "主干路", "osm.geojson"),
                                         ("民主街", "支路", "osm.geojson"),
-                                        ("民主街", "支路", "osm.geojson"), (None, "支路", "osm.geojson")]
+                                        ("民主街", "支路", "osm.geojson"),
+                                        (None, "支路", "osm.geojson")]
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM road WHERE source = 'osm.geojson'"))
 
@@ -145,7 +150,8 @@ def test_import_roads_reprojects_a_geopackage(runner, engine, tmp_path):
     path = tmp_path / "roads.gpkg"
     line = shapely.LineString([(13_530_000, 4_710_000), (13_531_000, 4_710_500)])   # EPSG:3857
     pyogrio.raw.write(str(path), geometry=np.array(shapely.to_wkb([line]), dtype=object),
-                      field_data=[np.array(["长江路"], dtype=object), np.array(["主干路"], dtype=object)],
+                      field_data=[np.array(["长江路"], dtype=object),
+                                  np.array(["主干路"], dtype=object)],
                       fields=["name", "class"], crs="EPSG:3857", geometry_type="LineString",
                       driver="GPKG")
     result = runner.invoke(args=["import", "roads", str(path), "--commit"])

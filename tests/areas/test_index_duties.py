@@ -18,7 +18,8 @@ def test_a_new_duty_reaches_the_index_and_nothing_else_is_reread(app, engine, as
             person = conn.execute(text("INSERT INTO person (name, phone) VALUES ('新来的网格员', "
                                        "'13712345678') RETURNING id")).scalar()
             conn.execute(text("""INSERT INTO duty (person_id, area_id, role, starts_on)
-                VALUES (:p, (SELECT id FROM area WHERE code = :c), 'info_officer', current_date)"""),
+                VALUES (:p, (SELECT id FROM area """
+                              """WHERE code = :c), 'info_officer', current_date)"""),
                          {"p": person, "c": LEAF})
         assert index().refresh()
         after = index().snapshot()

@@ -60,7 +60,8 @@ def test_point_on_shared_edge_follows_smallest_code(client, engine):
     assert body["areas"]["microgrid"]["code"] == "210204001001002001"
     with engine.connect() as conn:
         sql_leaf = conn.execute(text(
-            "SELECT code FROM area WHERE id = locate_leaf(ST_SetSRID(ST_MakePoint(121.55, 38.99), 4326))"
+            "SELECT code FROM area "
+            "WHERE id = locate_leaf(ST_SetSRID(ST_MakePoint(121.55, 38.99), 4326))"
         )).scalar()
     assert sql_leaf == body["areas"]["microgrid"]["code"]
 
@@ -71,7 +72,8 @@ def test_point_on_shared_vertex(client, engine):
     with engine.connect() as conn:
         covering = conn.execute(text("""
             SELECT code FROM area_current WHERE level = 5
-              AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(121.55, 38.95), 4326)) ORDER BY code""")).scalars().all()
+              AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(121.55, 38.95), 4326)) """
+                                     """ORDER BY code""")).scalars().all()
     assert len(covering) == 4
     assert body["areas"]["microgrid"]["code"] == covering[0]
 
@@ -130,11 +132,13 @@ def test_batch_matches_single_calls(client):
         if single.status_code == 404:
             assert res["error"] == "outside_all_areas"
         else:
-            assert res["areas"]["microgrid"]["code"] == single.get_json()["areas"]["microgrid"]["code"]
+            assert (res["areas"]["microgrid"]["code"]
+                    == single.get_json()["areas"]["microgrid"]["code"])
 
 
 def test_batch_reports_bad_points_individually(client):
-    resp = client.post("/api/locate", json={"points": [[121.51, 38.99], ["x", 1], [121.51], [38.99, 121.51]]})
+    resp = client.post("/api/locate",
+                       json={"points": [[121.51, 38.99], ["x", 1], [121.51], [38.99, 121.51]]})
     results = resp.get_json()["results"]
     assert results[0]["areas"]["microgrid"]["code"] == NW
     assert [r.get("error") for r in results[1:]] == ["bad_input"] * 3
@@ -174,7 +178,8 @@ def test_index_agrees_with_postgis_on_random_points(app, engine):
     with engine.connect() as conn:
         rows = conn.execute(text("""
             SELECT i, locate_leaf(ST_SetSRID(ST_MakePoint(px, py), 4326))
-            FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS t(px, py, i)
+            FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS """
+                                 """t(px, py, i)
             ORDER BY i"""), {"xs": x.tolist(), "ys": y.tolist()}).all()
     expected = np.array([r[1] if r[1] is not None else -1 for r in rows])
     assert (leaves == expected).all()
@@ -238,5 +243,6 @@ def test_batch_nesting_limit(client):
     assert deep.status_code == 400 and "nested deeper" in deep.get_json()["message"]
     shallow = client.post("/api/locate", json=nested(20))
     assert shallow.status_code in (200, 400) and "nested" not in shallow.get_data(as_text=True)
-    wide = client.post("/api/locate", json={"points": [[121.52, 38.97]] * 3, "x": {"a": [{"b": 1}]}})
+    wide = client.post("/api/locate",
+                       json={"points": [[121.52, 38.97]] * 3, "x": {"a": [{"b": 1}]}})
     assert wide.status_code == 200 and wide.get_json()["count"] == 3

@@ -171,7 +171,8 @@ def test_names_are_shown_as_text_not_html(live_server, browser_page, engine):
         page.evaluate("GisappAreasMap.instance.map.setView([38.95, 121.55], 11, {animate: false})")
         _wait_idle(page, lambda s: s["zoom"] == 11 and s["labels"] > 0)
         # Replaced labels fade out for a moment, so more than one may be in the page.
-        assert any("<b>粗</b>区" in t for t in page.locator(".area-label-district").all_inner_texts())
+        assert any("<b>粗</b>区" in t
+                   for t in page.locator(".area-label-district").all_inner_texts())
         assert "<b>粗</b>区" in _click_map_centre(page)
         assert page.locator(".leaflet-tooltip b, .leaflet-popup b").count() == 0
         assert page.errors_seen == []

@@ -105,7 +105,8 @@ def add_case(city: City, lng: float, lat: float, state: str) -> int:
         INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_id, area_code,
                                state, cancel_reason)
         SELECT 'incident', 'rubbish', '测试', 'staff', ST_SetSRID(ST_MakePoint(:x, :y), 4326),
-               id, code, :state, NULL FROM area WHERE id = locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326))
+               id, code, :state, NULL FROM area """
+                        """WHERE id = locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326))
         RETURNING id""", x=lng, y=lat, state=state).scalar()
 
 
@@ -172,7 +173,8 @@ def test_households_and_open_cases_follow_the_new_areas(city):
     home = city.scalar("SELECT a.code FROM household h JOIN area a ON a.id = h.area_id "
                        "WHERE ST_Equals(h.geom, ST_SetSRID(ST_MakePoint(121.5125, 38.9875), 4326))")
     assert home == NEW_GRID + "001"
-    assert city.scalar("SELECT area_code FROM case_file WHERE id = :i", i=open_case) == NEW_GRID + "001"
+    assert city.scalar("SELECT area_code FROM case_file WHERE id = :i",
+                       i=open_case) == NEW_GRID + "001"
     assert city.scalar("SELECT area_code FROM case_file WHERE id = :i", i=closed_case) == old_code
     counts = city.execute("SELECT code, households FROM area WHERE code IN (:a, :b, :c, :d)",
                           a=WEST, b=NEW_GRID, c=COMMUNITY, d=old_code).all()
@@ -249,8 +251,10 @@ def test_bow_tie_names_the_reason_and_spot(city):
 
 
 def test_offending_parts_are_the_ones_returned(city):
-    resp = city.put(COMMUNITY, [{"code": WEST, "version": 1, "geometry": box(121.50, 38.95, 121.515, 39.00)},
-                                {"code": None, "name": "新网格", "geometry": box(121.51, 38.95, 121.525, 39.00)},
+    resp = city.put(COMMUNITY, [{"code": WEST, "version": 1,
+                                 "geometry": box(121.50, 38.95, 121.515, 39.00)},
+                                {"code": None, "name": "新网格",
+                                 "geometry": box(121.51, 38.95, 121.525, 39.00)},
                                 {"code": EAST, "version": 1, "geometry": EAST_BOX}])
     body = resp.get_json()
     xs = [p[0] for p in body["geometry"]["coordinates"][0][0]]
@@ -285,8 +289,8 @@ def test_nan_coordinates_are_rejected(city):
         {"code": EAST, "version": 1, "geometry": EAST_BOX},
         {"code": WEST, "version": 1, "geometry": box(121.50, 38.95, 121.525, 39.00)}]})
     raw = raw.replace("121.525, 39.0]", "NaN, 39.0]", 1)
-    resp = city.client.put(f"/api/boundaries/{COMMUNITY}", data=raw, content_type="application/json",
-                           headers=city.headers("community_sup"))
+    resp = city.client.put(f"/api/boundaries/{COMMUNITY}", data=raw,
+                           content_type="application/json", headers=city.headers("community_sup"))
     body = _rejected(city, resp, "non_finite")
     assert body["child"] == 0 and body["geometry"]["type"] == "Polygon"
     assert None in [v for ring in body["geometry"]["coordinates"] for p in ring for v in p]
@@ -334,8 +338,10 @@ def test_micro_grid_has_no_children(city):
 def test_stale_version_is_409_with_the_other_edit(city):
     assert split_west_grid(city, user="street_sup").status_code == 200
     before = city.rows_written()
-    resp = city.put(COMMUNITY, [{"code": WEST, "version": 1, "geometry": box(121.50, 38.95, 121.52, 39.00)},
-                                {"code": EAST, "version": 1, "geometry": box(121.52, 38.95, 121.55, 39.00)}])
+    resp = city.put(COMMUNITY, [{"code": WEST, "version": 1,
+                                 "geometry": box(121.50, 38.95, 121.52, 39.00)},
+                                {"code": EAST, "version": 1,
+                                 "geometry": box(121.52, 38.95, 121.55, 39.00)}])
     body = resp.get_json()
     assert resp.status_code == 409 and body["error"] == "conflict"
     other = body["conflicts"][0]
@@ -370,7 +376,8 @@ def test_concurrent_saves_wait_and_the_slower_gets_409(city):
 
 def test_known_versions_guard_children_left_out(city):
     assert split_west_grid(city).status_code == 200
-    resp = city.put(COMMUNITY, [{"code": WEST, "version": 2, "geometry": box(121.50, 38.95, 121.525, 39.0)},
+    resp = city.put(COMMUNITY, [{"code": WEST, "version": 2,
+                                 "geometry": box(121.50, 38.95, 121.525, 39.0)},
                                 {"code": EAST, "version": 1, "geometry": EAST_BOX}],
                     known_versions={NEW_GRID: 7})
     assert resp.status_code == 409 and resp.get_json()["conflicts"][0]["code"] == NEW_GRID
@@ -397,7 +404,8 @@ def test_public_may_not_save(city):
 
 def test_save_is_audited(city):
     split_west_grid(city)
-    row = city.execute("SELECT username, target, detail FROM audit_log WHERE action = 'boundary.save'"
+    row = city.execute("SELECT username, target, detail FROM audit_log "
+                       "WHERE action = 'boundary.save'"
                        ).mappings().first()
     assert row["username"] == "community_sup" and row["target"] == COMMUNITY
     assert row["detail"]["created"][0] == NEW_GRID
@@ -406,7 +414,8 @@ def test_save_is_audited(city):
 # --- the editor's read, history, revert and the operations ------------------------------
 
 def test_editor_read(city):
-    body = city.client.get(f"/api/boundaries/{COMMUNITY}", headers=city.headers("community_sup")).get_json()
+    body = city.client.get(f"/api/boundaries/{COMMUNITY}",
+                           headers=city.headers("community_sup")).get_json()
     assert body["parent"]["code"] == COMMUNITY and body["editable"] is True
     assert [c["code"] for c in body["children"]] == [WEST, EAST]
     assert body["children"][0]["version"] == 1 and body["children"][0]["households"] == 2
@@ -416,9 +425,11 @@ def test_editor_read(city):
 
 
 def test_search_stays_in_the_jurisdiction(city):
-    found = city.client.get("/api/boundaries/search?q=2102040", headers=city.headers("community_sup")).get_json()
+    found = city.client.get("/api/boundaries/search?q=2102040",
+                            headers=city.headers("community_sup")).get_json()
     assert {a["code"] for a in found["areas"]} == {COMMUNITY, WEST, EAST}
-    by_name = city.client.get("/api/boundaries/search?q=网格", headers=city.headers("admin")).get_json()
+    by_name = city.client.get("/api/boundaries/search?q=网格",
+                              headers=city.headers("admin")).get_json()
     assert len(by_name["areas"]) == 8 and all(a["level_key"] == "grid" for a in by_name["areas"])
 
 
@@ -428,9 +439,11 @@ def test_revert_restores_the_earlier_geometry(city):
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert NEW_GRID in body["retired"] and WEST in body["versions"]
-    assert city.scalar("SELECT ST_Equals(geom, ST_MakeEnvelope(121.50, 38.95, 121.525, 39.00, 4326)) "
+    assert city.scalar("SELECT ST_Equals(geom, "
+                       "ST_MakeEnvelope(121.50, 38.95, 121.525, 39.00, 4326)) "
                        "FROM area_current WHERE code = :c", c=WEST)
-    history = city.client.get(f"/api/areas/{WEST}/history", headers=city.headers("community_sup")).get_json()
+    history = city.client.get(f"/api/areas/{WEST}/history",
+                              headers=city.headers("community_sup")).get_json()
     assert [v["version"] for v in history["versions"]] == [3, 2, 1]
     mismatch, overlap = city.tessellation(WEST)
     assert mismatch < 1e-3 and abs(overlap) < 1e-3
@@ -514,7 +527,8 @@ def test_delete_hands_territory_to_a_neighbour(city):
     children = city.client.get(f"/api/boundaries/{COMMUNITY}", headers=city.headers("community_sup")
                                ).get_json()["children"]
     resp = city.put(COMMUNITY, [
-        {"code": WEST, "version": children[0]["version"], "geometry": box(121.50, 38.95, 121.53, 39.00)},
+        {"code": WEST, "version": children[0]["version"],
+         "geometry": box(121.50, 38.95, 121.53, 39.00)},
         {"code": None, "name": "新网格", "geometry": box(121.53, 38.95, 121.55, 39.00)}])
     assert resp.status_code == 200 and resp.get_json()["created"][0] == NEW_GRID
 
@@ -530,7 +544,8 @@ def test_export_then_import_round_trip(city, tmp_path, fmt):
     assert result.exit_code == 0, result.output
     before = city.rows_written()
     # Importing what was exported changes nothing, committed or not.
-    result = runner.invoke(args=["boundaries", "import", str(path), "--parent", COMMUNITY, "--commit"])
+    result = runner.invoke(
+        args=["boundaries", "import", str(path), "--parent", COMMUNITY, "--commit"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.split("\ncommitted")[0])["versions"] == []
     assert city.rows_written() == before
@@ -541,7 +556,8 @@ def test_import_is_a_dry_run_unless_committed(city, tmp_path):
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": WEST, "name": "西网格", "version": 1},
          "geometry": box(121.50, 38.95, 121.51, 39.00)},
-        {"type": "Feature", "properties": {"name": "新网格"}, "geometry": box(121.51, 38.95, 121.525, 39.00)},
+        {"type": "Feature", "properties": {"name": "新网格"},
+         "geometry": box(121.51, 38.95, 121.525, 39.00)},
         {"type": "Feature", "properties": {"code": EAST}, "geometry": EAST_BOX}]}))
     runner = city.app.test_cli_runner()
     before = city.rows_written()
@@ -549,8 +565,8 @@ def test_import_is_a_dry_run_unless_committed(city, tmp_path):
     assert result.exit_code == 0, result.output
     assert NEW_GRID in result.output and "dry run" in result.output
     assert city.rows_written() == before
-    result = runner.invoke(args=["boundaries", "import", str(path), "--parent", COMMUNITY, "--commit",
-                                 "--reason", "按规划调整"])
+    result = runner.invoke(args=["boundaries", "import", str(path), "--parent", COMMUNITY,
+                                 "--commit", "--reason", "按规划调整"])
     assert result.exit_code == 0, result.output
     assert city.scalar("SELECT name FROM area WHERE code = :c", c=WEST) == "西网格"
     assert city.scalar("SELECT v.author FROM area_version v JOIN area a ON a.id = v.area_id "
@@ -560,7 +576,8 @@ def test_import_is_a_dry_run_unless_committed(city, tmp_path):
 def test_import_reports_validation_errors(city, tmp_path):
     path = tmp_path / "gap.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": WEST}, "geometry": box(121.50, 38.95, 121.51, 39.00)},
+        {"type": "Feature", "properties": {"code": WEST},
+         "geometry": box(121.50, 38.95, 121.51, 39.00)},
         {"type": "Feature", "properties": {"code": EAST}, "geometry": EAST_BOX}]}))
     before = city.rows_written()
     result = city.app.test_cli_runner().invoke(

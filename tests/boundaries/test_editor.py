@@ -53,12 +53,14 @@ def open_editor(page, base, username, area=None):
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/editor*")
     if area:
-        wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == area)
+        wait_for_summary(page, "() => document.getElementById('editor').dataset.area",
+                         lambda v: v == area)
 
 
 def map_point(page, lng: float, lat: float) -> tuple[float, float]:
     """The page coordinates of a place on the editor's map."""
-    x, y = page.evaluate("([lat, lng]) => { const p = gisappEditor.map.latLngToContainerPoint([lat, lng]);"
+    x, y = page.evaluate("([lat, lng]) => { const p = "
+                         "gisappEditor.map.latLngToContainerPoint([lat, lng]);"
                          " return [p.x, p.y]; }", [lat, lng])
     frame = page.locator("#editor-map").bounding_box()
     return frame["x"] + x, frame["y"] + y
@@ -90,7 +92,8 @@ def assert_clean(page, base) -> None:
 def test_supervisor_splits_a_grid_with_a_line(live_server, strict_page, engine):
     page = strict_page
     open_editor(page, live_server, "community_sup")
-    wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == COMMUNITY)
+    wait_for_summary(page, "() => document.getElementById('editor').dataset.area",
+                     lambda v: v == COMMUNITY)
     assert page.locator("header.topbar a[href='/editor']").inner_text() == "边界编辑"
     assert listed_children(page) == [WEST, EAST]
     assert child_paths(page) == [WEST, EAST]
@@ -107,11 +110,13 @@ def test_supervisor_splits_a_grid_with_a_line(live_server, strict_page, engine):
     # The dry run is drawn first, nothing saved yet.
     page.wait_for_selector("#preview-box:not([hidden])")
     assert NEW_GRID in page.inner_text("#preview-summary")
-    assert page.locator(f"#editor-map path.editor-preview.action-create[data-code='{NEW_GRID}']").count() == 1
+    assert page.locator(
+        f"#editor-map path.editor-preview.action-create[data-code='{NEW_GRID}']").count() == 1
     assert current_children(engine, COMMUNITY) == [WEST, EAST]
     page.fill("#preview-name", "西二网格")
     page.click("#preview-confirm")
-    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 3)
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length",
+                     lambda n: n == 3)
     # The map now shows the new grid, and so does the database.
     assert listed_children(page) == [WEST, EAST, NEW_GRID]
     assert child_paths(page) == [WEST, EAST, NEW_GRID]
@@ -180,7 +185,8 @@ def test_a_rejected_edit_is_highlighted_with_its_message(live_server, strict_pag
     assert scalar(engine, "SELECT count(*) FROM area_version") == before
     # The edit is still open: one undo and the east grid is whole again.
     page.click("#mode-undo")
-    assert page.evaluate("(c) => gisappEditor.layers.childLayers[c].getLatLngs()[0][0].length", east) == 4
+    assert page.evaluate("(c) => gisappEditor.layers.childLayers[c].getLatLngs()[0][0].length",
+                         east) == 4
     assert_clean(page, live_server)
 
 
@@ -214,12 +220,15 @@ def test_history_lists_versions_and_reverts(live_server, strict_page, client, as
     page.wait_for_selector("#preview-box:not([hidden])")
     assert new_grid in page.inner_text("#preview-summary")
     page.click("#preview-confirm")
-    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 2)
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length",
+                     lambda n: n == 2)
     assert current_children(engine, community) == [grid, community + "002"]
-    assert scalar(engine, "SELECT ST_Equals(geom, ST_MakeEnvelope(121.55, 38.95, 121.575, 39.00, 4326)) "
+    assert scalar(engine, "SELECT ST_Equals(geom, "
+                          "ST_MakeEnvelope(121.55, 38.95, 121.575, 39.00, 4326)) "
                           "FROM area_current WHERE code = :c", c=grid)
     # The history stays open and now lists the revert as the third version.
-    wait_for_summary(page, "() => document.querySelectorAll('#history-list li').length", lambda n: n == 3)
+    wait_for_summary(page, "() => document.querySelectorAll('#history-list li').length",
+                     lambda n: n == 3)
     assert "恢复" in page.inner_text("#history-list li[data-version='3']")
     assert_clean(page, live_server)
 
@@ -251,7 +260,8 @@ def test_a_conflict_shows_the_other_edit(live_server, strict_page, client, as_us
     assert page.get_attribute("#editor-message", "data-error") == "conflict"
     assert page.locator("#preview-box").is_hidden()
     page.click("#conflict-reload")
-    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 3)
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length",
+                     lambda n: n == 3)
     assert current_children(engine, community) == [west, east, community + "003"]
     assert_clean(page, live_server)
 
@@ -267,9 +277,11 @@ def test_merge_delete_and_draw_a_new_area(live_server, strict_page, engine):
     # The search box finds the grid by name; a click opens it.
     page.fill("#area-search", "测试网格01002")
     page.click(f"#search-results li[data-code='{grid}']")
-    wait_for_summary(page, "() => document.getElementById('editor').dataset.area", lambda v: v == grid)
+    wait_for_summary(page, "() => document.getElementById('editor').dataset.area",
+                     lambda v: v == grid)
     assert listed_children(page) == [north, south]
-    assert page.evaluate("() => [...document.querySelectorAll('#area-crumbs a')].map(a => a.textContent)") == \
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('#area-crumbs a')].map(a => a.textContent)") == \
         ["沙河口区", "测试街道04001", "测试社区01001"]
 
     page.click(f"#children-list li[data-code='{north}']")
@@ -280,7 +292,8 @@ def test_merge_delete_and_draw_a_new_area(live_server, strict_page, engine):
     screenshot(page, "editor-preview")
     assert_accessible(page)
     page.click("#preview-confirm")
-    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 1)
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length",
+                     lambda n: n == 1)
     assert current_children(engine, grid) == [north]
 
     # A new micro-grid drawn over the north-west corner (clicks on the first point close it).
@@ -291,7 +304,8 @@ def test_merge_delete_and_draw_a_new_area(live_server, strict_page, engine):
     page.wait_for_selector("#preview-box:not([hidden])")
     page.fill("#preview-name", "新建微网格")
     page.click("#preview-confirm")
-    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 2)
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length",
+                     lambda n: n == 2)
     new = grid + "003"
     assert current_children(engine, grid) == [north, new]
     assert child_paths(page) == [north, new]
@@ -307,7 +321,8 @@ def test_merge_delete_and_draw_a_new_area(live_server, strict_page, engine):
     page.click(f"#children-list li[data-code='{north}']")
     page.wait_for_selector("#preview-box:not([hidden])")
     page.click("#preview-confirm")
-    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length", lambda n: n == 1)
+    wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length",
+                     lambda n: n == 1)
     assert current_children(engine, grid) == [north]
     assert scalar(engine, "SELECT ST_Equals(a.geom, p.geom) FROM area_current a, area_current p "
                           "WHERE a.code = :a AND p.code = :p", a=north, p=grid)
@@ -327,8 +342,10 @@ def test_relinked_points_agree_with_locate_leaf(client, as_user, engine):
             SELECT '跨线楼', ST_MakeEnvelope(121.5620, 38.930, 121.5660, 38.931, 4326), id
             FROM area WHERE code = :c"""), {"c": grid + "001"})
         conn.execute(text("""
-            INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_id, area_code, state)
-            SELECT 'incident', 'rubbish', '线上的案件', 'staff', ST_SetSRID(ST_MakePoint(121.5625, 38.93), 4326),
+            INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_id, """
+                          """area_code, state)
+            SELECT 'incident', 'rubbish', '线上的案件', 'staff', """
+                          """ST_SetSRID(ST_MakePoint(121.5625, 38.93), 4326),
                    id, code, 'dispatched' FROM area WHERE code = :c"""), {"c": grid + "001"})
     resp = client.post(f"/api/areas/{grid}/split", headers=as_user("admin"), json={
         "line": {"type": "LineString", "coordinates": [[121.5625, 38.951], [121.5625, 38.899]]},
@@ -336,14 +353,17 @@ def test_relinked_points_agree_with_locate_leaf(client, as_user, engine):
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["moved"]["buildings"] == 1          # its point on surface lies east
     with engine.connect() as conn:
-        for table, point, extra in [("household", "geom", ""), ("building", "ST_PointOnSurface(geom)", ""),
+        for table, point, extra in [("household", "geom", ""),
+                                    ("building", "ST_PointOnSurface(geom)", ""),
                                     ("case_file", "geom", "AND state = 'dispatched'")]:
-            wrong = conn.execute(text(f"SELECT count(*) FROM {table} WHERE area_id IS DISTINCT FROM "
+            wrong = conn.execute(text(f"SELECT count(*) FROM {table} "
+                                      f"WHERE area_id IS DISTINCT FROM "
                                       f"locate_leaf({point}) {extra}")).scalar()
             assert wrong == 0, table
         # On the edge: the west piece (the smaller code, kept by the grid) takes the homes.
         homes = conn.execute(text("""SELECT a.code FROM household h JOIN area a ON a.id = h.area_id
-                                     WHERE ST_X(h.geom) = 121.5625 AND ST_Y(h.geom) < 38.95 ORDER BY 1""")).scalars().all()
+                                     WHERE ST_X(h.geom) = 121.5625 AND ST_Y(h.geom) < 38.95 """
+                                  """ORDER BY 1""")).scalars().all()
     assert homes and all(code.startswith(grid) for code in homes)
 
 
@@ -354,7 +374,8 @@ def test_carve_takes_the_new_area_from_the_children_there(client, as_user, engin
     north, south = grid + "001", grid + "002"   # split at 38.925
     body = {"polygon": box(121.53, 38.92, 121.54, 38.93), "name": "新微网格",
             "versions": {north: 1, south: 1}, "reason": "新楼盘入住"}
-    dry = client.post(f"/api/areas/{grid}/carve", headers=as_user("street_sup"), json={**body, "dry_run": True})
+    dry = client.post(f"/api/areas/{grid}/carve", headers=as_user("street_sup"),
+                      json={**body, "dry_run": True})
     assert dry.status_code == 200, dry.get_json()
     assert current_children(engine, grid) == [north, south]
     resp = client.post(f"/api/areas/{grid}/carve", headers=as_user("street_sup"), json=body)
@@ -362,12 +383,14 @@ def test_carve_takes_the_new_area_from_the_children_there(client, as_user, engin
     created = resp.get_json()["created"]
     assert created == [grid + "003"] and sorted(resp.get_json()["versions"]) == [north, south]
     assert current_children(engine, grid) == [north, south, grid + "003"]
-    assert scalar(engine, "SELECT ST_Equals(geom, ST_Multi(ST_MakeEnvelope(121.53, 38.92, 121.54, 38.93, 4326)))"
+    assert scalar(engine, "SELECT ST_Equals(geom, "
+                          "ST_Multi(ST_MakeEnvelope(121.53, 38.92, 121.54, 38.93, 4326)))"
                           " FROM area_current WHERE code = :c", c=grid + "003")
     # The others gave up exactly that square, and the parent is still covered exactly once.
     assert scalar(engine, """
         SELECT ST_Area(ST_SymDifference(p.geom, ST_Union(c.geom))::geography)
-        FROM area_current p JOIN area_current c ON c.parent_id = p.id WHERE p.code = :p GROUP BY p.geom""",
+        FROM area_current p JOIN area_current c ON c.parent_id = p.id WHERE p.code = :p """
+                          """GROUP BY p.geom""",
         p=grid) < 1e-3
     assert scalar(engine, "SELECT name FROM area WHERE code = :c", c=grid + "003") == "新微网格"
 
@@ -383,11 +406,13 @@ def test_carve_over_a_whole_child_retires_it(client, as_user, engine):
 
 @pytest.mark.parametrize("body, status, error", [
     ({"polygon": box(121.30, 38.20, 121.31, 38.21), "name": "外面"}, 400, "outside_parent"),
-    ({"polygon": {"type": "Polygon", "coordinates": [[[121.58, 38.91], [121.59, 38.92], [121.59, 38.91],
-                                                      [121.58, 38.92], [121.58, 38.91]]]}, "name": "蝴蝶"},
+    ({"polygon": {"type": "Polygon", "coordinates": [[[121.58, 38.91], [121.59, 38.92],
+                                                      [121.59, 38.91], [121.58, 38.92],
+                                                      [121.58, 38.91]]]}, "name": "蝴蝶"},
      400, "invalid_geometry"),
     ({"polygon": box(121.58, 38.91, 121.59, 38.92)}, 400, "bad_input"),
-    ({"polygon": {"type": "Point", "coordinates": [121.58, 38.91]}, "name": "点"}, 400, "bad_geojson"),
+    ({"polygon": {"type": "Point", "coordinates": [121.58, 38.91]}, "name": "点"}, 400,
+     "bad_geojson"),
     ({"polygon": box(121.58, 38.91, 121.59, 38.92), "name": "旧版本",
       "versions": {"210204002002": 9}}, 409, "conflict"),
 ])
@@ -403,7 +428,8 @@ def test_carve_rejections_carry_the_geometry(client, as_user, engine, body, stat
 
 def test_carve_needs_a_supervisor_of_the_area(client, as_user):
     body = {"polygon": box(121.53, 38.92, 121.54, 38.93), "name": "x"}
-    assert client.post("/api/areas/210204001002002/carve", headers=as_user("grid_leader"), json=body).status_code == 403
+    assert client.post("/api/areas/210204001002002/carve", headers=as_user("grid_leader"),
+                       json=body).status_code == 403
     assert client.post("/api/areas/210204001002002/carve", headers=as_user("community_sup"),
                        json=body).status_code == 403
     assert client.post("/api/areas/210204001002002/carve", json=body).status_code == 401
@@ -431,7 +457,8 @@ def test_split_proposal_halves_a_community_and_saves(client, as_user, engine):
     centre of each micro-grid: the north-south extent is the longer, so the cut runs
     east-west at 38.925, two households on either side."""
     community, street = "210204001002", "210204001"
-    resp = client.get(f"/api/areas/{community}/split-proposal?parts=2", headers=as_user("street_sup"))
+    resp = client.get(f"/api/areas/{community}/split-proposal?parts=2",
+                      headers=as_user("street_sup"))
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["households"] == 4 and body["balanced"] and body["spread"] == 0
@@ -480,7 +507,8 @@ def test_split_proposal_in_the_editor(live_server, strict_page, engine):
     summary = page.inner_text("#preview-summary")
     assert "为 2 部分" in summary and "各 2 / 2 户" in summary
     new = f"{street}{len(before) + 1:03d}"
-    assert page.locator(f"#editor-map path.editor-preview.action-create[data-code='{new}']").count() == 1
+    assert page.locator(
+        f"#editor-map path.editor-preview.action-create[data-code='{new}']").count() == 1
     page.click("#preview-confirm")
     wait_for_summary(page, "() => document.querySelectorAll('#children-list li.child').length",
                      lambda n: n == len(before) + 1)
@@ -517,11 +545,14 @@ def bare_city(cluster, template_db):
         conn.execute(text("""
             INSERT INTO household (unit, room, head_name, phone, members, geom, area_id)
             SELECT 1, '101', '住户', '13800000000', 2,
-                   ST_SetSRID(ST_MakePoint(121.55 + 0.05 * (i + 0.5) / 40, 38.90 + 0.05 * (j + 0.5) / 25), 4326),
+                   ST_SetSRID(ST_MakePoint(121.55 + 0.05 * (i + 0.5) / 40, """
+                          """38.90 + 0.05 * (j + 0.5) / 25), 4326),
                    (SELECT id FROM area WHERE code = '210204002002')
             FROM generate_series(0, 39) i, generate_series(0, 24) j"""))
-        conn.execute(text("""UPDATE household SET area_id = (SELECT id FROM area WHERE code = '210204002002')
-                             WHERE area_id IN (SELECT id FROM area WHERE code LIKE '210204002002_%')"""))
+        conn.execute(text("""UPDATE household SET area_id = (SELECT id FROM area """
+                          """WHERE code = '210204002002')
+                             WHERE area_id IN (SELECT id FROM area """
+                          """WHERE code LIKE '210204002002_%')"""))
         conn.execute(text("SELECT refresh_area_counts()"))
         tokens = {u: auth.issue_token(conn, u, days=1) for u in TINY_USERS}
     app.bare_headers = {u: {"Authorization": f"Bearer {t}"} for u, t in tokens.items()}
@@ -530,7 +561,8 @@ def bare_city(cluster, template_db):
 
 
 def test_grid_proposal_and_save_for_a_bare_community(bare_city):
-    client, engine, headers = bare_city.test_client(), bare_city.extensions["gisapp_engine"], bare_city.bare_headers
+    client, engine, headers = (bare_city.test_client(), bare_city.extensions["gisapp_engine"],
+                               bare_city.bare_headers)
     community = "210204002002"
     proposal = client.get(f"/api/areas/{community}/grid-proposal", headers=headers["district_sup"])
     assert proposal.status_code == 200, proposal.get_json()
@@ -539,7 +571,8 @@ def test_grid_proposal_and_save_for_a_bare_community(bare_city):
     assert len(grids) == 4 and all(200 <= g["households"] <= 300 for g in grids)
     assert all(50 <= m["households"] <= 100 for g in grids for m in g["microgrids"])
     before = scalar(engine, "SELECT count(*) FROM area_version")
-    dry = client.post(f"/api/areas/{community}/grid", headers=headers["district_sup"], json={"dry_run": True})
+    dry = client.post(f"/api/areas/{community}/grid", headers=headers["district_sup"],
+                      json={"dry_run": True})
     assert dry.status_code == 200, dry.get_json()
     assert scalar(engine, "SELECT count(*) FROM area_version") == before
     resp = client.post(f"/api/areas/{community}/grid", headers=headers["district_sup"], json={})

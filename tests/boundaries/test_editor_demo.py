@@ -33,7 +33,8 @@ def demo_site(cluster):
     demo.load_demo(eng, "district", progress=False)
     with eng.begin() as conn:
         user = next(u for u in create_demo_users(conn) if u["username"] == "demo.community")
-    app = create_app({"TESTING": True, "DATABASE_URL": _url(cluster, name), "INDEX_REFRESH_SECONDS": 0.0,
+    app = create_app({"TESTING": True, "DATABASE_URL": _url(cluster, name),
+                      "INDEX_REFRESH_SECONDS": 0.0,
                       "PHOTO_DIR": tempfile.mkdtemp(prefix="gisapp-photos-")})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -61,7 +62,8 @@ def children_report(eng, community: str) -> tuple[dict, float, float]:
             SELECT coalesce(sum(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0)
             FROM area_current a JOIN area_current b ON a.parent_id = b.parent_id AND a.id < b.id
                  AND ST_Intersects(a.geom, b.geom)
-            WHERE a.parent_id = (SELECT id FROM area WHERE code = :p)"""), {"p": community}).scalar()
+            WHERE a.parent_id = (SELECT id FROM area WHERE code = :p)"""),
+                               {"p": community}).scalar()
     return versions, gap, overlap
 
 
@@ -74,21 +76,25 @@ def test_a_vertex_several_demo_grids_share_moves_in_all(demo_site, strict_page):
     page.fill("input[name=username]", user["username"])
     page.fill("input[name=password]", user["password"])
     page.click("button[type=submit]")
-    wait_for_summary(page, "() => document.getElementById('editor') && document.getElementById('editor').dataset.area",
+    wait_for_summary(page, "() => document.getElementById('editor') && "
+                           "document.getElementById('editor').dataset.area",
                      lambda v: v == community)
     before, _, _ = children_report(eng, community)
     assert len(before) > 3
     # The tool starts synchronously in the click: index, junctions, handles.
     ms = page.evaluate("() => { const t = performance.now(); "
-                       "document.querySelector('button[data-tool=edit]').click(); return performance.now() - t; }")
+                       "document.querySelector('button[data-tool=edit]').click(); return "
+                       "performance.now() - t; }")
     page.wait_for_selector("#editor-map .ed-node.shared")
     handles = page.locator("#editor-map .ed-node, #editor-map .ed-mid").count()
     # The inner vertex that the most grids share, at least two (where three grids meet).
-    node = page.evaluate("""() => [...document.querySelectorAll('#editor-map .ed-node.shared:not(.outer)')]
+    node = page.evaluate("""() => ["""
+                         """...document.querySelectorAll('#editor-map .ed-node.shared:not(.outer)')]
         .map(n => ({codes: n.dataset.codes.split(' '), lng: +n.dataset.lng, lat: +n.dataset.lat}))
         .sort((a, b) => b.codes.length - a.codes.length)[0]""")
     assert len(node["codes"]) >= 2
-    x, y = page.evaluate("([lat, lng]) => { const p = gisappEditor.map.latLngToContainerPoint([lat, lng]);"
+    x, y = page.evaluate("([lat, lng]) => { const p = "
+                         "gisappEditor.map.latLngToContainerPoint([lat, lng]);"
                          " return [p.x, p.y]; }", [node["lat"], node["lng"]])
     frame = page.locator("#editor-map").bounding_box()
     start = (frame["x"] + x, frame["y"] + y)
@@ -103,7 +109,8 @@ def test_a_vertex_several_demo_grids_share_moves_in_all(demo_site, strict_page):
     page.click("#mode-save")
     page.wait_for_selector("#preview-box:not([hidden])")
     page.click("#preview-confirm")
-    wait_for_summary(page, "() => document.getElementById('editor-message').className", lambda c: "ok" in c)
+    wait_for_summary(page, "() => document.getElementById('editor-message').className",
+                     lambda c: "ok" in c)
     after, gap, overlap = children_report(eng, community)
     assert {c: after[c] - before[c] for c in node["codes"]} == {c: 1 for c in node["codes"]}
     assert all(after[c] == before[c] for c in before if c not in node["codes"])

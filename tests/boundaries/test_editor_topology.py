@@ -31,14 +31,16 @@ def drag(page, frm: tuple[float, float], to: tuple[float, float], offset=(0, 0))
     page.mouse.move(*start)
     page.mouse.down()
     for k in range(1, 11):
-        page.mouse.move(start[0] + (end[0] - start[0]) * k / 10, start[1] + (end[1] - start[1]) * k / 10)
+        page.mouse.move(start[0] + (end[0] - start[0]) * k / 10,
+                        start[1] + (end[1] - start[1]) * k / 10)
     page.mouse.up()
     page.wait_for_timeout(150)
 
 
 def ring(page, code: str) -> list[list[float]]:
     """The outer ring of a child as drawn on the map now, as (lng, lat), open."""
-    return page.evaluate("(code) => { const ll = gisappEditor.layers.childLayers[code].getLatLngs();"
+    return page.evaluate("(code) => { const ll = "
+                         "gisappEditor.layers.childLayers[code].getLatLngs();"
                          " const r = Array.isArray(ll[0][0]) ? ll[0][0] : ll[0];"
                          " return r.map(p => [p.lng, p.lat]); }", code)
 
@@ -58,7 +60,8 @@ def grid_of_home(engine, lng: float, lat: float) -> str:
 def versions(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return dict(conn.execute(text(
-            "SELECT code, version FROM area_current WHERE code IN (:w, :e)"), {"w": WEST, "e": EAST}).all())
+            "SELECT code, version FROM area_current WHERE code IN (:w, :e)"),
+                                 {"w": WEST, "e": EAST}).all())
 
 
 def uncovered_m2(engine) -> float:
@@ -123,7 +126,8 @@ def test_supervisor_moves_the_line_between_two_grids(live_server, strict_page, e
     assert WEST in summary and EAST in summary and "住户 1 户" in summary
     assert versions(engine) == {WEST: 1, EAST: 1}
     page.click("#preview-confirm")
-    wait_for_summary(page, "() => document.getElementById('editor-message').className", lambda c: "ok" in c)
+    wait_for_summary(page, "() => document.getElementById('editor-message').className",
+                     lambda c: "ok" in c)
     assert versions(engine) == {WEST: 2, EAST: 2}
     # The household the line passed over now belongs to the west grid; the other stays.
     assert grid_of_home(engine, *NORTH_EAST_HOME) == WEST
@@ -140,9 +144,11 @@ def test_supervisor_moves_the_line_between_two_grids(live_server, strict_page, e
     page.click("#history-list li[data-version='1'] button.revert")
     page.wait_for_selector("#preview-box:not([hidden])")
     page.click("#preview-confirm")
-    wait_for_summary(page, "() => document.querySelectorAll('#history-list li').length", lambda n: n == 3)
+    wait_for_summary(page, "() => document.querySelectorAll('#history-list li').length",
+                     lambda n: n == 3)
     assert versions(engine) == {WEST: 3, EAST: 3}
-    assert scalar(engine, "SELECT ST_Equals(geom, ST_MakeEnvelope(121.50, 38.95, 121.525, 39.00, 4326)) "
+    assert scalar(engine, "SELECT ST_Equals(geom, "
+                          "ST_MakeEnvelope(121.50, 38.95, 121.525, 39.00, 4326)) "
                           "FROM area_current WHERE code = :c", c=WEST)
     assert grid_of_home(engine, *NORTH_EAST_HOME) == EAST
     assert uncovered_m2(engine) < 0.01 and overlap_m2(engine) < 0.01
@@ -162,30 +168,38 @@ def test_snap_move_a_whole_line_then_cancel(live_server, strict_page, engine):
     page.wait_for_selector("#editor-map .ed-node.shared.outer")
     # Let go six pixels short of the community's corner: the vertex snaps onto it exactly.
     drag(page, (121.525, 38.90), (121.50, 38.90), offset=(6, -3))
-    assert has_vertex(ring(page, west), 121.50, 38.90) and has_vertex(ring(page, east), 121.50, 38.90)
+    assert (has_vertex(ring(page, west), 121.50, 38.90)
+            and has_vertex(ring(page, east), 121.50, 38.90))
     assert not has_vertex(ring(page, east), 121.525, 38.90)
     # Undo it; then, moving whole edges, drag the middle of the line: the whole line moves,
     # both ends along the community's edges, in both grids, and no vertex is added.
     page.keyboard.press("Control+z")
-    assert has_vertex(ring(page, west), 121.525, 38.90) and has_vertex(ring(page, east), 121.525, 38.90)
+    assert (has_vertex(ring(page, west), 121.525, 38.90)
+            and has_vertex(ring(page, east), 121.525, 38.90))
     page.check("#mode-edge")
     drag(page, (121.525, 38.925), (121.535, 38.927))
     for code in (west, east):
         points = ring(page, code)
         assert len(points) == 4
-        assert has_vertex(points, 121.535, 38.95, tol=1e-4) and has_vertex(points, 121.535, 38.90, tol=1e-4)
-        assert [p[1] for p in points if abs(p[0] - 121.535) < 1e-4] in ([38.95, 38.90], [38.90, 38.95])
+        assert (has_vertex(points, 121.535, 38.95, tol=1e-4)
+                and has_vertex(points, 121.535, 38.90, tol=1e-4))
+        assert [p[1] for p in points if abs(p[0] - 121.535) < 1e-4] in ([38.95, 38.90],
+                                                                        [38.90, 38.95])
     screenshot(page, "editor-shared-line-shifted")
     loaded = page.get_attribute("#editor", "data-loaded")
     page.keyboard.press("Escape")
-    wait_for_summary(page, "() => document.getElementById('editor').dataset.loaded", lambda v: v != loaded)
-    assert has_vertex(ring(page, west), 121.525, 38.90) and has_vertex(ring(page, east), 121.525, 38.90)
+    wait_for_summary(page, "() => document.getElementById('editor').dataset.loaded",
+                     lambda v: v != loaded)
+    assert (has_vertex(ring(page, west), 121.525, 38.90)
+            and has_vertex(ring(page, east), 121.525, 38.90))
     assert page.locator("#editor-map .ed-node").count() == 0
-    assert scalar(engine, "SELECT max(version) FROM area_current WHERE code IN (:w, :e)", w=west, e=east) == 1
+    assert scalar(engine, "SELECT max(version) FROM area_current WHERE code IN (:w, :e)",
+                  w=west, e=east) == 1
 
 
 @pytest.mark.browser
-def test_a_vertex_three_grids_share_moves_in_all_three(live_server, strict_page, client, as_user, engine):
+def test_a_vertex_three_grids_share_moves_in_all_three(live_server, strict_page, client, as_user,
+                                                       engine):
     """Community 210204002001 (121.55..121.60 E, 38.95..39.00 N): its west grid is cut in
     two along 38.975, so the cut meets the east grid's edge at (121.575, 38.975), a vertex
     of two grids lying on the third one's edge. Dragging it moves all three."""
@@ -212,7 +226,8 @@ def test_a_vertex_three_grids_share_moves_in_all_three(live_server, strict_page,
     page.click("#mode-save")
     page.wait_for_selector("#preview-box:not([hidden])")
     page.click("#preview-confirm")
-    wait_for_summary(page, "() => document.getElementById('editor-message').className", lambda c: "ok" in c)
+    wait_for_summary(page, "() => document.getElementById('editor-message').className",
+                     lambda c: "ok" in c)
     with engine.connect() as conn:
         got = dict(conn.execute(text("SELECT code, version FROM area_current WHERE code IN :codes")
                                 .bindparams(bindparam("codes", expanding=True)),

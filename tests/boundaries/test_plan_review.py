@@ -32,14 +32,17 @@ def app(db_url):
     app.extensions["gisapp_engine"].dispose()
 
 
-def add_buildings(conn, points, per_building, managed=False, standalone=False, company=None, year=2010):
+def add_buildings(conn, points, per_building, managed=False, standalone=False, company=None,
+                  year=2010):
     """Buildings of 20 m square at (x, y) with `per_building` households each."""
     for x, y in points:
         bid = conn.execute(text("""
-            INSERT INTO building (name, geom, area_id, managed, management_company, standalone, built_year)
+            INSERT INTO building (name, geom, area_id, managed, management_company, """
+                                """standalone, built_year)
             VALUES ('楼', ST_Expand(ST_SetSRID(ST_MakePoint(:x, :y), 4326), 0.0001),
                     locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326)), :m, :c, :s, :y0)
-            RETURNING id"""), {"x": x, "y": y, "m": managed, "c": company, "s": standalone, "y0": year}).scalar()
+            RETURNING id"""), {"x": x, "y": y, "m": managed, "c": company, "s": standalone,
+                               "y0": year}).scalar()
         conn.execute(text("""
             INSERT INTO household (building_id, geom, area_id)
             SELECT :b, ST_SetSRID(ST_MakePoint(:x, :y), 4326),
@@ -49,14 +52,17 @@ def add_buildings(conn, points, per_building, managed=False, standalone=False, c
 
 
 def spread_over(x0, y0, cols, rows, step=0.0075):
-    return [(x0 + 0.004 + i * step, y0 + 0.004 + j * step) for i in range(cols) for j in range(rows)]
+    return [(x0 + 0.004 + i * step, y0 + 0.004 + j * step) for i in range(cols)
+            for j in range(rows)]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def drawn_city(engine):
     with engine.begin() as conn:
-        estate = [(121.525 + dx, 38.975 + dy) for dx in (-0.001, 0.001) for dy in (-0.0015, -0.0005, 0.0005, 0.0015)]
-        add_buildings(conn, estate, 400, managed=True, company="大连海韵物业服务有限公司", year=2015)
+        estate = [(121.525 + dx, 38.975 + dy) for dx in (-0.001, 0.001)
+                  for dy in (-0.0015, -0.0005, 0.0005, 0.0015)]
+        add_buildings(conn, estate, 400, managed=True, company="大连海韵物业服务有限公司",
+                      year=2015)
         add_buildings(conn, spread_over(121.55, 38.95, 6, 6)[:33], 100, standalone=True, year=1985)
         mixed = spread_over(121.50, 38.90, 6, 5)
         add_buildings(conn, mixed[:10], 124, standalone=True, year=1980)
@@ -79,7 +85,8 @@ def test_the_rule_keeps_the_estate_and_splits_the_scattered(client, as_user):
     rows = {r["code"]: r for r in body["rows"]}
     assert decisions(body) == {KEEP: "keep", SPLIT: "split", MIXED: "split"}
     keep, split = rows[KEEP], rows[SPLIT]
-    assert keep["households"] == 3204 and keep["managed_share"] > 0.99 and keep["standalone_share"] == 0
+    assert (keep["households"] == 3204 and keep["managed_share"] > 0.99
+            and keep["standalone_share"] == 0)
     assert keep["spread_m"] < 150 and abs(keep["density"] - 3204 / keep["area_km2"]) < 1
     # A 4.3 by 5.5 km box: 4πA/P² = πab/(a+b)² = 0.773; it is its own convex hull.
     assert keep["compactness"] == 0.773 and keep["hull_ratio"] == 1.0
@@ -88,17 +95,21 @@ def test_the_rule_keeps_the_estate_and_splits_the_scattered(client, as_user):
     assert split["rule"] == "scattered_standalone" and split["standalone_share"] > 0.99
     assert split["spread_m"] > 1000 and split["parts"] == 2
     assert split["reasons"][0] == "散楼较多：散楼住户占 100%，≥ 30%"
-    assert any(t.startswith("居住地分散：住户距中心平均") and t.endswith("> 450 米") for t in split["reasons"])
+    assert any(t.startswith("居住地分散：住户距中心平均") and t.endswith("> 450 米")
+               for t in split["reasons"])
     assert rows[MIXED]["standalone_share"] == round(1240 / 3104, 3)
     assert body["communities"] == 4 and body["over_threshold"] == 3
     assert body["after_split"] == 6 and body["split"] == 2 and body["kept"] == 1
 
 
 def test_changing_a_threshold_changes_exactly_its_decisions(client, as_user):
-    assert decisions(plan(client, as_user, "standalone=0.5")) == {KEEP: "keep", SPLIT: "split", MIXED: "keep"}
-    assert decisions(plan(client, as_user, "spread=5000")) == {KEEP: "keep", SPLIT: "keep", MIXED: "keep"}
+    assert decisions(plan(client, as_user, "standalone=0.5")) == {KEEP: "keep", SPLIT: "split",
+                                                                  MIXED: "keep"}
+    assert decisions(plan(client, as_user, "spread=5000")) == {KEEP: "keep", SPLIT: "keep",
+                                                               MIXED: "keep"}
     # The managed share names a reason but decides nothing the split criteria have not.
-    assert decisions(plan(client, as_user, "managed=1")) == {KEEP: "keep", SPLIT: "split", MIXED: "split"}
+    assert decisions(plan(client, as_user, "managed=1")) == {KEEP: "keep", SPLIT: "split",
+                                                             MIXED: "split"}
     assert decisions(plan(client, as_user, "over=3150")) == {KEEP: "keep", SPLIT: "split"}
     # A density threshold above the estate's own makes it sparse: still kept (no 散楼).
     dense = plan(client, as_user, "density=200")
@@ -120,27 +131,36 @@ def test_workers_are_the_staffing_pages_figures(client, as_user):
 def test_override_is_kept_shown_and_audited(client, as_user, engine):
     url = f"/api/boundaries/plan/{KEEP}/override"
     # A community supervisor reviews their community but does not decide its split.
-    r = client.post(url, json={"decision": "split", "reason": "我想拆"}, headers=as_user("community_sup"))
+    r = client.post(url, json={"decision": "split", "reason": "我想拆"},
+                    headers=as_user("community_sup"))
     assert r.status_code == 403
-    assert client.post(url, json={"decision": "maybe", "reason": "x"}, headers=as_user("street_sup")).status_code == 400
-    assert client.post(url, json={"decision": "split"}, headers=as_user("street_sup")).status_code == 400
+    assert client.post(url, json={"decision": "maybe", "reason": "x"},
+                       headers=as_user("street_sup")).status_code == 400
+    assert client.post(url, json={"decision": "split"},
+                       headers=as_user("street_sup")).status_code == 400
     r = client.post(url, json={"decision": "split", "reason": "新建小区将入住 2,000 户"},
                     headers=as_user("street_sup"))
     assert r.status_code == 200, r.get_json()
     row = {r["code"]: r for r in plan(client, as_user)["rows"]}[KEEP]
     assert (row["rule_decision"], row["decision"], row["parts"]) == ("keep", "split", 2)
-    assert row["override"]["reason"] == "新建小区将入住 2,000 户" and row["override"]["username"] == "street_sup"
+    assert (row["override"]["reason"] == "新建小区将入住 2,000 户"
+            and row["override"]["username"] == "street_sup")
     assert plan(client, as_user)["after_split"] == 7
     with engine.connect() as conn:
-        audit = conn.execute(text("SELECT username, detail->>'decision', detail->>'reason' FROM audit_log "
-                                  "WHERE action = 'plan.override' AND target = :c"), {"c": KEEP}).all()
+        audit = conn.execute(text("SELECT username, detail->>'decision', detail->>'reason' "
+                                  "FROM audit_log "
+                                  "WHERE action = 'plan.override' AND target = :c"),
+                             {"c": KEEP}).all()
     assert audit == [("street_sup", "split", "新建小区将入住 2,000 户")]
-    r = client.post(url, json={"decision": None, "reason": "入住推迟"}, headers=as_user("street_sup"))
+    r = client.post(url, json={"decision": None, "reason": "入住推迟"},
+                    headers=as_user("street_sup"))
     assert r.status_code == 200
     assert decisions(plan(client, as_user))[KEEP] == "keep"
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'plan.override.clear'")).scalar() == 1
-    assert client.post(f"/api/boundaries/plan/{SMALL}999/override", json={"decision": "keep", "reason": "x"},
+        assert conn.execute(text(
+            "SELECT count(*) FROM audit_log WHERE action = 'plan.override.clear'")).scalar() == 1
+    assert client.post(f"/api/boundaries/plan/{SMALL}999/override",
+                       json={"decision": "keep", "reason": "x"},
                        headers=as_user("admin")).status_code in (400, 404)
 
 
@@ -167,18 +187,22 @@ def test_exports(client, as_user):
     assert table[0][:2] == ["编码", "社区"] and len(table) == 5
     by_code = {row[0]: row for row in table[1:]}
     assert by_code[MIXED][table[0].index("最终结论")] == "不拆分"
-    assert client.get("/api/boundaries/plan?format=xml", headers=as_user("admin")).status_code == 400
+    assert client.get("/api/boundaries/plan?format=xml",
+                      headers=as_user("admin")).status_code == 400
 
 
 def test_building_household_counts_follow_the_households(engine):
     count = text("SELECT households FROM building WHERE name = '计数楼' ORDER BY id")
     with engine.begin() as conn:
         add_buildings(conn, [(121.59, 38.91), (121.591, 38.911)], 5)
-        conn.execute(text("UPDATE building SET name = '计数楼' WHERE id IN (SELECT id FROM building ORDER BY id DESC LIMIT 2)"))
+        conn.execute(text("UPDATE building SET name = '计数楼' "
+                          "WHERE id IN (SELECT id FROM building ORDER BY id DESC LIMIT 2)"))
         assert conn.execute(count).scalars().all() == [5, 5]
-        ids = conn.execute(text("SELECT id FROM building WHERE name = '计数楼' ORDER BY id")).scalars().all()
+        ids = conn.execute(
+            text("SELECT id FROM building WHERE name = '计数楼' ORDER BY id")).scalars().all()
         conn.execute(text("UPDATE household SET building_id = :b WHERE id IN "
-                          "(SELECT id FROM household WHERE building_id = :a LIMIT 2)"), {"a": ids[0], "b": ids[1]})
+                          "(SELECT id FROM household WHERE building_id = :a LIMIT 2)"),
+                     {"a": ids[0], "b": ids[1]})
         conn.execute(text("UPDATE household SET members = 3 WHERE building_id = :b"), {"b": ids[1]})
         assert conn.execute(count).scalars().all() == [3, 7]
         conn.execute(text("DELETE FROM household WHERE building_id = ANY(:ids)"), {"ids": ids})
@@ -206,7 +230,8 @@ def test_buildings_import(runner, engine, tmp_path):
     assert "row 5: 建成年份“公元前”" in result.output
     good = tmp_path / "good.csv"
     good.write_text("楼栋,经度,纬度,物业,物业公司,散楼,建成年份\n"
-                    "新楼甲,121.58,38.92,是,大连星海物业服务有限公司,否,2012\n", encoding="utf-8-sig")
+                    "新楼甲,121.58,38.92,是,大连星海物业服务有限公司,否,2012\n",
+                    encoding="utf-8-sig")
     assert "dry run" in runner.invoke(args=["buildings", "import", str(good)]).output
     count = "SELECT count(*) FROM building WHERE name = '新楼甲'"
     with engine.connect() as conn:
@@ -216,8 +241,10 @@ def test_buildings_import(runner, engine, tmp_path):
     update.write_text("building,managed,company,standalone,year\n新楼甲,no,,yes,1988\n")
     assert runner.invoke(args=["buildings", "import", str(update), "--commit"]).exit_code == 0
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT b.managed, b.management_company, b.standalone, b.built_year, a.code "
-                                "FROM building b JOIN area a ON a.id = b.area_id WHERE b.name = '新楼甲'")).one()
+        row = conn.execute(text("SELECT b.managed, b.management_company, b.standalone, "
+                                "b.built_year, a.code "
+                                "FROM building b JOIN area a ON a.id = b.area_id "
+                                "WHERE b.name = '新楼甲'")).one()
     assert tuple(row) == (False, None, True, 1988, "210204002002002002")
 
 
@@ -246,7 +273,8 @@ def click_community(page, code):
         x, y = page.evaluate("""(code) => {
             const p = window.gisappPlan, c = p.layers[code].getBounds().getCenter();
             p.map.setView(c, p.map.getZoom(), { animate: false });
-            const pt = p.map.latLngToContainerPoint(c), box = p.map.getContainer().getBoundingClientRect();
+            const pt = p.map.latLngToContainerPoint(c), box = """
+                             """p.map.getContainer().getBoundingClientRect();
             return [box.left + pt.x, box.top + pt.y]; }""", code)
         page.mouse.click(x, y)
         try:
@@ -260,7 +288,8 @@ def click_community(page, code):
 
 
 @pytest.mark.browser
-def test_a_street_supervisor_reviews_overrides_and_opens_the_split(live_server, strict_page, client, as_user, engine):
+def test_a_street_supervisor_reviews_overrides_and_opens_the_split(live_server, strict_page, client,
+                                                                   as_user, engine):
     from ..browser import assert_accessible, screenshot
     page = strict_page
     login(page, live_server, "street_sup", "/editor/plan")
@@ -286,22 +315,26 @@ def test_a_street_supervisor_reviews_overrides_and_opens_the_split(live_server, 
     assert row["decision"] == "split" and row["override"]["reason"] == "新建小区明年入住 2,000 户"
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'plan.override' "
-                                 "AND detail->>'reason' = '新建小区明年入住 2,000 户'")).scalar() == 1
+                                 "AND detail->>'reason' = "
+                                 "'新建小区明年入住 2,000 户'")).scalar() == 1
     # Follow the link to the split proposal in the editor.
     click_community(page, MIXED)
     page.click("#plan-editor-link")
     page.wait_for_url(f"{live_server}/editor?area=210204001*")
     page.wait_for_selector("#preview-box:not([hidden])")
-    assert "按户数拆分" in page.inner_text("#preview-box") and "2 部分" in page.inner_text("#preview-box")
+    assert ("按户数拆分" in page.inner_text("#preview-box")
+            and "2 部分" in page.inner_text("#preview-box"))
     screenshot(page, "plan-review-editor-proposal")
-    client.post(f"/api/boundaries/plan/{KEEP}/override", json={"decision": None, "reason": "测试结束"},
-                headers=as_user("street_sup"))
+    client.post(f"/api/boundaries/plan/{KEEP}/override",
+                json={"decision": None, "reason": "测试结束"}, headers=as_user("street_sup"))
 
 
 @pytest.mark.browser
-def test_a_community_supervisor_sees_the_parts_without_a_dead_end(live_server, strict_page, client, as_user):
+def test_a_community_supervisor_sees_the_parts_without_a_dead_end(live_server, strict_page, client,
+                                                                  as_user):
     from ..browser import assert_accessible, screenshot
-    r = client.post(f"/api/boundaries/plan/{KEEP}/override", json={"decision": "split", "reason": "街道决定拆分"},
+    r = client.post(f"/api/boundaries/plan/{KEEP}/override",
+                    json={"decision": "split", "reason": "街道决定拆分"},
                     headers=as_user("street_sup"))
     assert r.status_code == 200
     page = strict_page
@@ -309,11 +342,12 @@ def test_a_community_supervisor_sees_the_parts_without_a_dead_end(live_server, s
     click_community(page, KEEP)
     assert "街道决定拆分" in page.inner_text("#plan-override")
     # No link into an editor they may not save in, and no override form: the parts are drawn here.
-    assert page.locator("#plan-editor-link").count() == 0 and page.locator("#plan-override-form").count() == 0
+    assert (page.locator("#plan-editor-link").count() == 0
+            and page.locator("#plan-override-form").count() == 0)
     page.click("#plan-show-parts")
     page.wait_for_selector("#plan-parts")
     assert page.inner_text("#plan-parts").count("户") == 2
     assert_accessible(page)
     screenshot(page, "plan-review-community")
-    client.post(f"/api/boundaries/plan/{KEEP}/override", json={"decision": None, "reason": "测试结束"},
-                headers=as_user("street_sup"))
+    client.post(f"/api/boundaries/plan/{KEEP}/override",
+                json={"decision": None, "reason": "测试结束"}, headers=as_user("street_sup"))

@@ -27,8 +27,10 @@ def person_of(engine, username):
 
 def fields(engine, case_id):
     with engine.connect() as conn:
-        row = conn.execute(text("""SELECT version, state, area_code, assignee_person_id, deadline_at,
-                                          evaluation, cancel_reason FROM case_file WHERE id = :id"""),
+        row = conn.execute(text("""SELECT version, state, area_code, assignee_person_id, """
+                                """deadline_at,
+                                          evaluation, cancel_reason FROM case_file """
+                                """WHERE id = :id"""),
                            {"id": case_id}).mappings().first()
         events = conn.execute(text("SELECT count(*) FROM case_event WHERE case_id = :id"),
                               {"id": case_id}).scalar()
@@ -100,9 +102,11 @@ def test_evaluate_needs_a_score_from_1_to_5(client, as_user, engine, score):
 
 def test_evaluate_keeps_score_and_comment(client, as_user, engine):
     case_id = new(client, as_user, steps=TO_CLOSED)
-    resp = act(client, as_user("community_sup"), case_id, "evaluate", score=4, note="处理及时，居民满意")
+    resp = act(client, as_user("community_sup"), case_id, "evaluate", score=4,
+               note="处理及时，居民满意")
     assert resp.status_code == 200 and resp.get_json()["case"]["evaluation"] == 4
-    last = client.get(f"/api/cases/{case_id}", headers=as_user("community_sup")).get_json()["events"][-1]
+    last = client.get(f"/api/cases/{case_id}",
+                      headers=as_user("community_sup")).get_json()["events"][-1]
     assert last["note"] == "处理及时，居民满意" and last["detail"]["evaluation"] == 4
 
 
@@ -121,7 +125,8 @@ def test_extend_needs_sensible_hours(client, as_user, engine, hours):
 def test_extend_moves_the_deadline(client, as_user, engine):
     case_id = new(client, as_user, steps=TO_DISPATCHED)
     before = fields(engine, case_id)
-    assert act(client, as_user("community_sup"), case_id, "extend", hours=8, note="等待配件").status_code == 200
+    assert act(client, as_user("community_sup"), case_id, "extend", hours=8,
+               note="等待配件").status_code == 200
     assert fields(engine, case_id)["deadline_at"] > before["deadline_at"]
 
 
@@ -165,7 +170,8 @@ def test_handle_with_a_note_and_photos(client, as_user, engine, app, tmp_path):
 def test_history_names_the_public_reporter_anonymously(client, as_user):
     client.environ_base["REMOTE_ADDR"] = "198.51.100.77"
     resp = client.post("/api/cases", json={"kind": "hazard", "category": "fire_exit",
-                                           "description": "楼道堆物", "location": {"lng": NW[0], "lat": NW[1]}})
+                                           "description": "楼道堆物",
+                                           "location": {"lng": NW[0], "lat": NW[1]}})
     case_id = resp.get_json()["case"]["id"]
     detail = client.get(f"/api/cases/{case_id}", headers=as_user("community_sup")).get_json()
     assert detail["events"][0]["actor"] == "公众（匿名）"
@@ -195,31 +201,39 @@ def test_rerouting_needs_both_areas_and_a_reason(client, as_user, engine):
                         headers=as_user("street_sup")), 403)
     # The district supervisor has both, but must give a reason.
     h = as_user("district_sup")
-    refused(client.post(f"/api/cases/{case_id}/route", json={"area": EAST_LEAF}, headers=h), 400, "note")
-    refused(client.post(f"/api/cases/{case_id}/route", json={"area": EAST_LEAF, "note": " "}, headers=h),
+    refused(client.post(f"/api/cases/{case_id}/route", json={"area": EAST_LEAF}, headers=h),
             400, "note")
-    refused(client.post(f"/api/cases/{case_id}/route", json={"area": "2102049", "note": "x"}, headers=h),
+    refused(client.post(f"/api/cases/{case_id}/route", json={"area": EAST_LEAF, "note": " "},
+                        headers=h),
+            400, "note")
+    refused(client.post(f"/api/cases/{case_id}/route", json={"area": "2102049", "note": "x"},
+                        headers=h),
             400)
     assert fields(engine, case_id) == before
-    resp = client.post(f"/api/cases/{case_id}/route", json={"area": EAST_LEAF, "note": "实际在东侧小区"},
-                       headers=h)
+    resp = client.post(f"/api/cases/{case_id}/route",
+                       json={"area": EAST_LEAF, "note": "实际在东侧小区"}, headers=h)
     assert resp.status_code == 200 and resp.get_json()["from"] == NW_LEAF
     with engine.connect() as conn:
-        audit = conn.execute(text("SELECT username, detail FROM audit_log WHERE action = 'case.route' "
-                                  "AND target = :t ORDER BY id DESC LIMIT 1"), {"t": str(case_id)}).first()
+        audit = conn.execute(text("SELECT username, detail FROM audit_log "
+                                  "WHERE action = 'case.route' "
+                                  "AND target = :t ORDER BY id DESC LIMIT 1"),
+                             {"t": str(case_id)}).first()
     assert audit.username == "district_sup"
-    assert audit.detail == {"area": EAST_LEAF, "from": NW_LEAF, "to": EAST_LEAF, "reason": "实际在东侧小区"}
+    assert audit.detail == {"area": EAST_LEAF, "from": NW_LEAF, "to": EAST_LEAF,
+                            "reason": "实际在东侧小区"}
     # Now the community supervisor has lost it, and the east's worker reads it.
     assert client.get(f"/api/cases/{case_id}", headers=as_user("community_sup")).status_code == 404
     assert client.get(f"/api/cases/{case_id}", headers=as_user("other_worker")).status_code == 200
 
 
-def test_unassigned_cases_are_routed_without_a_reason_by_whoever_reads_them(client, as_user, engine):
+def test_unassigned_cases_are_routed_without_a_reason_by_whoever_reads_them(client, as_user,
+                                                                            engine):
     case_id = new(client, as_user, where=SEA)
     # Outside every area: only citywide roles (and the reporter) read it.
     refused(client.post(f"/api/cases/{case_id}/route", json={"area": NW_LEAF},
                         headers=as_user("district_sup")), 404)
-    resp = client.post(f"/api/cases/{case_id}/route", json={"area": NW_LEAF}, headers=as_user("admin"))
+    resp = client.post(f"/api/cases/{case_id}/route", json={"area": NW_LEAF},
+                       headers=as_user("admin"))
     assert resp.status_code == 200 and resp.get_json()["from"] is None
     assert fields(engine, case_id)["area_code"] == NW_LEAF
 
@@ -238,7 +252,8 @@ def test_search_by_id_text_category_and_address(client, as_user, engine):
     case_id = new(client, as_user)
     with engine.begin() as conn:
         conn.execute(text("""INSERT INTO building (name, address, geom, area_id)
-                             VALUES ('9号楼', '沙河口区测试路9号', ST_SetSRID(ST_MakePoint(:x, :y), 4326),
+                             VALUES ('9号楼', '沙河口区测试路9号', """
+                          """ST_SetSRID(ST_MakePoint(:x, :y), 4326),
                                      (SELECT id FROM area WHERE code = :c))"""),
                      {"x": NW[0] + 0.0001, "y": NW[1], "c": NW_LEAF})
     h = as_user("community_sup")
@@ -269,7 +284,8 @@ def test_sort_by_deadline_and_bad_list_parameters(client, as_user):
     assert client.post(f"/api/cases/{a}/actions/extend", json={"hours": 300, "note": "等待"},
                        headers=h).status_code == 200
     b = new(client, as_user, steps=TO_DISPATCHED)
-    listed = client.get("/api/cases?sort=deadline&state=dispatched&limit=5000", headers=h).get_json()["cases"]
+    listed = client.get("/api/cases?sort=deadline&state=dispatched&limit=5000",
+                        headers=h).get_json()["cases"]
     order = [c["id"] for c in listed]
     assert order.index(b) < order.index(a)
     deadlines = [parsedate_to_datetime(c["deadline_at"]) for c in listed if c["deadline_at"]]

@@ -55,7 +55,8 @@ def test_memory_assignment_agrees_with_sql(app, conn, viewer, category, kind):
     for lng, lat in points():
         by_memory, _ = report_and_load(conn, viewer, a_report(lng, lat, category, kind), snap)
         by_sql, _ = report_and_load(conn, viewer, a_report(lng, lat, category, kind), None)
-        assert {k: by_memory[k] for k in FIELDS[:4]} == {k: by_sql[k] for k in FIELDS[:4]}, (lng, lat)
+        assert ({k: by_memory[k] for k in FIELDS[:4]}
+                == {k: by_sql[k] for k in FIELDS[:4]}), (lng, lat)
         found += by_sql["area_code"] is not None
     assert 50 < found < 150          # both inside and outside the city were tried
 
@@ -73,7 +74,8 @@ def test_stale_index_never_decides(app, engine, viewer, conn):
                          WHERE area_id = :a AND valid_to IS NULL RETURNING area_id, version)
             INSERT INTO area_version (area_id, version, geom, author, reason)
             SELECT area_id, version + 1,
-                   ST_Multi(ST_MakeEnvelope(121.9, 38.5, 121.91, 38.51, 4326)), 'test', 'stale index'
+                   ST_Multi(ST_MakeEnvelope(121.9, 38.5, 121.91, 38.51, 4326)), """
+                           """'test', 'stale index'
             FROM old"""), {"a": leaf})
     try:
         case, created = report_and_load(conn, viewer, a_report(lng, lat), snap)
@@ -91,8 +93,10 @@ def test_stale_index_never_decides(app, engine, viewer, conn):
 def test_retry_returns_the_same_case(app, conn, viewer):
     with app.app_context():
         snap = index().snapshot()
-    first, created = report_and_load(conn, viewer, a_report(121.51, 38.99, client_id="retry-0001"), snap)
-    again, created_again = report_and_load(conn, viewer, a_report(121.52, 38.98, client_id="retry-0001"), snap)
+    first, created = report_and_load(conn, viewer, a_report(121.51, 38.99, client_id="retry-0001"),
+                                     snap)
+    again, created_again = report_and_load(conn, viewer,
+                                           a_report(121.52, 38.98, client_id="retry-0001"), snap)
     assert created and not created_again
     assert again == first == load_case(conn, first["id"])
     assert conn.execute(text("SELECT count(*) FROM case_event WHERE case_id = :c"),
@@ -104,14 +108,17 @@ def test_duplicates_are_found_and_recorded_once(app, conn, viewer):
         snap = index().snapshot()
     a, _ = report_and_load(conn, viewer, a_report(121.51, 38.99, "parking"), snap)
     b, _ = report_and_load(conn, viewer, a_report(121.5103, 38.99, "parking"), snap)    # ~26 m
-    c, _ = report_and_load(conn, viewer, a_report(121.5103, 38.99, "noise"), snap)      # another category
+    # another category
+    c, _ = report_and_load(conn, viewer, a_report(121.5103, 38.99, "noise"), snap)
     far, _ = report_and_load(conn, viewer, a_report(121.52, 38.98, "parking"), snap)
     assert a["id"] in b["duplicate_of"] and a["id"] not in c["duplicate_of"]
     assert far["duplicate_of"] == [] or a["id"] not in far["duplicate_of"]
-    detail = conn.execute(text("SELECT detail FROM case_event WHERE case_id = :c"), {"c": b["id"]}).scalar()
+    detail = conn.execute(text("SELECT detail FROM case_event WHERE case_id = :c"),
+                          {"c": b["id"]}).scalar()
     assert detail == {"duplicates": b["duplicate_of"]}
     # The row is written once, with its duplicates: one version, no UPDATE behind it.
-    assert conn.execute(text("SELECT version FROM case_file WHERE id = :c"), {"c": b["id"]}).scalar() == 1
+    assert conn.execute(text("SELECT version FROM case_file WHERE id = :c"),
+                        {"c": b["id"]}).scalar() == 1
 
 
 @pytest.mark.parametrize("category,kind", [("no_such", "incident"), ("gas", "incident")])

@@ -29,9 +29,11 @@ NAMES = {"community_sup": "王芳", "grid_worker": "张伟"}
 def png(width=160, height=120, rgb=(200, 60, 40)) -> bytes:
     """A real (tiny) PNG, so the page shows it like a photo."""
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
     rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
@@ -41,7 +43,8 @@ def people_with_names(engine):
     with engine.begin() as conn:
         for user, name in NAMES.items():
             conn.execute(text("UPDATE person SET name = :n WHERE id = "
-                              "(SELECT person_id FROM app_user WHERE username = :u)"), {"n": name, "u": user})
+                              "(SELECT person_id FROM app_user WHERE username = :u)"),
+                         {"n": name, "u": user})
 
 
 def login(page, base, username, then):
@@ -66,7 +69,8 @@ def new_case(client, as_user, description, steps=()):
 
 def person_id(engine, username):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT person_id FROM app_user WHERE username = :u"), {"u": username}).scalar()
+        return conn.execute(text("SELECT person_id FROM app_user WHERE username = :u"),
+                            {"u": username}).scalar()
 
 
 def do(page, action, fill=None):
@@ -143,7 +147,8 @@ def test_supervisor_dispatches_worker_handles_supervisor_evaluates(
     sup.wait_for_selector("#case-events li[data-action=evaluate]")
     assert state_of(sup) == "已评价"
 
-    steps = sup.eval_on_selector_all("#case-events li", "ls => ls.map(l => [l.dataset.action, l.innerText])")
+    steps = sup.eval_on_selector_all("#case-events li",
+                                     "ls => ls.map(l => [l.dataset.action, l.innerText])")
     said = dict(steps)
     assert [a for a, _ in steps] == ["report", "register", "dispatch", "accept", "handle", "verify",
                                      "close", "evaluate"]
@@ -151,7 +156,8 @@ def test_supervisor_dispatches_worker_handles_supervisor_evaluates(
     assert "王芳（社区主管）" in said["register"]
     assert "王芳（社区主管）" in said["dispatch"] and "给 张伟（网格员）" in said["dispatch"]
     assert "张伟（网格员）" in said["accept"]
-    assert "张伟（网格员）" in said["handle"] and "已联系物业清运完毕" in said["handle"] and "照片 1 张" in said["handle"]
+    assert ("张伟（网格员）" in said["handle"] and "已联系物业清运完毕" in said["handle"]
+            and "照片 1 张" in said["handle"])
     assert "王芳（社区主管）" in said["evaluate"] and "评分 4 分" in said["evaluate"] \
         and "处理及时，居民满意" in said["evaluate"]
     assert not any("community_sup" in t or "grid_worker" in t for _, t in steps)   # no login names
@@ -164,7 +170,8 @@ def test_supervisor_dispatches_worker_handles_supervisor_evaluates(
 @pytest.mark.browser
 def test_grid_worker_finds_and_handles_a_case_on_a_phone(live_server, phone_page, client, as_user,
                                                          engine, tmp_path):
-    case_id = new_case(client, as_user, "七号楼门口有人飞线给电动车充电", steps=("register", "dispatch"))
+    case_id = new_case(client, as_user, "七号楼门口有人飞线给电动车充电",
+                       steps=("register", "dispatch"))
     for i in range(3):
         new_case(client, as_user, f"其他案件 {i}")
     page = phone_page
@@ -180,7 +187,8 @@ def test_grid_worker_finds_and_handles_a_case_on_a_phone(live_server, phone_page
     cards = page.eval_on_selector_all(".case-card", "cs => cs.map(c => c.dataset.caseId)")
     assert cards == [str(case_id)]
     assert page.is_hidden("#case-table") and page.is_visible(".case-card")
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390     # no sideways scroll
+    # no sideways scroll
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert "测试社区01001 测试网格01001 测试微网格01001" in page.inner_text(".case-card")
     assert_accessible(page)
     screenshot(page, "cases-phone-search")
@@ -219,11 +227,13 @@ def many_cases(engine, n, tag):
     with engine.begin() as conn:
         area = conn.execute(text("SELECT id FROM area WHERE code = '210204001001001001'")).scalar()
         return conn.execute(text("""
-            INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_id, area_code,
+            INSERT INTO case_file (kind, category, description, reporter_kind, geom, """
+                                 """area_id, area_code,
                                    state, reported_at, dispatched_at, deadline_at)
             SELECT 'incident', 'parking', :tag || ' 第' || i || '件', 'staff',
                    ST_SetSRID(ST_MakePoint(121.51, 38.99), 4326), :area, '210204001001001001',
-                   'dispatched', :t + i * interval '1 minute', :t, :t + ((:n - i) * interval '1 hour')
+                   'dispatched', :t + i * interval '1 minute', :t, """
+                                 """:t + ((:n - i) * interval '1 hour')
             FROM generate_series(1, :n) i RETURNING id"""),
             {"tag": tag, "area": area, "t": t, "n": n}).scalars().all()
 
@@ -232,9 +242,11 @@ def badge_cases(engine):
     """The newest cases: one of each look (near its deadline, cancelled, closed), for axe."""
     with engine.begin() as conn:
         conn.execute(text("""
-            INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_id, area_code,
+            INSERT INTO case_file (kind, category, description, reporter_kind, geom, """
+                          """area_id, area_code,
                                    state, reported_at, dispatched_at, deadline_at, cancel_reason)
-            SELECT 'incident', 'noise', '夜间施工噪声 ' || s, 'staff', ST_SetSRID(ST_MakePoint(121.51, 38.99), 4326),
+            SELECT 'incident', 'noise', '夜间施工噪声 ' || s, 'staff', """
+                          """ST_SetSRID(ST_MakePoint(121.51, 38.99), 4326),
                    (SELECT id FROM area WHERE code = '210204001001001001'), '210204001001001001', s,
                    now() + interval '1 day', now(), now() + interval '1 hour',
                    CASE WHEN s = 'cancelled' THEN '重复' END
@@ -251,8 +263,10 @@ def test_list_pages_searches_and_sorts(live_server, strict_page, engine):
     count = page.inner_text("#case-count")
     total = int(count.split("共 ")[1].split(" 件")[0])
     assert total >= 120 and page.locator("#case-table tbody tr").count() == 50
-    assert page.inner_text("#page-info") == f"第 1 / {-(-total // 50)} 页" and page.is_disabled("#page-prev")
-    first_page = page.eval_on_selector_all("#case-table tbody tr", "rs => rs.map(r => r.dataset.caseId)")
+    assert (page.inner_text("#page-info") == f"第 1 / {-(-total // 50)} 页"
+            and page.is_disabled("#page-prev"))
+    first_page = page.eval_on_selector_all("#case-table tbody tr",
+                                           "rs => rs.map(r => r.dataset.caseId)")
     assert page.locator("#case-table .badge.warn").count() >= 1          # near its deadline
     assert page.locator("#case-table .badge.state-cancelled").count() == 1
     assert_accessible(page)                       # the 57 contrast failures are gone
@@ -260,7 +274,8 @@ def test_list_pages_searches_and_sorts(live_server, strict_page, engine):
 
     page.click("#page-next")
     until(page, "() => document.getElementById('page-info').textContent.startsWith('第 2 ')")
-    second_page = page.eval_on_selector_all("#case-table tbody tr", "rs => rs.map(r => r.dataset.caseId)")
+    second_page = page.eval_on_selector_all("#case-table tbody tr",
+                                            "rs => rs.map(r => r.dataset.caseId)")
     assert len(second_page) == 50 and not set(first_page) & set(second_page)
     assert "offset=50" in page.url
 
@@ -268,19 +283,23 @@ def test_list_pages_searches_and_sorts(live_server, strict_page, engine):
     page.fill("#f-q", "占道停车")
     page.select_option("#f-sort", "deadline")
     until(page, "() => document.getElementById('case-count').textContent.startsWith('共 120 件')")
-    top = page.eval_on_selector_all("#case-table tbody tr", "rs => rs.map(r => Number(r.dataset.caseId))")
-    assert top[:3] == [ids[-1], ids[-2], ids[-3]]        # the last inserted has the earliest deadline
+    top = page.eval_on_selector_all("#case-table tbody tr",
+                                    "rs => rs.map(r => Number(r.dataset.caseId))")
+    # the last inserted has the earliest deadline
+    assert top[:3] == [ids[-1], ids[-2], ids[-3]]
     assert "sort=deadline" in page.url and "q=" in page.url
 
     # Search by id, and by the category's name.
     page.fill("#f-q", str(ids[7]))
     page.click("#case-filters button[type=submit]")
     until(page, "() => document.getElementById('case-count').textContent.startsWith('共 1 件')")
-    assert page.eval_on_selector_all("#case-table tbody tr", "rs => rs.map(r => Number(r.dataset.caseId))") \
+    assert page.eval_on_selector_all("#case-table tbody tr",
+                                     "rs => rs.map(r => Number(r.dataset.caseId))") \
         == [ids[7]]
     page.fill("#f-q", "乱停乱放")
     page.click("#case-filters button[type=submit]")
-    until(page, "() => /^共 1[2-9][0-9] 件/.test(document.getElementById('case-count').textContent)")
+    until(page,
+          "() => /^共 1[2-9][0-9] 件/.test(document.getElementById('case-count').textContent)")
     page.fill("#f-q", "没有这种案件xyz")
     page.click("#case-filters button[type=submit]")
     until(page, "() => document.getElementById('case-count').textContent === '没有符合条件的案件'")
@@ -303,7 +322,8 @@ def test_list_on_a_phone_is_cards_with_paging(live_server, phone_page, engine):
 
 
 @pytest.mark.browser
-def test_supervisor_extends_merges_and_cancels_with_reasons(live_server, strict_page, client, as_user):
+def test_supervisor_extends_merges_and_cancels_with_reasons(live_server, strict_page, client,
+                                                            as_user):
     slow = new_case(client, as_user, "小区南门路灯下垃圾堆积", steps=("register", "dispatch"))
     kept = new_case(client, as_user, "南门垃圾（先报）")
     dup = new_case(client, as_user, "南门垃圾（重复）")
@@ -341,5 +361,6 @@ def test_supervisor_extends_merges_and_cancels_with_reasons(live_server, strict_
     page.click("#action-form button[type=submit]")
     page.wait_for_selector("#case-events li[data-action=cancel]")
     assert state_of(page) == "已作废" and "现场核实为误报" in page.inner_text("#case-facts")
-    assert client.get(f"/api/cases/{wrong}", headers=as_user("street_sup")).get_json()["cancel_reason"] \
+    assert client.get(f"/api/cases/{wrong}",
+                      headers=as_user("street_sup")).get_json()["cancel_reason"] \
         == "现场核实为误报"

@@ -56,7 +56,8 @@ def test_point_outside_every_area_is_kept_unassigned(client, as_user):
     resp = client.post(f"/api/cases/{case['id']}/route", json={"area": "210204002002002002"},
                        headers=as_user("admin"))
     assert resp.status_code == 200
-    assert client.get(f"/api/cases/{case['id']}", headers=as_user("admin")).get_json()["area_code"] \
+    assert client.get(f"/api/cases/{case['id']}",
+                      headers=as_user("admin")).get_json()["area_code"] \
         == "210204002002002002"
 
 
@@ -75,7 +76,8 @@ def test_client_id_makes_submission_idempotent(client, as_user, engine):
     assert first.status_code == 201 and again.status_code == 200
     assert first.get_json()["case"]["id"] == again.get_json()["case"]["id"]
     with engine.connect() as conn:
-        n = conn.execute(text("SELECT count(*) FROM case_file WHERE client_id = 'phone-1234-abcd'")).scalar()
+        n = conn.execute(
+            text("SELECT count(*) FROM case_file WHERE client_id = 'phone-1234-abcd'")).scalar()
     assert n == 1
 
 
@@ -90,7 +92,8 @@ def test_possible_duplicates_are_suggested_and_merged(client, as_user, new_case)
     assert client.get(f"/api/cases/{far['id']}", headers=h).get_json()["duplicate_of"] == []
     assert client.post(f"/api/cases/{b['id']}/merge", json={"into": a["id"]},
                        headers=as_user("grid_worker")).status_code == 403
-    assert client.post(f"/api/cases/{b['id']}/merge", json={"into": a["id"]}, headers=h).status_code == 400
+    assert client.post(f"/api/cases/{b['id']}/merge", json={"into": a["id"]},
+                       headers=h).status_code == 400
     assert client.post(f"/api/cases/{b['id']}/merge", json={"into": a["id"], "note": "同一辆车"},
                        headers=h).status_code == 200
     merged = client.get(f"/api/cases/{b['id']}", headers=h).get_json()
@@ -118,7 +121,8 @@ def test_full_closed_loop_with_rework(client, as_user, new_case):
         ("community_sup", "evaluate", {"score": 5}),
     ])
     assert final["state"] == "evaluated" and final["rework_count"] == 1 and final["evaluation"] == 5
-    events = client.get(f"/api/cases/{case['id']}", headers=as_user("community_sup")).get_json()["events"]
+    events = client.get(f"/api/cases/{case['id']}",
+                        headers=as_user("community_sup")).get_json()["events"]
     assert [e["action"] for e in events] == ["report", "register", "dispatch", "accept", "handle",
                                              "send_back", "handle", "verify", "close", "evaluate"]
     assert events[5]["note"] == "仍有残留" and events[5]["actor_name"] == "community_sup"
@@ -143,7 +147,8 @@ def test_every_transition_rule(client, as_user, new_case, action):
         if action == "resume" and state in RULES["suspend"].from_states:
             path = path + ["suspend"]          # resume needs a suspended clock
         for step in path:
-            assert act(client, as_user("community_sup"), case["id"], step, **body).status_code == 200
+            assert act(client, as_user("community_sup"), case["id"], step,
+                       **body).status_code == 200
         # The community supervisor holds every role set; roles are checked in the next test.
         resp = act(client, as_user("community_sup"), case["id"], action, **body)
         if state in rule.from_states:
@@ -187,7 +192,8 @@ def test_clock_starts_at_dispatch_and_suspension_extends_it(client, as_user, new
     assert dispatched["deadline_at"] is not None and dispatched["overdue"] is False
     # Make it overdue, then check the flag and the overdue filter.
     with engine.begin() as conn:
-        conn.execute(text("UPDATE case_file SET deadline_at = now() - interval '3 days' WHERE id = :i"),
+        conn.execute(text(
+            "UPDATE case_file SET deadline_at = now() - interval '3 days' WHERE id = :i"),
                      {"i": case["id"]})
     detail = client.get(f"/api/cases/{case['id']}", headers=h).get_json()
     assert detail["overdue"] is True
@@ -217,11 +223,13 @@ def test_every_change_is_in_the_outbox_and_nothing_notifies(client, as_user, new
 def test_workers_see_their_jurisdiction_only(client, as_user, new_case):
     mine = new_case()
     theirs = new_case(location={"lng": EAST[0], "lat": EAST[1]})
-    ids = lambda who: {c["id"] for c in client.get("/api/cases?limit=5000", headers=as_user(who)).get_json()["cases"]}
+    ids = lambda who: {c["id"] for c in client.get("/api/cases?limit=5000",
+                                                   headers=as_user(who)).get_json()["cases"]}
     assert mine["id"] in ids("grid_worker")
     assert theirs["id"] in ids("grid_worker")          # they reported it themselves
     assert theirs["id"] in ids("other_worker") and mine["id"] not in ids("other_worker")
-    assert client.get(f"/api/cases/{mine['id']}", headers=as_user("other_worker")).status_code == 404
+    assert client.get(f"/api/cases/{mine['id']}",
+                      headers=as_user("other_worker")).status_code == 404
 
 
 def test_wall_sees_everything_masked(client, as_user, new_case):
@@ -235,7 +243,8 @@ def test_wall_sees_everything_masked(client, as_user, new_case):
 def test_list_filters_and_formats(client, as_user, new_case):
     h = as_user("community_sup")
     new_case(kind="hazard", category="fire_exit", description="消防通道被占")
-    hazards = client.get("/api/cases?kind=hazard&state=reported&area=210204001001", headers=h).get_json()
+    hazards = client.get("/api/cases?kind=hazard&state=reported&area=210204001001",
+                         headers=h).get_json()
     assert hazards["cases"] and all(c["kind"] == "hazard" for c in hazards["cases"])
     geo = client.get("/api/cases?format=geojson&bbox=121.5,38.95,121.55,39.0", headers=h).get_json()
     assert geo["type"] == "FeatureCollection" and geo["features"]
@@ -247,12 +256,18 @@ def test_list_filters_and_formats(client, as_user, new_case):
 
 @pytest.mark.parametrize("body,field", [
     ({"kind": "incident", "category": "rubbish", "description": "x"}, "location"),
-    ({"kind": "incident", "category": "no_such", "description": "x", "location": {"lng": 121.51, "lat": 38.99}}, "category"),
-    ({"kind": "meteor", "category": "rubbish", "description": "x", "location": {"lng": 121.51, "lat": 38.99}}, "kind"),
-    ({"kind": "incident", "category": "rubbish", "description": "", "location": {"lng": 121.51, "lat": 38.99}}, "description"),
-    ({"kind": "incident", "category": "rubbish", "description": "x", "location": {"lng": "NaN", "lat": 38.99}}, "lng"),
-    ({"kind": "incident", "category": "rubbish", "description": "x", "location": {"lng": 38.99, "lat": 121.51}}, "lat"),
-    ({"kind": "hazard", "category": "rubbish", "description": "x", "location": {"lng": 121.51, "lat": 38.99}}, "category"),
+    ({"kind": "incident", "category": "no_such", "description": "x",
+      "location": {"lng": 121.51, "lat": 38.99}}, "category"),
+    ({"kind": "meteor", "category": "rubbish", "description": "x",
+      "location": {"lng": 121.51, "lat": 38.99}}, "kind"),
+    ({"kind": "incident", "category": "rubbish", "description": "",
+      "location": {"lng": 121.51, "lat": 38.99}}, "description"),
+    ({"kind": "incident", "category": "rubbish", "description": "x",
+      "location": {"lng": "NaN", "lat": 38.99}}, "lng"),
+    ({"kind": "incident", "category": "rubbish", "description": "x",
+      "location": {"lng": 38.99, "lat": 121.51}}, "lat"),
+    ({"kind": "hazard", "category": "rubbish", "description": "x",
+      "location": {"lng": 121.51, "lat": 38.99}}, "category"),
     ({"kind": "incident", "category": "rubbish", "description": "x", "client_id": "a b",
       "location": {"lng": 121.51, "lat": 38.99}}, "client_id"),
 ])
@@ -281,12 +296,15 @@ def test_photos_are_checked_and_stored_outside_web_root(client, as_user, app, tm
     assert len(detail["photos"]) == 1
     img = client.get(detail["photos"][0]["url"], headers=h)
     assert img.status_code == 200 and img.data == PNG and img.mimetype == "image/png"
-    assert client.get(detail["photos"][0]["url"], headers=as_user("other_worker")).status_code == 404
+    assert client.get(detail["photos"][0]["url"],
+                      headers=as_user("other_worker")).status_code == 404
     not_image = client.post("/api/cases", headers=h, content_type="multipart/form-data",
-                            data={**form, "photos": (io.BytesIO(b"MZ\x90\x00 not an image"), "x.exe")})
+                            data={**form,
+                                  "photos": (io.BytesIO(b"MZ\x90\x00 not an image"), "x.exe")})
     assert not_image.status_code == 400 and not_image.get_json()["field"] == "photos"
     huge = client.post("/api/cases", headers=h, content_type="multipart/form-data",
-                       data={**form, "photos": (io.BytesIO(PNG + b"\x00" * (50 * 1024 * 1024)), "big.png")})
+                       data={**form,
+                             "photos": (io.BytesIO(PNG + b"\x00" * (50 * 1024 * 1024)), "big.png")})
     assert huge.status_code == 413
     assert len(list(tmp_path.rglob("*.png"))) == 1          # nothing left from the failures
 
@@ -301,7 +319,8 @@ def test_public_report_is_rate_limited_and_limited_to_public_categories(client, 
     client.environ_base["REMOTE_ADDR"] = "198.51.100.10"
     receipt = client.post("/api/cases", json=body).get_json()["case"]
     assert "contact" not in receipt and "assignee" not in receipt
-    dispute = client.post("/api/cases", json={**body, "kind": "dispute", "category": "family_dispute"})
+    dispute = client.post("/api/cases",
+                          json={**body, "kind": "dispute", "category": "family_dispute"})
     assert dispute.status_code == 400
     app.config["PUBLIC_REPORTS_PER_MINUTE"] = 5
 
@@ -315,21 +334,27 @@ def test_evaluation_figures(client, as_user, new_case, engine):
         ("community_sup", "send_back", {"note": "返工"}), ("grid_worker", "handle", {}),
         ("community_sup", "verify", {}), ("community_sup", "close", {})])
     late = new_case(description="统计用2")
-    run(client, as_user, late["id"], [("community_sup", "register", {}), ("community_sup", "dispatch", {})])
+    run(client, as_user, late["id"],
+        [("community_sup", "register", {}), ("community_sup", "dispatch", {})])
     with engine.begin() as conn:
-        conn.execute(text("UPDATE case_file SET deadline_at = now() - interval '1 day' WHERE id = :i"),
+        conn.execute(text(
+            "UPDATE case_file SET deadline_at = now() - interval '1 day' WHERE id = :i"),
                      {"i": late["id"]})
     body = client.get("/api/cases/stats?area=210204001001&group=total", headers=h).get_json()
     total = body["rows"][0]
     assert total["closed"] >= 1 and total["overdue_unhandled"] >= 1 and total["reworked"] >= 1
     assert 0 < total["closure_rate"] <= 1 and total["median_hours_to_close"] is not None
-    by_area = client.get("/api/cases/stats?area=210204001001&group=area", headers=h).get_json()["rows"]
+    by_area = client.get("/api/cases/stats?area=210204001001&group=area",
+                         headers=h).get_json()["rows"]
     assert {r["grp"] for r in by_area} <= {"210204001001001", "210204001001002"}
     assert sum(r["reported"] for r in by_area) == total["reported"]
-    csv_text = client.get("/api/cases/stats?area=210204001001&group=day&format=csv", headers=h).get_data(as_text=True)
+    csv_text = client.get("/api/cases/stats?area=210204001001&group=day&format=csv",
+                          headers=h).get_data(as_text=True)
     assert "closure_rate" in csv_text.splitlines()[0]
     # Another grid's worker sees none of these.
-    other = client.get("/api/cases/stats?area=210204001001&group=total", headers=as_user("other_worker")).get_json()
+    other = client.get("/api/cases/stats?area=210204001001&group=total",
+                       headers=as_user("other_worker")).get_json()
     assert other["rows"] == [] or other["rows"][0]["reported"] < total["reported"]
     assert client.get("/api/cases/stats?group=planet", headers=h).status_code == 400
-    assert client.get("/api/cases/stats?from=2026-02-01&to=2026-01-01", headers=h).status_code == 400
+    assert client.get("/api/cases/stats?from=2026-02-01&to=2026-01-01",
+                      headers=h).status_code == 400

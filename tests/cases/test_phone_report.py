@@ -18,7 +18,8 @@ NEAR_LINE = (121.5265, 38.988)
 
 
 def at(position):
-    return {**PHONE, "geolocation": {"longitude": position[0], "latitude": position[1], "accuracy": 10},
+    return {**PHONE,
+            "geolocation": {"longitude": position[0], "latitude": position[1], "accuracy": 10},
             "permissions": ["geolocation"]}
 
 
@@ -35,7 +36,8 @@ def report_here(page, base, description, photo=None):
     wait_for_summary(page, "() => document.getElementById('location-text').textContent",
                      lambda t: "WGS-84" in t)
     # The map zoomed in to street level: its scale bar now measures metres, not kilometres.
-    wait_for_summary(page, "() => document.querySelector('#report-map .leaflet-control-scale').innerText",
+    wait_for_summary(page,
+                     "() => document.querySelector('#report-map .leaflet-control-scale').innerText",
                      lambda t: t.strip().endswith(" m") and int(t.split()[0]) <= 100)
     settle_base_map(page)
     box = page.locator("#report-map").bounding_box()
@@ -52,7 +54,8 @@ def report_here(page, base, description, photo=None):
 def test_public_reports_a_hazard_and_the_grid_worker_accepts_it(live_server, open_context, engine,
                                                                   client, as_user):
     public = open_context(at(HERE))
-    receipt = report_here(public, live_server, "三单元楼道堆满杂物，堵塞消防通道", photo_file(320, 240))
+    receipt = report_here(public, live_server, "三单元楼道堆满杂物，堵塞消防通道",
+                          photo_file(320, 240))
     assert "测试社区01001 测试网格01001 测试微网格01001" in receipt       # the full path
     assert "测试微网格01001办公室" in receipt and "0411-80001001" in receipt    # whom to call
     assert public.get_attribute("#report-result a", "href") == "tel:0411-80001001"
@@ -65,14 +68,16 @@ def test_public_reports_a_hazard_and_the_grid_worker_accepts_it(live_server, ope
     assert_accessible(public)
     with engine.connect() as conn:
         row = conn.execute(text("SELECT c.area_code, ST_X(c.geom) AS lng, ST_Y(c.geom) AS lat, "
-                                "(SELECT count(*) FROM case_photo p WHERE p.case_id = c.id) AS photos "
+                                "(SELECT count(*) FROM case_photo p "
+                                "WHERE p.case_id = c.id) AS photos "
                                 "FROM case_file c WHERE c.id = :id"), {"id": case_id}).first()
     assert row.area_code == "210204001001001001" and row.photos == 1
     assert abs(row.lng - HERE[0]) < 2e-4 and abs(row.lat - HERE[1]) < 2e-4     # where it was tapped
 
     # The community registers and dispatches it (their step, by the API here).
     for action in ("register", "dispatch"):
-        r = client.post(f"/api/cases/{case_id}/actions/{action}", headers=as_user("community_sup"), json={})
+        r = client.post(f"/api/cases/{case_id}/actions/{action}", headers=as_user("community_sup"),
+                        json={})
         assert r.status_code == 200, r.get_json()
 
     worker = open_context(PHONE)
@@ -88,7 +93,8 @@ def test_public_reports_a_hazard_and_the_grid_worker_accepts_it(live_server, ope
     worker.wait_for_selector("#action-form[data-action=accept]")            # 接单, with a note
     worker.fill("#action-form textarea[name=note]", "已接单，马上去现场")
     worker.tap("#action-form button[type=submit]")
-    wait_for_summary(worker, "() => document.getElementById('case-state').textContent", lambda t: t == "处理中")
+    wait_for_summary(worker, "() => document.getElementById('case-state').textContent",
+                     lambda t: t == "处理中")
     settle_base_map(worker)
     screenshot(worker, "phone-case-accepted")
     assert_accessible(worker)

@@ -23,7 +23,8 @@ _RECURSIVE_RECEIPT = text("""
     SELECT area_path(CAST(:code AS text)) AS area_path, o.office_name, o.office_phone
     FROM (SELECT 1) one
     LEFT JOIN LATERAL (SELECT up.office_name, up.office_phone FROM up
-                       WHERE up.office_phone IS NOT NULL ORDER BY up.level DESC LIMIT 1) o ON true""")
+                       WHERE up.office_phone IS NOT NULL
+                       ORDER BY up.level DESC LIMIT 1) o ON true""")
 
 
 def a_report(lng, lat, client_id=None):

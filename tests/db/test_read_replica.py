@@ -22,7 +22,8 @@ WEST_POINT = (121.5125, 38.9875)
 
 def _report(client, headers) -> dict:
     body = {"kind": "hazard", "category": "fire_exit", "description": "消防通道被占 (replica test)",
-            "client_id": str(uuid.uuid4()), "location": {"lng": WEST_POINT[0], "lat": WEST_POINT[1]}}
+            "client_id": str(uuid.uuid4()),
+            "location": {"lng": WEST_POINT[0], "lat": WEST_POINT[1]}}
     resp = client.post("/api/cases", json=body, headers=headers)
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()["case"]
@@ -117,7 +118,8 @@ def test_write_on_a_demoted_node_is_503_with_retry_after(cluster, template_db):
     eng.dispose()
     try:
         body = {"kind": "hazard", "category": "fire_exit", "description": "只读 (read-only)",
-                "client_id": str(uuid.uuid4()), "location": {"lng": WEST_POINT[0], "lat": WEST_POINT[1]}}
+                "client_id": str(uuid.uuid4()),
+                "location": {"lng": WEST_POINT[0], "lat": WEST_POINT[1]}}
         resp = app.test_client().post("/api/cases", json=body, headers=_auth(token))
         assert resp.status_code == 503, resp.get_json()
         assert resp.headers["Retry-After"]

@@ -49,7 +49,8 @@ def test_invalid_geometry_is_rejected(engine):
     bowtie = "MULTIPOLYGON(((121.5 38.9, 121.6 39.0, 121.6 38.9, 121.5 39.0, 121.5 38.9)))"
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(text("""
-            UPDATE area_version SET valid_to = now() WHERE area_id = (SELECT id FROM area WHERE code='210204');
+            UPDATE area_version SET valid_to = now() WHERE area_id = (SELECT id FROM area """
+                          """WHERE code='210204');
             INSERT INTO area_version (area_id, version, geom)
             SELECT id, 2, ST_GeomFromText(:wkt, 4326) FROM area WHERE code = '210204'"""),
             {"wkt": bowtie})

@@ -180,7 +180,8 @@ def test_list_filters_counts_and_csv(client, engine, as_user):
     assert [a["code"] for a in counts["areas"]] == [NW_COMMUNITY + "001", NW_COMMUNITY + "002"]
     csv = client.get("/api/demands?format=csv&category=greening", headers=h)
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
-    assert "绿化带缺少维护" in csv.get_data(as_text=True) and "受理编号" in csv.get_data(as_text=True)
+    assert ("绿化带缺少维护" in csv.get_data(as_text=True)
+            and "受理编号" in csv.get_data(as_text=True))
     outside = client.get("/api/demands?category=greening",
                          headers=as_user("other_worker")).get_json()
     assert outside["total"] == 0

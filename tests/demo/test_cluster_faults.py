@@ -14,7 +14,9 @@ client gets the event of every stored report and visit exactly once, with increa
 ids and no `resync`;
 - a planned switchover: nothing but 503 with Retry-After fails;
 - an app node dies: the proxy sends its traffic to the other, and its SSE clients resume
-  on the other node without losing or repeating an event.
+  on the other node without losing or repeating an event;
+- the shared tile cache (Varnish) in front of both nodes: 100 walls cost one fetch per
+  tile, a report shows in its tile within 1 s, bans nothing else, personal tiles pass.
 Figures go to test-artifacts/cluster-faults.json.
 """
 from __future__ import annotations
@@ -183,7 +185,8 @@ class Submitters:
                 time.sleep(0.05)    # modest load: two cores are shared
 
     def __enter__(self):
-        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(self.n)]
+        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True)
+                        for i in range(self.n)]
         for t in self.threads:
             t.start()
         return self
@@ -320,7 +323,8 @@ def _counts(stack: Stack, sent: list[Sent]) -> dict[str, int]:
         for kind in ("report", "visit"):
             ids = [s.client_id for s in sent if s.kind == kind]
             rows = conn.execute(text(f"SELECT client_id, count(*) FROM {_table(kind)} "  # constant
-                                     "WHERE client_id = ANY(:ids) GROUP BY client_id"), {"ids": ids})
+                                     "WHERE client_id = ANY(:ids) GROUP BY client_id"),
+                                {"ids": ids})
             counts.update(dict(rows.all()))
     eng.dispose()
     return counts
@@ -359,8 +363,8 @@ def _wait_streaming(stack: Stack, node: str, timeout: float = 180) -> dict:
     while True:
         found = {m["name"]: m for m in stack.c.members()}
         m = found.get(node, {})
-        if m.get("role") in ("replica", "sync_standby") and m.get("state") in ("running", "streaming") \
-                and m.get("lag") == 0:
+        if m.get("role") in ("replica", "sync_standby") \
+                and m.get("state") in ("running", "streaming") and m.get("lag") == 0:
             return m
         assert time.monotonic() < deadline, f"{node} did not rejoin: {found}"
         time.sleep(1)
@@ -414,7 +418,8 @@ def _kill_under_load(stack: Stack, kill) -> dict:
 
 def test_primary_postmaster_killed_under_load(stack):
     """Only the postmaster dies; its Patroni lives on and acts (restart or failover)."""
-    figures = _kill_under_load(stack, lambda node: os.kill(_postmaster(stack, node), signal.SIGKILL))
+    figures = _kill_under_load(stack,
+                               lambda node: os.kill(_postmaster(stack, node), signal.SIGKILL))
     _wait_streaming(stack, next(n for n in stack.c.NODES if n != figures["new_primary"]))
     _record("primary_postmaster_killed", figures)
 
@@ -493,3 +498,73 @@ def test_app_node_dies(stack):
     assert all(a.status == 200 or (a.status == 503 and a.retry_after) for a in answers), statuses
     stack.cluster("up")                              # and the node comes back
     assert stack.c.running_pid("app1")
+
+
+def _varnish_stat(stack: Stack, counter: str) -> int:
+    out = subprocess.run(["varnishstat", "-n", str(stack.c.STATE / "varnish"), "-1", "-f", counter],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.split()[1])
+
+
+def _tile_fetches(stack: Stack) -> Counter:
+    """How often Varnish fetched each tile URL from the apps (its shared-memory log)."""
+    out = subprocess.run(["varnishlog", "-d", "-n", str(stack.c.STATE / "varnish"),
+                          "-i", "BereqURL"], capture_output=True, text=True, check=True).stdout
+    return Counter(line.split()[-1] for line in out.splitlines() if line.endswith(".pbf"))
+
+
+def _tile(stack: Stack, path: str, token: str | None = None) -> tuple[int, str, bytes]:
+    req = urllib.request.Request(stack.base + path,
+                                 headers={"Authorization": f"Bearer {token}"} if token else {})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return resp.status, resp.headers.get("X-Cache", ""), resp.read()
+
+
+def test_shared_tile_cache_on_two_nodes(stack):
+    """Varnish in front of both app nodes: 100 walls cost one fetch per tile, a report
+    shows in its tile within 1 s and bans nothing else, personal tiles pass."""
+    from gisapp.tiles.layers import tile_range
+    lng, lat = stack.point
+    at = lambda z: "/".join(map(str, (z, *tile_range((lng, lat, lng, lat), z)[:2])))   # noqa: E731
+    far = lambda z: "/".join(map(str, (z, *tile_range((lng + 0.3, lat + 0.3) * 2, z)[:2])))  # noqa: E731
+    home = f"/tiles/hazards/{at(13)}.pbf"
+    paths = [home, f"/tiles/hazards/{far(13)}.pbf", f"/tiles/community/{at(12)}.pbf",
+             f"/tiles/grid/{at(14)}.pbf", f"/tiles/base/{at(12)}.pbf", f"/tiles/base/{far(14)}.pbf"]
+    fetches, tiles_fetched = _varnish_stat(stack, "MAIN.backend_req"), _tile_fetches(stack)
+    bodies: dict[str, set] = {p: set() for p in paths}
+    gate = threading.Barrier(100)
+
+    def wall():
+        gate.wait()
+        for p in paths:
+            status, cache, body = _tile(stack, p)
+            assert status == 200 and cache in ("HIT", "MISS")
+            bodies[p].add(body)
+    walls = [threading.Thread(target=wall) for _ in range(100)]
+    for t in walls:
+        t.start()
+    for t in walls:
+        t.join(120)
+    fetched = _varnish_stat(stack, "MAIN.backend_req") - fetches      # tiles and class lookups
+    per_tile = _tile_fetches(stack) - tiles_fetched
+    assert all(len(b) == 1 for b in bodies.values()) and set(per_tile.values()) == {1}, per_tile
+
+    bans, before = _varnish_stat(stack, "MAIN.bans_added"), _tile(stack, home)[2]
+    dups = _varnish_stat(stack, "MAIN.bans_dups")
+    answer, _ = stack.call("POST", "/api/cases", Submitters(stack).body("report", uuid.uuid4().hex),
+                           token=stack.token)
+    assert answer.status == 201
+    while _tile(stack, home)[2] == before:
+        assert time.monotonic() - answer.done < 1.0, "the report not in the proxy's tile in 1 s"
+        time.sleep(0.02)
+    refreshed = time.monotonic() - answer.done
+    assert [_tile(stack, p)[1] for p in paths[1:]] == ["HIT"] * 5    # far, or not its groups
+    personal = f"/tiles/households/{at(16)}.pbf"
+    assert [_tile(stack, personal, stack.token)[1] for _ in range(3)] == ["PASS"] * 3
+    time.sleep(1)
+    _record("shared_tile_cache", {
+        "walls": 100, "tiles": len(paths), "tile_fetches": sum(per_tile.values()),
+        "backend_fetches": fetched,
+        "refresh_after_ack_ms": round(refreshed * 1000), "bans_added": _varnish_stat(
+            stack, "MAIN.bans_added") - bans,
+        "bans_dups": _varnish_stat(stack, "MAIN.bans_dups") - dups})

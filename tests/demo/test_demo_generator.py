@@ -189,4 +189,5 @@ def test_loading_twice_is_refused(demo_engine):
     with pytest.raises(demo.DemoError, match="already has rows"):
         demo.load_demo(eng, "district", progress=False)
     with eng.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM household")).scalar() == summary["households"]
+        assert conn.execute(
+            text("SELECT count(*) FROM household")).scalar() == summary["households"]

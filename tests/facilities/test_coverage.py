@@ -74,8 +74,10 @@ def test_the_distance_is_exact_in_metres_at_the_edge(client, facilities):
     spot = (121.5125 + 0.004, 38.9875 + 0.003)           # about 434 m from the household
     facilities([spot])
     exact = metres(NW_HOME, spot)
-    inside = get(client, f"kind=elderly_canteen&distance={exact + 0.05:.3f}&area=210204001001&level=grid")
-    outside = get(client, f"kind=elderly_canteen&distance={exact - 0.05:.3f}&area=210204001001&level=grid")
+    inside = get(client,
+                 f"kind=elderly_canteen&distance={exact + 0.05:.3f}&area=210204001001&level=grid")
+    outside = get(client,
+                  f"kind=elderly_canteen&distance={exact - 0.05:.3f}&area=210204001001&level=grid")
     assert rows_by_code(inside)["210204001001001"] == (2, 1)
     assert rows_by_code(outside)["210204001001001"] == (2, 2)
 
@@ -83,18 +85,22 @@ def test_the_distance_is_exact_in_metres_at_the_edge(client, facilities):
 def test_matches_a_brute_force_geodesic_count(client, facilities, engine):
     """Many households per micro-grid, so whole micro-grids are in, out and on the edge."""
     rng = random.Random(8)
-    homes = [(round(rng.uniform(121.50, 121.60), 6), round(rng.uniform(38.90, 39.00), 6)) for _ in range(400)]
-    homes += [(121.5870 + rng.uniform(0, 0.0008), 38.9120 + rng.uniform(0, 0.0008)) for _ in range(60)]
+    homes = [(round(rng.uniform(121.50, 121.60), 6), round(rng.uniform(38.90, 39.00), 6))
+             for _ in range(400)]
+    homes += [(121.5870 + rng.uniform(0, 0.0008), 38.9120 + rng.uniform(0, 0.0008))
+              for _ in range(60)]
     sites = [(121.52, 38.98), (121.588, 38.9125), (121.57, 38.93), (121.54, 38.91)]
     with engine.begin() as conn:
         for x, y in homes:
             conn.execute(text("""INSERT INTO household (geom, area_id, colour, tags)
                 VALUES (ST_SetSRID(ST_MakePoint(:x, :y), 4326),
-                        locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326)), 3, '{}')"""), {"x": x, "y": y})
+                        locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326)), 3, '{}')"""),
+                         {"x": x, "y": y})
     facilities(sites, kind="clinic")
     try:
         with engine.connect() as conn:
-            all_homes = conn.execute(text("SELECT ST_X(h.geom), ST_Y(h.geom), a.code FROM household h "
+            all_homes = conn.execute(text("SELECT ST_X(h.geom), ST_Y(h.geom), a.code "
+                                          "FROM household h "
                                           "JOIN area a ON a.id = h.area_id")).all()
         for d in (300, 1500, 4000):
             want: dict[str, list[int]] = {}
@@ -112,7 +118,8 @@ def test_matches_a_brute_force_geodesic_count(client, facilities, engine):
 def test_filters_by_colour_and_tag(client, as_user, facilities):
     facilities([NW_HOME])
     base = "kind=elderly_canteen&distance=1000&level=street"
-    assert get(client, base + "&colour=red")["totals"]["gaps"] == 15       # every tiny household is red
+    # every tiny household is red
+    assert get(client, base + "&colour=red")["totals"]["gaps"] == 15
     assert get(client, base + "&colour=1")["totals"]["gaps"] == 15
     assert get(client, base + "&colour=orange", as_user("admin"))["totals"] == {
         "households": 0, "gaps": 0, "covered": 0, "gap_share": None}
@@ -154,8 +161,9 @@ def test_no_facility_of_the_kind_means_everyone_is_a_gap(client):
 
 @pytest.mark.parametrize("query, status", [
     ("distance=1000", 400), ("kind=spaceport&distance=1000", 400), ("kind=clinic", 400),
-    ("kind=clinic&distance=-5", 400), ("kind=clinic&distance=0", 400), ("kind=clinic&distance=abc", 400),
-    ("kind=clinic&distance=nan", 400), ("kind=clinic&distance=inf", 400), ("kind=clinic&distance=1e9", 400),
+    ("kind=clinic&distance=-5", 400), ("kind=clinic&distance=0", 400),
+    ("kind=clinic&distance=abc", 400), ("kind=clinic&distance=nan", 400),
+    ("kind=clinic&distance=inf", 400), ("kind=clinic&distance=1e9", 400),
     ("kind=clinic&distance=1000&level=microgrid", 400), ("kind=clinic&distance=1000&area=999", 400),
     ("kind=clinic&distance=1000&area=210204009", 404),
     ("kind=clinic&distance=1000&level=street&area=210204001001", 400),
@@ -189,21 +197,25 @@ def test_gap_households_only_for_those_with_a_duty_toward_them(client, as_user, 
     assert props["area_code"] == "210204001001001002" and props["colour"] == "red"
     assert props["nearest_m"] == pytest.approx(metres(NW_HOME, (121.5125, 38.9625)), abs=0.1)
     other = client.get(query, headers=as_user("other_worker")).get_json()
-    assert all(f["properties"]["area_code"].startswith("210204002002002") for f in other["features"])
+    assert all(f["properties"]["area_code"].startswith("210204002002002")
+               for f in other["features"])
     assert len(other["features"]) == 2
     # Aggregate-only roles and the public get no points at all.
     assert client.get(query, headers=as_user("street_sup")).status_code == 403
     assert client.get(query, headers=as_user("wall")).status_code == 403
     assert client.get(query).status_code == 401
     with engine.connect() as conn:
-        audited = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read.households' "
+        audited = conn.execute(text("SELECT count(*) FROM audit_log "
+                                    "WHERE action = 'read.households' "
                                     "AND detail->>'via' = 'coverage'")).scalar()
     assert audited == 2
 
 
-@pytest.mark.parametrize("query", ["kind=clinic&tag=%00", "kind=clinic&tag=a%00b", "kind=cli%00nic"])
+@pytest.mark.parametrize("query",
+                         ["kind=clinic&tag=%00", "kind=clinic&tag=a%00b", "kind=cli%00nic"])
 def test_nul_characters_are_bad_input(client, as_user, query):
     r = client.get("/api/coverage?distance=1000&" + query, headers=as_user("admin"))
     assert r.status_code == 400, r.get_json()
-    r = client.get("/api/coverage/households?distance=1000&" + query, headers=as_user("grid_worker"))
+    r = client.get("/api/coverage/households?distance=1000&" + query,
+                   headers=as_user("grid_worker"))
     assert r.status_code == 400, r.get_json()

@@ -26,8 +26,10 @@ def login(page, base, username, then):
 def canteen(engine):
     with engine.begin() as conn:
         fid = conn.execute(text("""INSERT INTO facility (kind, name, capacity, geom, area_id)
-            VALUES ('elderly_canteen', '测试老年食堂', 80, ST_SetSRID(ST_MakePoint(121.5125, 38.9875), 4326),
-                    locate_leaf(ST_SetSRID(ST_MakePoint(121.5125, 38.9875), 4326))) RETURNING id""")).scalar()
+            VALUES ('elderly_canteen', '测试老年食堂', 80, """
+                                """ST_SetSRID(ST_MakePoint(121.5125, 38.9875), 4326),
+                    locate_leaf(ST_SetSRID(ST_MakePoint(121.5125, 38.9875), 4326))) """
+                                """RETURNING id""")).scalar()
     yield fid
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM facility WHERE id = :id"), {"id": fid})
@@ -53,13 +55,15 @@ def test_coverage_staffing_and_facilities_pages(live_server, browser_page, cante
     page.goto(f"{live_server}/staffing")
     page.wait_for_selector("body[data-staffing-ready]")
     assert page.locator("#st-table tbody tr").count() == 2     # the street_sup's street by default
-    assert page.evaluate("() => !!Chart.getChart('workers-chart') && !!Chart.getChart('officers-chart')")
+    assert page.evaluate(
+        "() => !!Chart.getChart('workers-chart') && !!Chart.getChart('officers-chart')")
     page.screenshot(path=str(ARTIFACTS / "staffing.png"), full_page=True)
 
     page.goto(f"{live_server}/facilities")
     page.wait_for_selector("body[data-facilities-ready]")
     assert "测试老年食堂" in page.inner_text("#fac-table")
-    assert page.locator("#fac-form").count() == 1                # a supervisor may register facilities
+    # a supervisor may register facilities
+    assert page.locator("#fac-form").count() == 1
     page.click("#fac-table tbody tr")                             # a row fills the form
     assert page.input_value("#fac-form input[name=name]") == "测试老年食堂"
     page.screenshot(path=str(ARTIFACTS / "facilities.png"), full_page=True)
@@ -77,8 +81,10 @@ def test_a_grid_worker_sees_the_far_homes_of_their_grid(live_server, browser_pag
     page.click("#cov-form button[type=submit]")
     page.wait_for_selector("body[data-coverage-ready='2']")
     # The canteen (blue) and the one far household of the worker's grid (red), nothing else.
-    fills = page.evaluate("() => [...document.querySelectorAll('#cov-map path.leaflet-interactive')]"
-                          ".map((p) => p.getAttribute('fill')).filter((c) => c === '#ef4444' || c === '#1f6feb')")
+    fills = page.evaluate("() => [...document.querySelectorAll("
+                          "'#cov-map path.leaflet-interactive')]"
+                          ".map((p) => p.getAttribute('fill'))"
+                          ".filter((c) => c === '#ef4444' || c === '#1f6feb')")
     assert sorted(fills) == ["#1f6feb", "#ef4444"]
     page.screenshot(path=str(ARTIFACTS / "coverage-homes.png"), full_page=True)
     assert foreign_requests(page, live_server) == [] and csp_violations(page) == []
@@ -91,7 +97,8 @@ def test_the_public_facilities_page_is_accessible(live_server, strict_page, cant
     # Enough facilities that the list scrolls (axe checks a scrolling region by keyboard).
     with engine.begin() as conn:
         conn.execute(text("""INSERT INTO facility (kind, name, geom, is_public)
-            SELECT 'clinic', '测试卫生室' || i, ST_SetSRID(ST_MakePoint(121.51 + i * 0.002, 38.97), 4326), true
+            SELECT 'clinic', '测试卫生室' || i, """
+                          """ST_SetSRID(ST_MakePoint(121.51 + i * 0.002, 38.97), 4326), true
             FROM generate_series(1, 40) AS i"""))
     page = strict_page
     try:

@@ -51,14 +51,17 @@ def test_supervisor_creates_reads_changes_and_deletes_with_audit(client, as_user
     f = r.get_json()["facility"]
     assert f["area_code"] == "210204001001001001" and f["kind_name"] == "老年食堂"
     assert (f["lng"], f["lat"], f["capacity"]) == (121.51, 38.99, 60)
-    r = client.patch(f"/api/facilities/{f['id']}", json={"capacity": 80, "is_public": False}, headers=h)
+    r = client.patch(f"/api/facilities/{f['id']}", json={"capacity": 80, "is_public": False},
+                     headers=h)
     assert r.status_code == 200 and r.get_json()["facility"]["capacity"] == 80
-    assert client.get(f"/api/facilities/{f['id']}", headers=h).get_json()["facility"]["is_public"] is False
+    assert client.get(f"/api/facilities/{f['id']}",
+                      headers=h).get_json()["facility"]["is_public"] is False
     assert client.delete(f"/api/facilities/{f['id']}", headers=h).status_code == 204
     assert client.get(f"/api/facilities/{f['id']}", headers=h).status_code == 404
     with engine.connect() as conn:
-        actions = conn.execute(text("SELECT action FROM audit_log WHERE target = :t AND action LIKE "
-                                    "'facility.%' ORDER BY id"), {"t": str(f["id"])}).scalars().all()
+        actions = conn.execute(text("SELECT action FROM audit_log WHERE target = :t "
+                                    "AND action LIKE 'facility.%' ORDER BY id"),
+                               {"t": str(f["id"])}).scalars().all()
     assert actions == ["facility.create", "facility.update", "facility.delete"]
 
 
@@ -70,17 +73,20 @@ def test_gcj02_input_is_stored_as_wgs84(client, as_user, made):
 
 def test_writes_only_for_supervisors_inside_their_jurisdiction(client, as_user, made):
     # A community supervisor cannot register a facility in another community.
-    r = client.post("/api/facilities", json=facility(lng=121.59, lat=38.91), headers=as_user("community_sup"))
+    r = client.post("/api/facilities", json=facility(lng=121.59, lat=38.91),
+                    headers=as_user("community_sup"))
     assert r.status_code == 403 and r.get_json()["error"] == "forbidden"
     # A grid worker cannot create facilities at all, even in their own grid.
     for user, point in (("grid_worker", (121.51, 38.99)), ("other_worker", (121.59, 38.91))):
-        r = client.post("/api/facilities", json=facility(lng=point[0], lat=point[1]), headers=as_user(user))
+        r = client.post("/api/facilities", json=facility(lng=point[0], lat=point[1]),
+                        headers=as_user(user))
         assert r.status_code == 403
     assert client.post("/api/facilities", json=facility()).status_code in (401, 403)
     # Moving a facility out of the jurisdiction, or changing one outside it, is refused too.
     inside, outside = made(), made(lng=121.59, lat=38.91)
     h = as_user("community_sup")
-    r = client.patch(f"/api/facilities/{inside['id']}", json={"location": {"lng": 121.59, "lat": 38.91}}, headers=h)
+    r = client.patch(f"/api/facilities/{inside['id']}",
+                     json={"location": {"lng": 121.59, "lat": 38.91}}, headers=h)
     assert r.status_code == 403
     assert client.delete(f"/api/facilities/{outside['id']}", headers=h).status_code == 403
     assert client.patch(f"/api/facilities/{outside['id']}", json={"name": "x"},
@@ -88,11 +94,13 @@ def test_writes_only_for_supervisors_inside_their_jurisdiction(client, as_user, 
 
 
 def test_public_sees_only_public_facilities(client, as_user, made):
-    open_one, staff_only = made(name="公开食堂"), made(name="内部调解室", kind="mediation_room", is_public=False)
+    open_one, staff_only = (made(name="公开食堂"),
+                            made(name="内部调解室", kind="mediation_room", is_public=False))
     public_ids = {f["id"] for f in client.get("/api/facilities").get_json()["facilities"]}
     assert open_one["id"] in public_ids and staff_only["id"] not in public_ids
     assert client.get(f"/api/facilities/{staff_only['id']}").status_code == 404
-    staff_ids = {f["id"] for f in client.get("/api/facilities", headers=as_user("grid_worker")).get_json()["facilities"]}
+    staff_ids = {f["id"] for f in client.get(
+        "/api/facilities", headers=as_user("grid_worker")).get_json()["facilities"]}
     assert staff_only["id"] in staff_ids
     near = client.get("/api/facilities/nearest?kind=mediation_room&lng=121.51&lat=38.99").get_json()
     assert staff_only["id"] not in [f["id"] for f in near["facilities"]]
@@ -106,8 +114,10 @@ def test_list_filters_by_kind_area_and_bbox(client, made):
         r = client.get("/api/facilities?" + query)
         assert r.status_code == 200, r.get_json()
         return {f["id"] for f in r.get_json()["facilities"]}
-    assert ids("kind=elderly_canteen") >= {west["id"], east["id"]} and clinic["id"] not in ids("kind=elderly_canteen")
-    assert ids("area=210204001") >= {west["id"], clinic["id"]} and east["id"] not in ids("area=210204001")
+    assert (ids("kind=elderly_canteen") >= {west["id"], east["id"]}
+            and clinic["id"] not in ids("kind=elderly_canteen"))
+    assert (ids("area=210204001") >= {west["id"], clinic["id"]}
+            and east["id"] not in ids("area=210204001"))
     assert ids("bbox=121.58,38.90,121.60,38.92") == {east["id"]}
     fc = client.get("/api/facilities?format=geojson&bbox=121.58,38.90,121.60,38.92").get_json()
     assert fc["features"][0]["geometry"]["coordinates"] == [121.59, 38.91]
@@ -143,7 +153,8 @@ def test_create_bad_input(client, as_user, body):
 
 def test_unknown_facility_is_404(client, as_user):
     assert client.get("/api/facilities/999999").status_code == 404
-    assert client.patch("/api/facilities/999999", json={"name": "x"}, headers=as_user("admin")).status_code == 404
+    assert client.patch("/api/facilities/999999", json={"name": "x"},
+                        headers=as_user("admin")).status_code == 404
     assert client.delete("/api/facilities/999999", headers=as_user("admin")).status_code == 404
 
 
@@ -165,7 +176,8 @@ def test_nearest_orders_by_metres(client, made):
 def test_nearest_from_a_gcj02_point_and_from_a_household(client, as_user, made, engine):
     a = made(lng=121.5125, lat=38.9875)      # at the household of micro-grid ...001001001001
     gx, gy = wgs84_to_gcj02(121.5125, 38.9875)
-    r = client.get(f"/api/facilities/nearest?kind=elderly_canteen&lng={gx}&lat={gy}&crs=gcj02&limit=1")
+    r = client.get(
+        f"/api/facilities/nearest?kind=elderly_canteen&lng={gx}&lat={gy}&crs=gcj02&limit=1")
     assert r.get_json()["facilities"][0]["id"] == a["id"]
     assert r.get_json()["facilities"][0]["distance_m"] < 0.1
     with engine.connect() as conn:
@@ -177,12 +189,14 @@ def test_nearest_from_a_gcj02_point_and_from_a_household(client, as_user, made, 
     # Someone without a duty toward that household cannot use it to learn where it is.
     assert client.get(f"/api/facilities/nearest?kind=elderly_canteen&household={hid}",
                       headers=as_user("other_worker")).status_code == 404
-    assert client.get(f"/api/facilities/nearest?kind=elderly_canteen&household={hid}").status_code == 401
+    assert client.get(
+        f"/api/facilities/nearest?kind=elderly_canteen&household={hid}").status_code == 401
 
 
 @pytest.mark.parametrize("query", [
     "lng=121.51&lat=38.99", "kind=spaceport&lng=121.51&lat=38.99", "kind=clinic&lng=121.51",
-    "kind=clinic&lng=x&lat=38.99", "kind=clinic&lng=121.51&lat=95", "kind=clinic&lng=121.51&lat=38.99&crs=mars",
+    "kind=clinic&lng=x&lat=38.99", "kind=clinic&lng=121.51&lat=95",
+    "kind=clinic&lng=121.51&lat=38.99&crs=mars",
     "kind=clinic&lng=121.51&lat=38.99&limit=500", "kind=clinic&lng=nan&lat=38.99",
     "kind=clinic&household=abc", "kind=clinic&household=1&lng=121.51&lat=38.99",
 ])
@@ -220,10 +234,13 @@ def test_import_is_a_dry_run_unless_commit(runner, engine, tmp_path):
             rows = {r.name: r for r in conn.execute(text(
                 "SELECT f.name, f.kind, f.is_public, f.capacity, a.code FROM facility f "
                 "LEFT JOIN area a ON a.id = f.area_id WHERE f.name LIKE '导入测试%'"))}
-            audited = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'facility.import'")).scalar()
-        assert rows["导入测试食堂"].kind == "elderly_canteen" and rows["导入测试食堂"].capacity == 50
+            audited = conn.execute(
+                text("SELECT count(*) FROM audit_log WHERE action = 'facility.import'")).scalar()
+        assert (rows["导入测试食堂"].kind == "elderly_canteen"
+                and rows["导入测试食堂"].capacity == 50)
         assert rows["导入测试卫生站"].is_public is False
-        # Given in GCJ-02 just east of the streets' boundary (121.55); in WGS 84 it lies ~0.5 km west.
+        # Given in GCJ-02 just east of the streets' boundary (121.55); in WGS 84 it lies ~0.5 km
+        # west.
         assert rows["导入测试调解室"].code.startswith("210204001")
         assert audited == 1
         # The same file again: every row is already registered, so nothing is written.
@@ -236,12 +253,15 @@ def test_import_is_a_dry_run_unless_commit(runner, engine, tmp_path):
 
 
 def test_import_reports_every_bad_row_and_writes_nothing(runner, engine, tmp_path):
-    bad = GOOD_CSV + "spaceport,坏行一,,,,,,121.5,38.9,\nclinic,坏行二,,,-3,,,121.5,91,\nclinic,坏行三,,,,,也许,121.5,38.95,\n"
+    bad = GOOD_CSV + ("spaceport,坏行一,,,,,,121.5,38.9,\n"
+                      "clinic,坏行二,,,-3,,,121.5,91,\n"
+                      "clinic,坏行三,,,,,也许,121.5,38.95,\n")
     path = tmp_path / "bad.csv"
     path.write_bytes(bad.encode("gb18030"))
     result = runner.invoke(args=["facilities", "import", str(path), "--commit"])
     assert result.exit_code != 0
-    assert '"row": 5' in result.output and '"row": 6' in result.output and '"row": 7' in result.output
+    assert ('"row": 5' in result.output and '"row": 6' in result.output
+            and '"row": 7' in result.output)
     assert '"row": 2' not in result.output
     assert "nothing was written" in result.output
     assert count_named(engine) == 0 and count_named(engine, "坏行") == 0
@@ -256,5 +276,6 @@ def test_import_refuses_a_file_without_the_needed_columns(runner, tmp_path):
 
 @pytest.mark.parametrize("field", ["name", "address", "opening_hours"])
 def test_nul_characters_in_text_are_bad_input(client, as_user, field):
-    r = client.post("/api/facilities", json=facility(**{field: "食\u0000堂"}), headers=as_user("admin"))
+    r = client.post("/api/facilities", json=facility(**{field: "食\u0000堂"}),
+                    headers=as_user("admin"))
     assert r.status_code == 400 and r.get_json()["error"] == "bad_input", r.get_json()

@@ -1,4 +1,5 @@
-"""Staffing analysis on the tiny city: households against community workers and information officers.
+"""Staffing analysis on the tiny city: households against community workers and information
+officers.
 
 The tiny city has 4 communities of 4 households each (one per micro-grid), a grid worker
 per grid and an information officer per micro-grid, and no community workers. This module
@@ -25,7 +26,8 @@ def busy_community(engine):
             INSERT INTO household (geom, area_id)
             SELECT ST_SetSRID(ST_MakePoint(121.51 + i * 1e-5, 38.99), 4326), a.id
             FROM generate_series(1, 550) i, area a WHERE a.code = '210204001001001001'"""))
-        ids = conn.execute(text("INSERT INTO person (name) VALUES ('社工甲'), ('社工乙'), ('离职社工'), "
+        ids = conn.execute(text("INSERT INTO person (name) "
+                                "VALUES ('社工甲'), ('社工乙'), ('离职社工'), "
                                 "('停用社工') RETURNING id")).scalars().all()
         conn.execute(text("UPDATE person SET active = false WHERE id = :p"), {"p": ids[3]})
         for person, code, ends in ((ids[0], COMMUNITY, None), (ids[1], COMMUNITY + "002", None),
@@ -50,13 +52,15 @@ def test_per_community(client, as_user):
     assert set(rows) == {"210204001001", "210204001002", "210204002001", "210204002002"}
     busy = rows[COMMUNITY]
     assert {k: busy[k] for k in ("households", "workers", "workers_needed", "workers_shortfall",
-                                 "info_officers", "info_officers_needed", "info_officers_needed_max",
+                                 "info_officers", "info_officers_needed",
+                                 "info_officers_needed_max",
                                  "info_officers_shortfall", "info_officers_shortfall_max")} == {
         "households": 554, "workers": 2, "workers_needed": 3, "workers_shortfall": 1,
         "info_officers": 5, "info_officers_needed": 6, "info_officers_needed_max": 12,
         "info_officers_shortfall": 1, "info_officers_shortfall_max": 7}
     quiet = rows["210204002002"]
-    assert (quiet["households"], quiet["workers"], quiet["workers_needed"], quiet["workers_shortfall"],
+    assert (quiet["households"], quiet["workers"], quiet["workers_needed"],
+            quiet["workers_shortfall"],
             quiet["info_officers"], quiet["info_officers_needed"]) == (4, 0, 1, 1, 4, 1)
     assert body["worker_role"] == "community_worker"
     assert body["totals"]["households"] == 566
@@ -70,7 +74,8 @@ def test_per_grid_inside_a_community(client, as_user):
     assert set(rows) == {COMMUNITY + "001", COMMUNITY + "002"}
     g = rows[COMMUNITY + "001"]
     # 552 households; grid workers: the tiny city's and the tiny users' grid_worker.
-    assert (g["households"], g["workers"], g["workers_needed"], g["workers_shortfall"]) == (552, 2, 3, 1)
+    assert ((g["households"], g["workers"], g["workers_needed"], g["workers_shortfall"])
+            == (552, 2, 3, 1))
     # Information officers: two micro-grids' and the tiny users' info_officer.
     assert (g["info_officers"], g["info_officers_needed"], g["info_officers_shortfall"],
             g["info_officers_shortfall_max"]) == (3, 6, 3, 9)

@@ -27,7 +27,8 @@ def yellow_homes(engine):
         for room, (x, y) in (("301", (121.5115, 38.9893)), ("502", (121.5135, 38.9880))):
             ids.append(conn.execute(text("""
                 INSERT INTO household (unit, room, head_name, colour, tags, geom, area_id)
-                VALUES (1, :room, '张桂兰', 3, ARRAY['长期患病'], ST_SetSRID(ST_MakePoint(:x, :y), 4326),
+                VALUES (1, :room, '张桂兰', 3, ARRAY['长期患病'], """
+                                         """ST_SetSRID(ST_MakePoint(:x, :y), 4326),
                         locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326))) RETURNING id"""),
                 {"room": room, "x": x, "y": y}).scalar())
     return ids
@@ -38,7 +39,8 @@ def phone(chromium):
     """A phone-sized page whose browser reports HERE as browsers do: WGS-84."""
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                    device_scale_factor=2, locale="zh-CN",
-                                   geolocation={"longitude": HERE[0], "latitude": HERE[1], "accuracy": 15},
+                                   geolocation={"longitude": HERE[0], "latitude": HERE[1],
+                                                "accuracy": 15},
                                    permissions=["geolocation"])
     page = context.new_page()
     page.requests_seen, page.console_seen, page.errors_seen = [], [], []
@@ -65,7 +67,8 @@ def _visits(engine, household_id):
 
 
 @pytest.mark.browser
-def test_field_page_finds_the_grid_and_logs_a_visit(live_server, phone, chromium, engine, yellow_homes):
+def test_field_page_finds_the_grid_and_logs_a_visit(live_server, phone, chromium, engine,
+                                                    yellow_homes):
     page = phone
     login(page, live_server, "grid_worker", "/field")
     wait_for_summary(page, "() => document.getElementById('w-grid').textContent",
@@ -75,7 +78,8 @@ def test_field_page_finds_the_grid_and_logs_a_visit(live_server, phone, chromium
     assert "网格员 用户grid_worker" in page.inner_text("#where-people summary")
     assert "社区书记" in page.text_content("#people")
     # Today's visits: the two yellow households, nearest first.
-    wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length", lambda n: n == 2)
+    wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length",
+                     lambda n: n == 2)
     ids = page.eval_on_selector_all("#due-list li", "els => els.map(e => +e.dataset.householdId)")
     assert ids == yellow_homes
     # Me and both households are on the map and inside its frame.
@@ -96,7 +100,8 @@ def test_field_page_finds_the_grid_and_logs_a_visit(live_server, phone, chromium
                      lambda t: "走访已记录" in t)
     stored = _visits(engine, ids[0])
     assert len(stored) == 1 and stored[0].distance_m < 100 and not stored[0].flagged_far
-    wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length", lambda n: n == 1)
+    wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length",
+                     lambda n: n == 1)
     assert foreign_requests(page, live_server) == [] and csp_violations(page) == []
     assert page.errors_seen == []
 
@@ -108,7 +113,8 @@ def test_field_page_finds_the_grid_and_logs_a_visit(live_server, phone, chromium
     spage.wait_for_selector(f"#recent-visits tr[data-visit-id='{stored[0].id}']")
     assert "老人精神不错" in spage.inner_text(f"#recent-visits tr[data-visit-id='{stored[0].id}']")
     spage.wait_for_selector("#v-table tbody tr[data-colour=yellow]")
-    assert spage.evaluate("() => !!Chart.getChart('colour-chart') && !!Chart.getChart('overdue-chart')")
+    assert spage.evaluate(
+        "() => !!Chart.getChart('colour-chart') && !!Chart.getChart('overdue-chart')")
     spage.screenshot(path=str(ARTIFACTS / "visits-supervision.png"), full_page=True)
     sup.close()
 
@@ -117,7 +123,8 @@ def test_field_page_finds_the_grid_and_logs_a_visit(live_server, phone, chromium
 def test_offline_visit_is_sent_once_when_back_online(live_server, phone, engine, yellow_homes):
     page = phone
     login(page, live_server, "grid_worker", "/field")
-    wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length", lambda n: n >= 1)
+    wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length",
+                     lambda n: n >= 1)
     target = yellow_homes[1]
     before = len(_visits(engine, target))
     page.context.set_offline(True)
@@ -133,11 +140,13 @@ def test_offline_visit_is_sent_once_when_back_online(live_server, phone, engine,
     client_id = entry["client_id"]
 
     page.context.set_offline(False)
-    wait_for_summary(page, "() => window.fieldStore.all('outbox').then((a) => a.length === 0 ? 'empty' : '')",
+    wait_for_summary(page, "() => window.fieldStore.all('outbox').then((a) => "
+                           "a.length === 0 ? 'empty' : '')",
                      lambda s: s == "empty")
     # A phone that sent the visit but died before clearing its outbox sends it again:
     # still one visit. So do a second flush and a reload.
-    page.evaluate("(e) => window.fieldStore.put('outbox', e).then(() => window.fieldQueue.flush())", entry)
+    page.evaluate("(e) => window.fieldStore.put('outbox', e).then(() => window.fieldQueue.flush())",
+                  entry)
     assert page.evaluate("() => window.fieldStore.all('outbox').then((a) => a.length)") == 0
     page.reload()
     page.wait_for_selector("#due-list", state="attached")

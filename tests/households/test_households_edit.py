@@ -23,7 +23,8 @@ def _count(engine, sql, **params):
 
 def _area_counts(engine, code):
     with engine.connect() as conn:
-        r = conn.execute(text("SELECT households, colour_counts FROM area WHERE code = :c"), {"c": code}).first()
+        r = conn.execute(text("SELECT households, colour_counts FROM area WHERE code = :c"),
+                         {"c": code}).first()
     return r.households, list(r.colour_counts)
 
 
@@ -52,7 +53,8 @@ def test_register_household_with_colour_history_and_counts(client, as_user, engi
     after = _area_counts(engine, NW_MG)
     assert after[0] == before[0] + 1 and after[1][0] == before[1][0] + 1
     assert _area_counts(engine, "210204")[0] == _count(engine, "SELECT count(*) FROM household")
-    hist = client.get(f"/api/households/{h['id']}/colours", headers=as_user("grid_worker")).get_json()
+    hist = client.get(f"/api/households/{h['id']}/colours",
+                      headers=as_user("grid_worker")).get_json()
     assert [(c["from_colour"], c["to_colour"], c["changed_by"]) for c in hist["changes"]] == \
         [(None, "red", "grid_worker")]
     assert _count(engine, "SELECT count(*) FROM audit_log WHERE action = 'household.register' "
@@ -69,7 +71,8 @@ def test_register_by_building(client, as_user, building):
 def test_register_rules(client, as_user):
     ok = {"room": "1", "location": INSIDE}
     assert client.post("/api/households", json=ok).status_code in (401, 403)
-    assert client.post("/api/households", headers=as_user("district_sup"), json=ok).status_code == 403
+    assert client.post("/api/households", headers=as_user("district_sup"),
+                       json=ok).status_code == 403
     # Outside one's duties: refused.
     r = client.post("/api/households", headers=as_user("other_worker"), json=ok)
     assert r.status_code == 403
@@ -85,7 +88,8 @@ def test_colour_change_needs_a_reason_and_is_kept(client, as_user, engine):
     hid = client.post("/api/households", headers=as_user("grid_worker"), json={
         "room": "808", "colour": "green", "location": INSIDE}).get_json()["id"]
     before = _area_counts(engine, NW_MG)[1]
-    r = client.patch(f"/api/households/{hid}", headers=as_user("grid_worker"), json={"colour": "orange"})
+    r = client.patch(f"/api/households/{hid}", headers=as_user("grid_worker"),
+                     json={"colour": "orange"})
     assert r.status_code == 400 and r.get_json()["field"] == "reason"
     r = client.patch(f"/api/households/{hid}", headers=as_user("grid_worker"),
                      json={"colour": "orange", "reason": "家中新增残疾人", "suggested": "orange",
@@ -93,7 +97,8 @@ def test_colour_change_needs_a_reason_and_is_kept(client, as_user, engine):
     assert r.status_code == 200 and r.get_json()["colour"] == "orange"
     after = _area_counts(engine, NW_MG)[1]
     assert after[1] == before[1] + 1 and after[4] == before[4] - 1
-    changes = client.get(f"/api/households/{hid}/colours", headers=as_user("grid_worker")).get_json()["changes"]
+    changes = client.get(f"/api/households/{hid}/colours",
+                         headers=as_user("grid_worker")).get_json()["changes"]
     assert [(c["from_colour"], c["to_colour"], c["reason"]) for c in changes][-1] == \
         ("green", "orange", "家中新增残疾人")
     assert changes[-1]["suggested"] == "orange" and changes[-1]["changed_by"] == "grid_worker"
@@ -107,7 +112,8 @@ def test_colour_change_needs_a_reason_and_is_kept(client, as_user, engine):
 def test_database_refuses_an_unrecorded_colour_change(engine):
     with pytest.raises(IntegrityError):
         with engine.begin() as conn:
-            conn.execute(text("UPDATE household SET colour = 5 WHERE id = (SELECT min(id) FROM household)"))
+            conn.execute(
+                text("UPDATE household SET colour = 5 WHERE id = (SELECT min(id) FROM household)"))
 
 
 def test_suggest_colour_from_tags(client, as_user):
@@ -135,14 +141,16 @@ CSV_BAD = ("楼栋,单元,房号,户主,电话,标签,颜色,经度,纬度,坐�
 
 
 def _import(client, headers, data: bytes, name: str, commit: bool):
-    return client.post("/api/households/import", headers=headers, content_type="multipart/form-data",
+    return client.post("/api/households/import", headers=headers,
+                       content_type="multipart/form-data",
                        data={"file": (io.BytesIO(data), name), "commit": "1" if commit else "0"})
 
 
 def test_import_reports_every_bad_row_and_imports_nothing(client, as_user, engine, building):
     total = _count(engine, "SELECT count(*) FROM household")
     for commit in (False, True):
-        r = _import(client, as_user("grid_worker"), CSV_BAD.encode("utf-8-sig"), "homes.csv", commit)
+        r = _import(client, as_user("grid_worker"), CSV_BAD.encode("utf-8-sig"), "homes.csv",
+                    commit)
         assert r.status_code == 200, r.get_json()
         body = r.get_json()
         assert [e["row"] for e in body["errors"]] == [3, 4, 5, 6, 7]

@@ -17,9 +17,6 @@ HERE = (121.511, 38.989)                     # WGS 84, in micro-grid 21020400100
 AT_HERE = {**PHONE, "geolocation": {"longitude": HERE[0], "latitude": HERE[1], "accuracy": 15},
            "permissions": ["geolocation"]}
 OFFLINE = r"request failed: .*net::ERR_INTERNET_DISCONNECTED"
-# Reopened offline, the base map's web worker script is not answered from the kept copy
-# (Chromium reports it aborted; the base map stays blank offline, the page works).
-OFFLINE_MAP_WORKER = r"request failed: GET \S+/maplibre-gl-csp-worker\.js \(net::ERR_ABORTED\)"
 OUTBOX = "() => window.fieldStore.all('outbox')"
 
 
@@ -52,7 +49,8 @@ def open_field(page, base):
     login(page, base, "grid_worker", "/field")
     wait_for_summary(page, "() => document.getElementById('w-grid').textContent",
                      lambda t: "210204001001001" in t)
-    wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length", lambda n: n >= 1)
+    wait_for_summary(page, "() => document.querySelectorAll('#due-list li').length",
+                     lambda n: n >= 1)
     # Settled: the facilities nearby and the grid's outline have arrived too.
     wait_for_summary(page, "() => document.getElementById('nearby-count').textContent", bool)
     page.wait_for_selector("#field-map path[stroke-dasharray]")
@@ -67,7 +65,8 @@ def wait_for_shell(page):
         const config = document.getElementById('gisapp-basemap');
         const base = !config || (!!(await c.match('/static/js/basemap-layer.js'))
                                  && !!(await c.match(JSON.parse(config.textContent).worker)));
-        return base && !!(await c.match('/field')) && !!(await c.match('/static/js/field.js')); }""", bool)
+        return base && !!(await c.match('/field')) && """
+                           """!!(await c.match('/static/js/field.js')); }""", bool)
 
 
 def assert_chinese(page):
@@ -86,7 +85,8 @@ def log_visit(page, household_id, note, photo):
 
 
 @pytest.mark.browser
-def test_offline_photo_visit_reopens_offline_and_is_sent_once(live_server, open_context, engine, homes):
+def test_offline_photo_visit_reopens_offline_and_is_sent_once(live_server, open_context, engine,
+                                                              homes):
     page = open_context(AT_HERE)
     open_field(page, live_server)
     wait_for_shell(page)
@@ -103,7 +103,6 @@ def test_offline_photo_visit_reopens_offline_and_is_sent_once(live_server, open_
     assert entry["n"] == 1 and entry["blob"] and 1000 < entry["bytes"] < 400_000
 
     # The phone is still offline; the worker reloads the page, and it opens.
-    page.expect_problem(OFFLINE_MAP_WORKER)
     page.reload()
     page.wait_for_selector("#outbox li[data-client-id]")
     assert page.evaluate("() => navigator.serviceWorker.controller !== null")
@@ -113,11 +112,13 @@ def test_offline_photo_visit_reopens_offline_and_is_sent_once(live_server, open_
     # The cached due list holds only what a visit needs: no head, phone, room, tags or position.
     cached = page.evaluate("() => window.fieldStore.get('due', 'due')")
     assert {h["id"] for h in cached["visits"]} == set(homes)
-    assert all(set(h) <= {"id", "colour_key", "colour_zh", "building", "unit", "due_on", "overdue_days"}
+    assert all(set(h) <= {"id", "colour_key", "colour_zh", "building", "unit", "due_on",
+                          "overdue_days"}
                for h in cached["visits"])
     assert "王秀英" not in str(cached) and "13811112222" not in str(cached)
     assert cached["expires_at"] - cached["saved_at"] <= 24 * 3600 * 1000
-    listed = page.eval_on_selector_all("#due-list li", "els => els.map(e => +e.dataset.householdId)")
+    listed = page.eval_on_selector_all("#due-list li",
+                                       "els => els.map(e => +e.dataset.householdId)")
     assert sorted(listed) == sorted(homes[1:])            # the logged one waits in the outbox
     assert visits_of(engine, target) == []
     assert_chinese(page)
@@ -125,23 +126,26 @@ def test_offline_photo_visit_reopens_offline_and_is_sent_once(live_server, open_
     assert_accessible(page)
 
     page.context.set_offline(False)
-    wait_for_summary(page, OUTBOX + ".then((a) => a.length === 0 ? 'sent' : '')", lambda s: s == "sent")
+    wait_for_summary(page, OUTBOX + ".then((a) => a.length === 0 ? 'sent' : '')",
+                     lambda s: s == "sent")
     stored = visits_of(engine, target)
     assert len(stored) == 1 and stored[0].client_id == entry["id"]
     assert stored[0].photo_sha256 and abs(stored[0].lng - HERE[0]) < 1e-6   # WGS-84 kept as is
     # Sent again (a phone that died before clearing its outbox): still one visit.
-    page.evaluate("(id) => fetch('/api/csrf').then((r) => r.json()).then((t) => fetch('/api/visits', "
-                  "{method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': t.csrf_token}, "
-                  "body: JSON.stringify({client_id: id, household_id: %d, outcome: 'well'})}))" % target,
+    page.evaluate("(id) => fetch('/api/csrf').then((r) => r.json()).then((t) => "
+                  "fetch('/api/visits', {method: 'POST', headers: "
+                  "{'Content-Type': 'application/json', 'X-CSRF-Token': t.csrf_token}, body: "
+                  "JSON.stringify({client_id: id, household_id: %d, outcome: 'well'})}))" % target,
                   entry["id"])
     assert len(visits_of(engine, target)) == 1
-    wait_for_summary(page, "() => document.getElementById('net-status').textContent", lambda t: "走访已记录" in t)
+    wait_for_summary(page, "() => document.getElementById('net-status').textContent",
+                     lambda t: "走访已记录" in t)
     screenshot(page, "phone-field-sent")
 
 
 @pytest.mark.browser
-def test_refused_visit_stays_with_its_reason_until_fixed_or_discarded(live_server, open_context, app,
-                                                                       engine, homes):
+def test_refused_visit_stays_with_its_reason_until_fixed_or_discarded(live_server, open_context,
+                                                                      app, engine, homes):
     page = open_context(AT_HERE)
     open_field(page, live_server)
     before = {h: len(visits_of(engine, h)) for h in homes}
@@ -151,7 +155,8 @@ def test_refused_visit_stays_with_its_reason_until_fixed_or_discarded(live_serve
         log_visit(page, homes[1], "照片太大的一次走访", photo_file(400, 300, seed=2))
         page.wait_for_selector("#outbox li.refused")
         reason = page.inner_text("#outbox li.refused")
-        assert "未被接受：照片太大" in reason and not any(c.isascii() and c.isalpha() for c in reason.split("：", 1)[1])
+        assert ("未被接受：照片太大" in reason
+                and not any(c.isascii() and c.isalpha() for c in reason.split("：", 1)[1]))
         assert "走访未被接受" in page.inner_text("#net-status")
         assert page.evaluate(OUTBOX + ".then((a) => a.length)") == 1      # kept, with its photo
         assert_chinese(page)
@@ -162,13 +167,15 @@ def test_refused_visit_stays_with_its_reason_until_fixed_or_discarded(live_serve
         page.tap("#outbox li.refused button.edit")
         assert page.input_value("#visit-form textarea[name=note]") == "照片太大的一次走访"
         page.fill("#visit-form textarea[name=note]", "换了一张小照片")
-        page.set_input_files("#visit-form input[name=photo]", photo_file(8, 8, seed=3, name="小照片.png"))
+        page.set_input_files("#visit-form input[name=photo]",
+                             photo_file(8, 8, seed=3, name="小照片.png"))
         assert page.inner_text("#photo-name") == "已选择：小照片.png"
         assert page.inner_text("#visit-submit") == "重新发送"
         page.locator("#visit-box").screenshot(path=str(screenshot(page, "phone-field-edit")))
         assert_accessible(page, "#visit-box")
         page.tap("#visit-submit")
-        wait_for_summary(page, OUTBOX + ".then((a) => a.length === 0 ? 'sent' : '')", lambda s: s == "sent")
+        wait_for_summary(page, OUTBOX + ".then((a) => a.length === 0 ? 'sent' : '')",
+                         lambda s: s == "sent")
         stored = visits_of(engine, homes[1])
         assert len(stored) == before[homes[1]] + 1 and stored[-1].note == "换了一张小照片"
         assert stored[-1].photo_sha256
@@ -179,7 +186,8 @@ def test_refused_visit_stays_with_its_reason_until_fixed_or_discarded(live_serve
         page.tap("#outbox li.refused button.discard")
         assert page.evaluate(OUTBOX + ".then((a) => a.length)") == 1      # one tap is not enough
         page.tap("#outbox li.refused button.discard")
-        wait_for_summary(page, OUTBOX + ".then((a) => a.length === 0 ? 'gone' : '')", lambda s: s == "gone")
+        wait_for_summary(page, OUTBOX + ".then((a) => a.length === 0 ? 'gone' : '')",
+                         lambda s: s == "gone")
         page.wait_for_selector(f"#due-list li[data-household-id='{homes[2]}']")
         assert len(visits_of(engine, homes[2])) == before[homes[2]]
     finally:
@@ -217,7 +225,8 @@ def test_after_logout_nothing_personal_remains(live_server, open_context, engine
     # The server is down for visits (503): the visit waits in the outbox.
     page.expect_problem(r"HTTP 503: POST .*/api/visits")
     page.route("**/api/visits", lambda route: route.fulfill(
-        status=503, content_type="application/json", body='{"error": "unavailable", "message": "维护中"}'))
+        status=503, content_type="application/json",
+        body='{"error": "unavailable", "message": "维护中"}'))
     log_visit(page, homes[4], "退出时仍未发送", photo_file(32, 32, seed=6))
     page.wait_for_selector("#outbox li[data-client-id]")
     asked = []

@@ -103,7 +103,8 @@ def _add_households(conn, rng: random.Random, n: int) -> list[int]:
             INSERT INTO household (unit, room, head_name, colour, tags, geom, area_id, colour_since)
             VALUES (1, '101', '测试户', :c, '{}', ST_SetSRID(ST_MakePoint(:x, :y), 4326),
                     locate_leaf(ST_SetSRID(ST_MakePoint(:x, :y), 4326)), :since)
-            RETURNING id"""), {"c": rng.randint(1, 5), "x": lng, "y": lat, "since": since}).scalar())
+            RETURNING id"""), {"c": rng.randint(1, 5), "x": lng, "y": lat,
+                               "since": since}).scalar())
     return ids
 
 
@@ -125,7 +126,8 @@ def _insert_visits(conn, rows: list[dict]) -> None:
     conn.execute(text("""
         INSERT INTO visit (household_id, visited_at, recorded_at, outcome, geom)
         SELECT r.h, r.at, greatest(r.at, now()), r.o, CASE WHEN r.near THEN h.geom END
-        FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (h bigint, at timestamptz, o text, near boolean)
+        FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (h bigint, at timestamptz, o text, """
+                      """near boolean)
         JOIN household h ON h.id = r.h"""),
         {"rows": json.dumps(rows, default=str)})
 
@@ -176,7 +178,8 @@ def test_after_colour_changes_and_moves(engine, city):
     with engine.begin() as conn:
         _as_actor(conn)
         for hid in rng.sample(homes, 8):            # colour changes (colour_since moves to now)
-            conn.execute(text("UPDATE household SET colour = :c WHERE id = :h AND colour IS DISTINCT FROM :c"),
+            conn.execute(text(
+                "UPDATE household SET colour = :c WHERE id = :h AND colour IS DISTINCT FROM :c"),
                          {"c": rng.randint(1, 5), "h": hid})
         for hid in rng.sample(homes, 6):            # moves to another leaf area
             lng, lat = rng.uniform(121.501, 121.599), rng.uniform(38.901, 38.999)
@@ -197,7 +200,8 @@ def test_after_colour_is_removed_given_and_households_deleted(engine, city):
         _as_actor(conn)
         conn.execute(text("UPDATE household SET colour = NULL WHERE id = :h"), {"h": plain})
         conn.execute(text("DELETE FROM visit WHERE household_id = :h"), {"h": gone})
-        conn.execute(text("DELETE FROM household_colour_change WHERE household_id = :h"), {"h": gone})
+        conn.execute(text("DELETE FROM household_colour_change WHERE household_id = :h"),
+                     {"h": gone})
         conn.execute(text("DELETE FROM household WHERE id = :h"), {"h": gone})
         homes.remove(gone)
     assert_same_figures(engine)
@@ -218,12 +222,15 @@ def test_after_visits_are_changed_and_deleted(engine, city):
             conn.execute(text("UPDATE visit SET outcome = :o WHERE id = :v"),
                          {"o": rng.choice(OUTCOMES), "v": vid})
         for vid in rng.sample(ids, 10):
-            conn.execute(text("UPDATE visit SET visited_at = visited_at - interval '3 days' WHERE id = :v"),
+            conn.execute(text(
+                "UPDATE visit SET visited_at = visited_at - interval '3 days' WHERE id = :v"),
                          {"v": vid})
-        conn.execute(text("UPDATE visit SET geom = NULL WHERE id = ANY(:v)"), {"v": rng.sample(ids, 10)})
+        conn.execute(text("UPDATE visit SET geom = NULL WHERE id = ANY(:v)"),
+                     {"v": rng.sample(ids, 10)})
         conn.execute(text("UPDATE visit SET household_id = :h WHERE id = ANY(:v)"),
                      {"h": rng.choice(city["homes"]), "v": rng.sample(ids, 5)})
-        conn.execute(text("UPDATE visit SET note = 'x' WHERE id = ANY(:v)"), {"v": rng.sample(ids, 20)})
+        conn.execute(text("UPDATE visit SET note = 'x' WHERE id = ANY(:v)"),
+                     {"v": rng.sample(ids, 20)})
         conn.execute(text("DELETE FROM visit WHERE id = ANY(:v)"), {"v": rng.sample(ids, 40)})
     assert_rollup_is_rebuilt_the_same(engine)
     assert_same_figures(engine)
@@ -249,8 +256,8 @@ def test_with_nested_disjoint_and_ended_duties(engine, city):
             VALUES (1, '102', '测试户', 2, '{}', ST_SetSRID(ST_MakePoint(121.5125, 38.9875), 4326),
                     locate_leaf(ST_SetSRID(ST_MakePoint(121.5125, 38.9875), 4326)))
             RETURNING id""")).scalar()
-        _insert_visits(conn, [{"h": orange, "at": datetime.now(CHINA) - timedelta(days=2), "o": "well",
-                               "near": True}])
+        _insert_visits(conn, [{"h": orange, "at": datetime.now(CHINA) - timedelta(days=2),
+                               "o": "well", "near": True}])
         leader = conn.execute(text("""SELECT d.person_id FROM duty d JOIN area a ON a.id = d.area_id
                                       WHERE d.role = 'grid_leader' AND a.code = '210204001001001'
                                       ORDER BY d.id LIMIT 1""")).scalar()
@@ -262,7 +269,7 @@ def test_with_nested_disjoint_and_ended_duties(engine, city):
                          {"p": leader, "c": code, "s": starts, "e": ends})
     assert_same_figures(engine)
     with engine.connect() as conn:
-        rows = visit_stats(conn, CITY, "", "worker", china_today() - timedelta(days=29), china_today(),
-                           china_today())["rows"]
+        rows = visit_stats(conn, CITY, "", "worker", china_today() - timedelta(days=29),
+                           china_today(), china_today())["rows"]
     mine = [r for r in rows if r["key"] == str(leader) and r["colour"] == "orange"]
     assert mine and mine[0]["households"] >= 1 and mine[0]["visits"] >= 1

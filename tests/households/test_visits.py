@@ -104,14 +104,15 @@ def test_unowned_households_are_flagged(client, as_user, homes):
         from gisapp.accounts.access import Viewer
         from gisapp.households.visits import unowned
         with db.read() as conn:
-            rows = unowned(conn, Viewer(1, "x", "community_supervisor", None, ("210204",)), "210204",
-                           china_today())
+            rows = unowned(conn, Viewer(1, "x", "community_supervisor", None, ("210204",)),
+                           "210204", china_today())
     ids = {r["id"] for r in rows}
     assert homes["orange_unowned"] in ids
     assert homes["blue"] in ids
     assert homes["orange"] not in ids and homes["yellow"] not in ids
     # The district supervisor, who sees aggregates only, gets counts, never a household.
-    r = client.get("/api/households/unowned?area=210204", headers=as_user("district_sup")).get_json()
+    r = client.get("/api/households/unowned?area=210204",
+                   headers=as_user("district_sup")).get_json()
     assert "households" not in r and r["count"] == len(rows)
     assert {(c["community"], c["colour"]) for c in r["counts"]} >= {("210204002002", "orange"),
                                                                    ("210204001001", "blue")}
@@ -144,7 +145,8 @@ def test_log_visit_near_far_and_idempotent(client, as_user, engine, homes):
         person = _person(engine, "grid_worker")
         assert due_visits(conn, person, china_today()) == []
         assert due_visits(conn, person, china_today() + timedelta(days=14)) == []
-        assert [r["id"] for r in due_visits(conn, person, china_today() + timedelta(days=15))] == [hid]
+        assert ([r["id"] for r in due_visits(conn, person, china_today() + timedelta(days=15))]
+                == [hid])
     far = client.post("/api/visits", headers=as_user("grid_worker"), json={
         "household_id": hid, "outcome": "well", "location": {"lng": 121.515, "lat": 38.988}})
     assert far.status_code == 201
@@ -194,7 +196,8 @@ def test_visit_opens_a_case_in_one_tap(client, as_user, engine):
     # Retrying the same visit does not open a second case.
     again = client.post("/api/visits", headers=as_user("community_sup"), json={
         "household_id": hid, "outcome": "needs_help", "client_id": "visit-case-0001",
-        "location": {"lng": RED_NW[0], "lat": RED_NW[1]}, "open_case": {"category": "electric_hazard"}})
+        "location": {"lng": RED_NW[0], "lat": RED_NW[1]},
+        "open_case": {"category": "electric_hazard"}})
     assert again.status_code == 200 and again.get_json()["visit"]["case_id"] == case_id
 
 
@@ -246,7 +249,8 @@ def test_stats_count_completion_and_overdue(client, as_user, engine, homes):
     red = body["by_colour"]["red"]
     with engine.connect() as conn:
         reds = conn.execute(text("SELECT count(*) FROM household h JOIN area a ON a.id = h.area_id "
-                                 "WHERE h.colour = 1 AND a.code LIKE :p"), {"p": NW_COMMUNITY + "%"}).scalar()
+                                 "WHERE h.colour = 1 AND a.code LIKE :p"),
+                            {"p": NW_COMMUNITY + "%"}).scalar()
         visited = conn.execute(text("""SELECT count(DISTINCT v.household_id) FROM visit v
             JOIN visit_outcome o ON o.key = v.outcome AND o.completes
             WHERE v.colour = 1 AND v.area_code LIKE :p"""), {"p": NW_COMMUNITY + "%"}).scalar()
@@ -267,13 +271,16 @@ def test_stats_count_completion_and_overdue(client, as_user, engine, homes):
                           headers=as_user("community_sup"))
     assert csv_body.status_code == 200 and "completion_rate" in csv_body.get_data(as_text=True)
     assert client.get("/api/visits/stats", headers=as_user("grid_worker")).status_code == 403
-    assert client.get("/api/visits/stats?group=planet", headers=as_user("community_sup")).status_code == 400
-    assert client.get("/api/visits/stats?from=2024-02-30", headers=as_user("community_sup")).status_code == 400
+    assert client.get("/api/visits/stats?group=planet",
+                      headers=as_user("community_sup")).status_code == 400
+    assert client.get("/api/visits/stats?from=2024-02-30",
+                      headers=as_user("community_sup")).status_code == 400
     for bad in ("from=0001-01-01&to=0001-02-01", "to=9999-12-31", "from=2024-03-01&to=2024-01-01",
                 "from=2020-01-01&to=2024-01-01", "format=xml"):
         r = client.get(f"/api/visits/stats?{bad}", headers=as_user("community_sup"))
         assert r.status_code == 400 and r.get_json()["error"] == "bad_input", bad
-    assert client.get("/api/visits/due?day=0001-01-01", headers=as_user("grid_worker")).status_code == 400
+    assert client.get("/api/visits/due?day=0001-01-01",
+                      headers=as_user("grid_worker")).status_code == 400
 
 
 def test_overdue_map_and_wall_counter(client, as_user, engine, homes):
@@ -281,11 +288,13 @@ def test_overdue_map_and_wall_counter(client, as_user, engine, homes):
                     f"{(china_today() + timedelta(days=2)).isoformat()}",
                     headers=as_user("community_sup")).get_json()
     assert fc["type"] == "FeatureCollection" and len(fc["features"]) >= 4
-    assert client.get("/api/visits/overdue?area=210204", headers=as_user("district_sup")).status_code == 403
+    assert client.get("/api/visits/overdue?area=210204",
+                      headers=as_user("district_sup")).status_code == 403
     summary = client.get("/api/wall/summary", headers=as_user("admin")).get_json()
     with engine.connect() as conn:
         done = conn.execute(text("""SELECT count(DISTINCT v.household_id) FROM visit v
-            JOIN visit_outcome o ON o.key = v.outcome AND o.completes JOIN household h ON h.id = v.household_id
+            JOIN visit_outcome o ON o.key = v.outcome AND o.completes JOIN household h """
+                                 """ON h.id = v.household_id
             WHERE h.colour = 1 AND (v.visited_at AT TIME ZONE 'Asia/Shanghai')::date
                                    = (now() AT TIME ZONE 'Asia/Shanghai')::date""")).scalar()
     assert done >= 1 and summary["red_visits"]["done"] == done
@@ -303,7 +312,8 @@ def test_quarterly_households_in_a_monthly_report(client, as_user, engine):
                                  SELECT id, now() - make_interval(days => :d), 'well', geom
                                  FROM household WHERE id = :h"""), {"h": hid, "d": days})
     today = china_today()
-    body = client.get(f"/api/visits/stats?area={NW_COMMUNITY}&from={(today - timedelta(days=29)).isoformat()}"
+    body = client.get(f"/api/visits/stats?area={NW_COMMUNITY}"
+                      f"&from={(today - timedelta(days=29)).isoformat()}"
                       f"&to={today.isoformat()}", headers=as_user("community_sup")).get_json()
     green = body["by_colour"]["green"]
     # Whole visits: each is due one visit in the month (never "应访 0.33"), one was made.

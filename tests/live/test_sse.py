@@ -77,7 +77,8 @@ def test_one_listening_connection_per_process(live_server, as_user, engine):
     try:
         with engine.connect() as conn:
             n = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                                  "current_database() AND application_name = 'gisapp-listen'")).scalar()
+                                  "current_database() "
+                                  "AND application_name = 'gisapp-listen'")).scalar()
         assert n == 1
     finally:
         for s in streams:

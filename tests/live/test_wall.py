@@ -63,7 +63,8 @@ def test_summary_and_choropleth(client, as_user):
     assert nw["cases"] >= 1 and nw["per_1000"] == pytest.approx(1000 * nw["cases"] / 4)
     assert len(choro["areas"]) == 4
     # A community supervisor's choropleth is their community only.
-    mine = client.get("/api/wall/choropleth?level=community", headers=as_user("community_sup")).get_json()
+    mine = client.get("/api/wall/choropleth?level=community",
+                      headers=as_user("community_sup")).get_json()
     assert [a["code"] for a in mine["areas"]] == ["210204001001"]
     bad = client.get("/api/wall/choropleth?level=planet", headers=as_user("wall"))
     assert bad.status_code == 400
@@ -90,7 +91,8 @@ def test_a_reported_case_appears_on_the_wall_live(live_server, browser_page, cli
     page = browser_page
     page.set_viewport_size({"width": 1920, "height": 1080})
     login(page, live_server, "wall")
-    wait_for_summary(page, "() => document.getElementById('wall').dataset.ready", lambda v: v == "1")
+    wait_for_summary(page, "() => document.getElementById('wall').dataset.ready",
+                     lambda v: v == "1")
     wait_for_summary(page, "() => document.getElementById('wall').dataset.live", lambda v: v == "1")
     wait_for_summary(page, "() => document.getElementById('c-active').textContent",
                      lambda v: v != "—")
@@ -108,7 +110,8 @@ def test_a_reported_case_appears_on_the_wall_live(live_server, browser_page, cli
     # A change of state recolours it, without a reload.
     client.post(f"/api/cases/{case_id}/actions/register", headers=as_user("community_sup"),
                 json={"note": "立案"})
-    wait_for_summary(page, f"() => document.querySelector(\"[data-case-id='{case_id}']\").dataset.state",
+    wait_for_summary(page,
+                     f"() => document.querySelector(\"[data-case-id='{case_id}']\").dataset.state",
                      lambda v: v == "registered", timeout=2)
 
     page.click(f"[data-case-id='{case_id}']")

@@ -27,7 +27,8 @@ def app(db_url):
 def open_wall(open_context, base: str):
     page = open_context(WALL)
     login(page, base, "wall")
-    wait_for_summary(page, "() => document.getElementById('wall').dataset.ready", lambda v: v == "1")
+    wait_for_summary(page, "() => document.getElementById('wall').dataset.ready",
+                     lambda v: v == "1")
     settle(page)
     return page
 
@@ -36,7 +37,8 @@ def settle(page) -> None:
     """Until the map has loaded every tile in view and drawn it."""
     page.evaluate("""() => new Promise((done) => {
         const map = window.gisappWall.map;
-        const check = () => (map.loaded() && map.areTilesLoaded() ? done(true) : map.once('idle', check));
+        const check = () => (map.loaded() && map.areTilesLoaded() ? done(true) : """
+                  """map.once('idle', check));
         check(); })""")
 
 
@@ -76,7 +78,8 @@ def facility(engine):
     with engine.begin() as conn:
         return conn.execute(text("""
             INSERT INTO facility (kind, name, geom, is_public, address)
-            VALUES ('elderly_canteen', '测试老年食堂', ST_SetSRID(ST_MakePoint(121.5375, 38.9625), 4326),
+            VALUES ('elderly_canteen', '测试老年食堂', """
+                                 """ST_SetSRID(ST_MakePoint(121.5375, 38.9625), 4326),
                     true, '测试路1号')
             RETURNING id""")).scalar()
 
@@ -84,7 +87,8 @@ def facility(engine):
 @pytest.mark.browser
 def test_a_wall_viewer_clicks_a_case_a_household_cluster_and_a_facility(
         live_server, open_context, client, as_user, facility):
-    case_id = report(client, as_user("grid_worker"), 121.5630, 38.9630, kind="incident", category="rubbish")
+    case_id = report(client, as_user("grid_worker"), 121.5630, 38.9630, kind="incident",
+                     category="rubbish")
     page = open_wall(open_context, live_server)
     jump(page, 121.5630, 38.9630, 16.5)
     click_feature(page, "case-points", lambda p: p["id"] == case_id)
@@ -109,7 +113,8 @@ def test_a_wall_viewer_clicks_a_case_a_household_cluster_and_a_facility(
 
 
 @pytest.mark.browser
-def test_a_new_public_report_shows_on_the_wall_within_two_seconds(live_server, open_context, client):
+def test_a_new_public_report_shows_on_the_wall_within_two_seconds(live_server, open_context,
+                                                                  client):
     page = open_wall(open_context, live_server)
     wait_for_summary(page, "() => document.getElementById('wall').dataset.live", lambda v: v == "1")
     before = wait_for_summary(page, "() => document.getElementById('c-active').textContent",
@@ -142,7 +147,8 @@ def add_open_cases(engine, n: int) -> None:
             INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_id,
                                    area_code, state, dispatched_at, deadline_at)
             SELECT 'incident', 'parking', '聚合测试', 'staff',
-                   ST_SetSRID(ST_MakePoint(121.572 + random() * 0.006, 38.922 + random() * 0.006), 4326),
+                   ST_SetSRID(ST_MakePoint(121.572 + random() * 0.006, """
+                          """38.922 + random() * 0.006), 4326),
                    a.id, a.code, 'dispatched', now(),
                    now() + CASE WHEN i % 7 = 0 THEN interval '-1 hour' ELSE interval '1 day' END
             FROM generate_series(1, :n) i, area a WHERE a.code = '210204002002'"""), {"n": n})
@@ -155,7 +161,8 @@ def test_the_wall_at_the_city_view_and_three_zooms(live_server, open_context, en
     requested = lambda: [TILE.search(u).groups() for u in page.requests_seen if TILE.search(u)]  # noqa: E731
     # The city view: cases counted per area, no point or boundary layer of the closer zooms.
     city = {layer for layer, *_ in requested()}
-    assert "case_areas" in city and not city & {"cases", "hazards", "grid", "microgrid", "households"}
+    assert ("case_areas" in city
+            and not city & {"cases", "hazards", "grid", "microgrid", "households"})
     labels = rendered(page, "case-areas-label")
     assert labels and sum(f["props"]["cases"] for f in labels) >= 400
     # The whole legend is on screen, inside the panel, with no placeholder text.
@@ -185,7 +192,8 @@ def test_the_wall_at_the_city_view_and_three_zooms(live_server, open_context, en
 
 def assert_no_overlap(clusters: list[dict]) -> None:
     """No two cluster circles (radius as in the style: min(7 + 2√count, 15), plus stroke) meet."""
-    circles = [(f["x"], f["y"], min(7 + 2 * f["props"]["count"] ** 0.5, 15) + 1.5) for f in clusters]
+    circles = [(f["x"], f["y"], min(7 + 2 * f["props"]["count"] ** 0.5, 15) + 1.5)
+               for f in clusters]
     for i, (x1, y1, r1) in enumerate(circles):
         for x2, y2, r2 in circles[i + 1:]:
             assert ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5 >= r1 + r2, (x1, y1, x2, y2)

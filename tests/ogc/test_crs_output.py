@@ -42,7 +42,8 @@ def test_axis_order_is_the_crs_own(client):
     # Spherical Mercator by its formula: x = R·λ, y = R·ln(tan(π/4 + φ/2)).
     r = 6378137.0
     assert x == pytest.approx(r * math.radians(121.5), abs=0.01)
-    assert y == pytest.approx(r * math.log(math.tan(math.pi / 4 + math.radians(38.95) / 2)), abs=0.01)
+    assert y == pytest.approx(r * math.log(math.tan(math.pi / 4 + math.radians(38.95) / 2)),
+                              abs=0.01)
 
 
 def test_items_in_another_crs(client):
@@ -74,7 +75,8 @@ def test_bbox_crs_web_mercator(client):
     tr = Transformer.from_crs("OGC:CRS84", "EPSG:3857", always_xy=True)
     x0, y0 = tr.transform(121.51, 38.96)
     x1, y1 = tr.transform(121.52, 38.97)
-    body = client.get(f"/ogc/collections/grids/items?bbox={x0},{y0},{x1},{y1}&bbox-crs=EPSG:3857").get_json()
+    body = client.get(
+        f"/ogc/collections/grids/items?bbox={x0},{y0},{x1},{y1}&bbox-crs=EPSG:3857").get_json()
     assert [f["id"] for f in body["features"]] == [GRID]
 
 
@@ -91,17 +93,20 @@ def test_phone_bbox_and_filter_crs(client, name, convert):
     assert [f["id"] for f in body["features"]] == [GRID + "001"]
     px, py = (float(v) for v in convert(121.51, 38.99))
     body = client.get("/ogc/collections/microgrids/items?filter="
-                      + quote(f"S_INTERSECTS(geom, POINT({px} {py}))") + f"&filter-crs={name}").get_json()
+                      + quote(f"S_INTERSECTS(geom, POINT({px} {py}))")
+                      + f"&filter-crs={name}").get_json()
     assert [f["id"] for f in body["features"]] == [GRID + "001"]
     # The same bbox on the plain API.
-    body = client.get(f"/api/areas?level=microgrid&bbox={a[0]},{a[1]},{b[0]},{b[1]}&bbox-crs={name}").get_json()
+    body = client.get(
+        f"/api/areas?level=microgrid&bbox={a[0]},{a[1]},{b[0]},{b[1]}&bbox-crs={name}").get_json()
     assert [f["id"] for f in body["features"]] == [GRID + "001"]
 
 
 def test_api_bbox_without_crs_is_unchanged(client):
     body = client.get("/api/areas?level=grid&bbox=121.51,38.96,121.52,38.97").get_json()
     assert [f["id"] for f in body["features"]] == [GRID]
-    assert client.get("/api/areas?level=grid&bbox=121.51,38.96,121.52,38.97&bbox-crs=EPSG:9999").status_code == 400
+    assert client.get("/api/areas?level=grid&bbox=121.51,38.96,121.52,38.97"
+                      "&bbox-crs=EPSG:9999").status_code == 400
 
 
 @pytest.mark.parametrize("crs", ["EPSG:4490", "http://www.opengis.net/def/crs/EPSG/0/4490",
@@ -117,5 +122,6 @@ def test_point_inputs_take_ogc_names(client, crs):
 def test_area_in_square_metres_from_geography(client):
     props = client.get(ITEM).get_json()["properties"]
     geod = Geod(ellps="WGS84")
-    area, _ = geod.polygon_area_perimeter([121.5, 121.525, 121.525, 121.5], [38.95, 38.95, 39.0, 39.0])
+    area, _ = geod.polygon_area_perimeter([121.5, 121.525, 121.525, 121.5],
+                                          [38.95, 38.95, 39.0, 39.0])
     assert props["area_m2"] == pytest.approx(abs(area), rel=1e-3)

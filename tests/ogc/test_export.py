@@ -18,12 +18,15 @@ def facilities_and_cases(engine):
     with engine.begin() as conn:
         conn.execute(text("""
             INSERT INTO facility (kind, name, capacity, is_public, geom, area_id) VALUES
-             ('elderly_canteen', '西北老年食堂', 40, true, ST_SetSRID(ST_MakePoint(121.51, 38.99), 4326),
+             ('elderly_canteen', '西北老年食堂', 40, true, """
+                          """ST_SetSRID(ST_MakePoint(121.51, 38.99), 4326),
               (SELECT id FROM area WHERE code = '210204001001001001')),
-             ('mediation_room', '东部调解室', NULL, false, ST_SetSRID(ST_MakePoint(121.59, 38.99), 4326),
+             ('mediation_room', '东部调解室', NULL, false, """
+                          """ST_SetSRID(ST_MakePoint(121.59, 38.99), 4326),
               (SELECT id FROM area WHERE code = '210204002001002001'))"""))
         conn.execute(text("""
-            INSERT INTO case_file (kind, category, description, reporter_kind, geom, area_code, area_id)
+            INSERT INTO case_file (kind, category, description, reporter_kind, geom, """
+                          """area_code, area_id)
             SELECT 'hazard', 'fire_exit', '消防通道堵塞 ' || a.code, 'public',
                    ST_PointOnSurface(v.geom), a.code, a.id
             FROM area a JOIN area_version v ON v.area_id = a.id WHERE a.level = 5"""))

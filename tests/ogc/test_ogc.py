@@ -25,11 +25,13 @@ def facilities_and_cases(engine):
     with engine.begin() as conn:
         conn.execute(text("""
             INSERT INTO facility (kind, name, capacity, is_public, geom, area_id) VALUES
-             ('elderly_canteen', '西北老年食堂', 40, true, ST_SetSRID(ST_MakePoint(121.51, 38.99), 4326),
+             ('elderly_canteen', '西北老年食堂', 40, true, """
+                          """ST_SetSRID(ST_MakePoint(121.51, 38.99), 4326),
               (SELECT id FROM area WHERE code = '210204001001001001')),
              ('clinic', '东南卫生服务站', 10, true, ST_SetSRID(ST_MakePoint(121.59, 38.91), 4326),
               (SELECT id FROM area WHERE code = '210204002002002002')),
-             ('mediation_room', '东部调解室', NULL, false, ST_SetSRID(ST_MakePoint(121.59, 38.99), 4326),
+             ('mediation_room', '东部调解室', NULL, false, """
+                          """ST_SetSRID(ST_MakePoint(121.59, 38.99), 4326),
               (SELECT id FROM area WHERE code = '210204002001002001'))"""))
         conn.execute(text("""
             INSERT INTO case_file (kind, category, description, contact, reporter_kind, geom,
@@ -213,7 +215,8 @@ def test_datetime_gives_boundaries_as_they_stood(client, engine):
     new = items(client, "microgrids", q + "&datetime=2024-06-01T00:00:00%2B08:00").get_json()
     assert [f["properties"]["version"] for f in old["features"]] == [1]
     assert [f["properties"]["version"] for f in new["features"]] == [2]
-    assert items(client, "microgrids", q + "&datetime=2021-01-01T00:00:00Z").get_json()["numberMatched"] == 0
+    assert items(client, "microgrids",
+                 q + "&datetime=2021-01-01T00:00:00Z").get_json()["numberMatched"] == 0
     both = items(client, "microgrids", q + "&datetime=2023-01-01T00:00:00Z/..").get_json()
     assert [f["id"] for f in both["features"]] == [f"{NW_GRID}001@1", f"{NW_GRID}001@2"]
     assert client.get(f"/ogc/collections/microgrids/items/{NW_GRID}001@1").status_code == 200
@@ -238,7 +241,8 @@ def cql(client, collection, expr, extra="", headers=None):
     ("valid_from < TIMESTAMP('2023-01-01T00:00:00Z')", 8),
     ("valid_to IS NULL", 8),
     ("S_INTERSECTS(geom, POINT(121.51 38.99))", 1),
-    ("S_INTERSECTS(geom, POLYGON((121.51 38.91, 121.59 38.91, 121.59 38.92, 121.51 38.92, 121.51 38.91)))", 4),
+    ("S_INTERSECTS(geom, "
+     "POLYGON((121.51 38.91, 121.59 38.91, 121.59 38.92, 121.51 38.92, 121.51 38.91)))", 4),
     ("S_INTERSECTS(geom, LINESTRING(121.51 38.99, 121.59 38.99)) AND households = 2", 4),
 ])
 def test_cql2_subset(client, expr, expected):
@@ -324,7 +328,8 @@ def test_gdal_lists_collections_and_copies_a_layer(live_server, tmp_path, as_use
     listed = _gdal(["ogrinfo", "-ro", url], tmp_path)
     assert listed.returncode == 0, listed.stderr
     for collection in (*COUNTS, "facilities"):
-        assert f": {collection} (" in listed.stdout or f": {collection}\n" in listed.stdout, listed.stdout
+        assert (f": {collection} (" in listed.stdout
+                or f": {collection}\n" in listed.stdout), listed.stdout
     out = tmp_path / "communities.geojson"
     copied = _gdal(["ogr2ogr", "-f", "GeoJSON", str(out), url, "communities"], tmp_path)
     assert copied.returncode == 0, copied.stderr

@@ -60,7 +60,8 @@ def test_supervisor_outside_jurisdiction_is_forbidden(client, as_user, engine):
                                           [121.50, 39.0], [121.50, 38.95]]]}, "invalid_geometry"),
     ({"type": "Point", "coordinates": [121.51, 38.99]}, "bad_geojson"),
 ])
-def test_invalid_replacements_are_refused_and_change_nothing(client, as_user, engine, geometry, error):
+def test_invalid_replacements_are_refused_and_change_nothing(client, as_user, engine, geometry,
+                                                             error):
     before = versions(engine)
     resp = client.put(f"{GRIDS}/{WEST}", json=feature(geometry), headers=as_user("community_sup"))
     assert resp.status_code == 400, resp.get_json()
@@ -79,7 +80,8 @@ def test_replace_grows_into_the_neighbour_with_versions(client, as_user, engine)
     h = as_user("community_sup")
     resp = client.get(f"{GRIDS}/{WEST}")
     assert resp.headers["ETag"] == '"1"'
-    resp = client.put(f"{GRIDS}/{WEST}", json=feature(box(121.50, 38.95, 121.53, 39.00), name="西网格"),
+    resp = client.put(f"{GRIDS}/{WEST}",
+                      json=feature(box(121.50, 38.95, 121.53, 39.00), name="西网格"),
                       headers={**h, "If-Match": '"1"'})
     assert resp.status_code == 200, resp.get_json()
     assert set(resp.get_json()["versions"]) >= {WEST, EAST}
@@ -101,8 +103,9 @@ def test_replace_grows_into_the_neighbour_with_versions(client, as_user, engine)
 
 def test_replace_in_another_crs(client, as_user):
     # EPSG:4490 takes latitude first; this is the box 121.50..121.535 E.
-    geometry = {"type": "Polygon", "coordinates": [[[38.95, 121.50], [38.95, 121.535], [39.0, 121.535],
-                                                    [39.0, 121.50], [38.95, 121.50]]]}
+    geometry = {"type": "Polygon", "coordinates": [[[38.95, 121.50], [38.95, 121.535],
+                                                    [39.0, 121.535], [39.0, 121.50],
+                                                    [38.95, 121.50]]]}
     resp = client.put(f"{GRIDS}/{WEST}", json=feature(geometry), headers={
         **as_user("community_sup"), "Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/4490>"})
     assert resp.status_code == 200, resp.get_json()
@@ -135,11 +138,14 @@ def test_create_then_delete(client, as_user, engine):
 def test_create_needs_a_name_and_a_place(client, as_user, engine):
     before = versions(engine)
     h = as_user("district_sup")
-    assert client.post(GRIDS, json=feature(box(121.56, 38.91, 121.57, 38.92)), headers=h).status_code == 400
+    assert client.post(GRIDS, json=feature(box(121.56, 38.91, 121.57, 38.92)),
+                       headers=h).status_code == 400
     resp = client.post(GRIDS, json=feature(box(120.0, 30.0, 120.1, 30.1), name="远方"), headers=h)
     assert resp.status_code == 400 and resp.get_json()["error"] == "outside_parent"
-    assert client.post("/ogc/collections/facilities/items", json=feature(box(121.56, 38.91, 121.57, 38.92), name="x"),
+    assert client.post("/ogc/collections/facilities/items",
+                       json=feature(box(121.56, 38.91, 121.57, 38.92), name="x"),
                        headers=h).status_code == 400
-    assert client.post("/ogc/collections/districts/items", json=feature(box(121.56, 38.91, 121.57, 38.92), name="x"),
+    assert client.post("/ogc/collections/districts/items",
+                       json=feature(box(121.56, 38.91, 121.57, 38.92), name="x"),
                        headers=as_user("admin")).status_code == 400
     assert versions(engine) == before

@@ -14,10 +14,13 @@ from ..accounts.test_accounts import login
 from ..wall_support import GRID_WORKER_HOME, OTHER_WORKER_HOME, close_app, make_app, tile_at, url
 
 # Tiles of every kind of layer around the two workers' homes.
-TILES = [("community", tile_at(*GRID_WORKER_HOME, 12)), ("microgrid", tile_at(*GRID_WORKER_HOME, 15)),
+TILES = [("community", tile_at(*GRID_WORKER_HOME, 12)),
+         ("microgrid", tile_at(*GRID_WORKER_HOME, 15)),
          ("cases", tile_at(*GRID_WORKER_HOME, 16)), ("cases", tile_at(*OTHER_WORKER_HOME, 10)),
-         ("hazards", tile_at(*GRID_WORKER_HOME, 13)), ("facilities", tile_at(*GRID_WORKER_HOME, 14)),
-         ("households", tile_at(*GRID_WORKER_HOME, 17)), ("households", tile_at(*GRID_WORKER_HOME, 12))]
+         ("hazards", tile_at(*GRID_WORKER_HOME, 13)),
+         ("facilities", tile_at(*GRID_WORKER_HOME, 14)),
+         ("households", tile_at(*GRID_WORKER_HOME, 17)),
+         ("households", tile_at(*GRID_WORKER_HOME, 12))]
 IGNORED = {"date", "server", "content-length"}
 
 
@@ -38,7 +41,8 @@ def _environ(path, headers):
 def _via_view(app, path, headers):
     """The Flask view's answer, the fast path bypassed."""
     body, status, hdrs = run_wsgi_app(app.wsgi_app.wsgi_app, _environ(path, headers))
-    return status, {(k.lower(), v) for k, v in hdrs.items() if k.lower() not in IGNORED}, b"".join(body)
+    return status, {(k.lower(), v) for k, v in hdrs.items()
+                    if k.lower() not in IGNORED}, b"".join(body)
 
 
 def _via_fast_path(app, path, headers):
@@ -92,11 +96,13 @@ def test_what_the_fast_path_leaves_to_the_view(app, as_user, engine):
     assert _via_fast_path(app, personal, worker) is None        # audited: always the view
     client = app.test_client()
     with engine.connect() as conn:
-        before = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read.household_tile'")).scalar()
+        before = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'read.household_tile'")).scalar()
     for _ in range(3):
         assert client.get(personal, headers=worker).status_code == 200
     with engine.connect() as conn:
-        after = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read.household_tile'")).scalar()
+        after = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'read.household_tile'")).scalar()
     assert after == before + 3
 
     cases = url("cases", *tile_at(*GRID_WORKER_HOME, 16))
@@ -125,7 +131,8 @@ def test_a_revoked_token_is_refused_at_once(app):
     assert _via_fast_path(app, path, headers) is not None
     with app.extensions["gisapp_engine"].begin() as conn:
         conn.execute(text("UPDATE api_token SET revoked_at = now() WHERE revoked_at IS NULL "
-                          "AND token_hash = :h"), {"h": hashlib.sha256(secret.encode()).hexdigest()})
+                          "AND token_hash = :h"),
+                     {"h": hashlib.sha256(secret.encode()).hexdigest()})
     assert _via_fast_path(app, path, headers) is None
     assert client.get(path, headers=headers).status_code == 401
 

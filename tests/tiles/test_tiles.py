@@ -106,7 +106,8 @@ def test_case_tiles_follow_case_visibility(client, as_user):
     assert case_id in ids("grid_worker") and case_id in ids("wall") and case_id in ids("admin")
     assert case_id not in ids("other_worker")
     assert client.get(url("cases", *zxy)).status_code == 401          # the public: no cases
-    case = next(f for f in get_tile(client, "cases", zxy, as_user("wall")) if f.get("id") == case_id)
+    case = next(f for f in get_tile(client, "cases", zxy, as_user("wall"))
+                if f.get("id") == case_id)
     assert case["state"] == "reported" and case["kind"] == "incident" and case["overdue"] is False
 
 
@@ -125,7 +126,8 @@ def test_low_zoom_cases_are_clusters_with_counts(client, as_user, engine):
         for dx in (0.0001, 0.0002, 0.0003):
             conn.execute(text("""INSERT INTO case_file (kind, category, description, reporter_kind,
                                  geom, area_code) VALUES ('incident', 'parking', '集群', 'staff',
-                                 ST_SetSRID(ST_MakePoint(:x, 38.9601), 4326), '210204001001001002')"""),
+                                 ST_SetSRID(ST_MakePoint(:x, 38.9601), 4326), """
+                              """'210204001001001002')"""),
                          {"x": 121.5101 + dx})
     sync(client.application)
     feats = get_tile(client, "cases", tile_at(121.5103, 38.9601, 9), as_user("admin"))
@@ -228,11 +230,13 @@ def test_boundary_change_invalidates_the_area_tiles_it_touches(app, client, engi
     for zxy in (near, far):
         get_tile(client, "microgrid", zxy)
     with engine.begin() as conn:
-        area_id = conn.execute(text("SELECT id FROM area WHERE code = '210204001001001001'")).scalar()
+        area_id = conn.execute(
+            text("SELECT id FROM area WHERE code = '210204001001001001'")).scalar()
         conn.execute(text("UPDATE area_version SET valid_to = now() "
                           "WHERE area_id = :a AND valid_to IS NULL"), {"a": area_id})
         conn.execute(text("""INSERT INTO area_version (area_id, version, geom, valid_from)
-                             VALUES (:a, 2, ST_Multi(ST_MakeEnvelope(121.50, 38.975, 121.525, 38.999, 4326)),
+                             VALUES (:a, 2, """
+                          """ST_Multi(ST_MakeEnvelope(121.50, 38.975, 121.525, 38.999, 4326)),
                                      now())"""), {"a": area_id})
     sync(app)
     keys = set(cache.memory_keys())

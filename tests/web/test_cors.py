@@ -64,7 +64,8 @@ def test_credentials_from_an_unlisted_origin_get_no_grant(app, as_user, path):
 
 
 def test_credentials_from_a_listed_origin_are_granted_to_that_origin(app, as_user):
-    resp = app.test_client().get("/api/cases?limit=1", headers={**as_user("admin"), "Origin": LISTED})
+    resp = app.test_client().get("/api/cases?limit=1",
+                                 headers={**as_user("admin"), "Origin": LISTED})
     assert resp.status_code == 200
     assert acao(resp) == LISTED                       # never "*" with credentials
     assert resp.headers["Access-Control-Allow-Credentials"] == "true"
@@ -89,7 +90,8 @@ def test_preflight_is_answered(app):
 
 # --- in Chromium: a page on another origin --------------------------------------------------
 
-PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>外部看板</title></head>
+PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">""" \
+    """<title>外部看板</title></head>
 <body><main><h1>城市看板（另一个来源）</h1><p id="out">加载中</p></main>
 <script>
 const base = %r;
@@ -135,7 +137,8 @@ def test_a_page_on_another_origin_reads_the_public_tiles(strict_page, live_serve
     page.fill("input[name=password]", "correct-horse-42")
     page.click("button[type=submit]")
     page.wait_for_url(live_server + "/openapi.json")
-    page.expect_problem(r"(CORS|Access-Control-Allow-Origin).*api/cases|api/cases.*(CORS|net::ERR_FAILED)")
+    page.expect_problem(
+        r"(CORS|Access-Control-Allow-Origin).*api/cases|api/cases.*(CORS|net::ERR_FAILED)")
     page.goto(other_origin + "/")
     results = page.evaluate("window.results")
     assert results["tile"].startswith("200:") and int(results["tile"].split(":")[1]) > 0

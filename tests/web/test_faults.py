@@ -85,7 +85,8 @@ class Stack:
     routes: set = field(default_factory=set)
 
     def call(self, method: str, path: str, body=None, user: str | None = "grid_worker",
-             timeout: float = 20.0, raw: bytes | None = None, ctype: str = "application/json") -> Answer:
+             timeout: float = 20.0, raw: bytes | None = None,
+             ctype: str = "application/json") -> Answer:
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         req = urllib.request.Request(self.base + path, data=data, method=method)
         if data is not None:
@@ -234,13 +235,15 @@ class Submitters:
 
     def __init__(self, stack: Stack, n: int):
         self.stack, self.n = stack, n
-        self.answers: list[tuple[str, str, Answer, float]] = []   # (kind, client id, answer, sent at)
+        # (kind, client id, answer, sent at)
+        self.answers: list[tuple[str, str, Answer, float]] = []
         self.last: dict[tuple[str, str], Answer] = {}
         self.bodies: dict[tuple[str, str], dict] = {}
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._visit = visit_body(stack, "template-0") if has_visits(stack) else None
-        self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(n)]
+        self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True)
+                         for i in range(n)]
 
     def __enter__(self):
         for t in self._threads:
@@ -260,7 +263,8 @@ class Submitters:
             cid = f"restart-{run}-{i}-{k}"
             body = {**self._visit, "client_id": cid} if kind == "visit" else case_body(cid)
             sent = time.monotonic()
-            answer = self.stack.call("POST", "/api/visits" if kind == "visit" else "/api/cases", body)
+            answer = self.stack.call("POST", "/api/visits" if kind == "visit" else "/api/cases",
+                                     body)
             with self._lock:
                 self.answers.append((kind, cid, answer, sent))
                 self.last[(kind, cid)] = answer
@@ -272,7 +276,8 @@ class Submitters:
 def _wait_recovered(subs: Submitters, since: float) -> float:
     deadline = time.monotonic() + RECOVERY_LIMIT_S + 5
     while time.monotonic() < deadline:
-        ok = [sent for _, _, a, sent in list(subs.answers) if sent >= since and a.status in (200, 201)]
+        ok = [sent for _, _, a, sent in list(subs.answers)
+              if sent >= since and a.status in (200, 201)]
         if ok:
             return min(ok) - since
         time.sleep(0.1)
@@ -320,10 +325,13 @@ def test_database_restarts_mid_load(stack):
     assert retried > 0
     _assert_exactly_once(stack, subs)
     kinds = sorted({k for k, _ in subs.last})
-    print(f"restart: {RESTARTS} outage(s) of {OUTAGE_SECONDS:g}s, {SUBMITTERS} submitters ({', '.join(kinds)}); "
-          f"{len(answers)} submissions, {sum(a.status == 503 for _, _, a, _ in answers)} answered 503 "
-          f"with Retry-After, 0 answered 500; slowest answer {max(a.seconds for _, _, a, _ in answers):.2f}s; "
-          f"first success {', '.join(f'{r:.2f}s' for r in recoveries)} after the database was back; "
+    print(f"restart: {RESTARTS} outage(s) of {OUTAGE_SECONDS:g}s, "
+          f"{SUBMITTERS} submitters ({', '.join(kinds)}); "
+          f"{len(answers)} submissions, {sum(a.status == 503 for _, _, a, _ in answers)} "
+          f"answered 503 with Retry-After, 0 answered 500; "
+          f"slowest answer {max(a.seconds for _, _, a, _ in answers):.2f}s; "
+          f"first success {', '.join(f'{r:.2f}s' for r in recoveries)} "
+          f"after the database was back; "
           f"{retried} retried with the same client id; {len(subs.last)} stored exactly once")
 
 
@@ -333,7 +341,8 @@ def _assert_exactly_once(stack: Stack, subs: Submitters) -> None:
         if not sent:
             continue
         with stack.engine.connect() as conn:
-            counts = dict(conn.execute(text(f"SELECT client_id, count(*) FROM {table} "   # table: constant
+            # table: constant
+            counts = dict(conn.execute(text(f"SELECT client_id, count(*) FROM {table} "
                                             "WHERE client_id = ANY(:ids) GROUP BY client_id"),
                                        {"ids": sorted(sent)}).all())
         assert set(counts) == sent, f"{kind}s lost: {sorted(sent - set(counts))[:5]}"
@@ -370,7 +379,8 @@ class Blocker:
             row = self.conn.execute(text("""
                 SELECT pid, client_port FROM pg_stat_activity
                 WHERE wait_event_type = 'Lock' AND application_name = 'gisapp'
-                  AND query ILIKE :q AND pid <> pg_backend_pid()"""), {"q": f"%{statement}%"}).first()
+                  AND query ILIKE :q AND pid <> pg_backend_pid()"""),
+                                    {"q": f"%{statement}%"}).first()
             if row:
                 return row.pid, row.client_port
             time.sleep(0.05)
@@ -427,7 +437,8 @@ def _orphans(stack: Stack) -> dict:
             "SELECT count(*) FROM case_file c WHERE NOT EXISTS "
             "(SELECT 1 FROM case_event e WHERE e.case_id = c.id AND e.action = 'report')"),
         "case photo without its file": sum(
-            not (stack.photo_dir / sha[:2]).is_dir() or not any((stack.photo_dir / sha[:2]).glob(f"{sha}.*"))
+            not (stack.photo_dir / sha[:2]).is_dir()
+            or not any((stack.photo_dir / sha[:2]).glob(f"{sha}.*"))
             for sha in _photo_hashes(stack)),
         "partial upload files": len(list(stack.photo_dir.rglob(".upload-*"))),
     }
@@ -459,7 +470,8 @@ def test_worker_killed_mid_visit_that_opens_a_case(stack):
     if not has_visits(stack):
         pytest.skip("this checkout has no POST /api/visits")
     cid = f"kill-visit-{uuid.uuid4().hex[:8]}"
-    visits, cases = stack.scalar("SELECT count(*) FROM visit"), stack.scalar("SELECT count(*) FROM case_file")
+    visits, cases = (stack.scalar("SELECT count(*) FROM visit"),
+                     stack.scalar("SELECT count(*) FROM case_file"))
     answer = _kill_mid_request(stack, "case_event", "case_report(", "POST", "/api/visits",
                                visit_body(stack, cid, open_case=True))
     assert answer.status == 0
@@ -483,7 +495,8 @@ def _boundary_edit(stack: Stack, west_edge: float) -> dict:
     """Move the edge between the community's two grids (a valid save)."""
     with stack.engine.connect() as conn:
         versions = dict(conn.execute(text(
-            "SELECT code, version FROM area_current WHERE code IN ('210204001001001', '210204001001002')")).all())
+            "SELECT code, version FROM area_current "
+            "WHERE code IN ('210204001001001', '210204001001002')")).all())
     return {"reason": "fault test", "children": [
         {"code": "210204001001001", "version": versions["210204001001001"],
          "geometry": _box(121.50, 38.95, west_edge, 39.00)},
@@ -496,7 +509,8 @@ def boundary_state(stack: Stack) -> dict:
     with stack.engine.connect() as conn:
         row = conn.execute(text("""
             SELECT (SELECT count(*) FROM area_version) AS versions,
-                   (SELECT md5(string_agg(id || ':' || coalesce(valid_to::text, ''), ',' ORDER BY id))
+                   (SELECT md5(string_agg(id || ':' || """
+                                """coalesce(valid_to::text, ''), ',' ORDER BY id))
                     FROM area_version) AS digest,
                    (SELECT count(*) FROM area a WHERE a.retired_at IS NULL AND (SELECT count(*)
                         FROM area_version v WHERE v.area_id = a.id AND v.valid_to IS NULL) <> 1)
@@ -541,9 +555,11 @@ def test_boundary_transaction_killed(stack):
     before = boundary_state(stack)
     with Blocker(stack, "audit_log") as blocker:
         thread, out = _in_background(lambda: stack.call(
-            "PUT", f"/api/boundaries/{COMMUNITY}", _boundary_edit(stack, 121.53), user="community_sup"))
+            "PUT", f"/api/boundaries/{COMMUNITY}", _boundary_edit(stack, 121.53),
+            user="community_sup"))
         backend, _ = blocker.blocked_backend("INSERT INTO audit_log", out)
-        assert blocker.conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": backend}).scalar()
+        assert blocker.conn.execute(text("SELECT pg_terminate_backend(:p)"),
+                                    {"p": backend}).scalar()
         thread.join(20)
     answer = out[0]
     assert answer.status == 503 and answer.headers.get("Retry-After"), answer
@@ -562,7 +578,8 @@ def _multipart(fields: dict, photo: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
              for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="p.jpg"\r\n'
+    parts.append(f'--{boundary}\r\nContent-Disposition: '
+                 f'form-data; name="photos"; filename="p.jpg"\r\n'
                  f"Content-Type: image/jpeg\r\n\r\n".encode() + photo + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"

@@ -52,7 +52,8 @@ def checksum_sql(engine) -> str:
     with engine.connect() as conn:
         names = conn.execute(text("""
             SELECT table_name FROM information_schema.tables
-            WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1""")).scalars().all()
+            WHERE table_schema = 'public' AND """
+                                  """table_type = 'BASE TABLE' ORDER BY 1""")).scalars().all()
         parts = [conn.execute(text(
             "SELECT format('SELECT %L AS t, count(*) AS n, md5(coalesce(string_agg(x::text, ''|'' "
             "ORDER BY x::text), '''')) AS h FROM %I x', CAST(:t AS text), CAST(:t AS text))"),
@@ -155,7 +156,8 @@ GEOMETRY = st.recursive(
                   st.one_of(POLYGON_COORDS, st.lists(POLYGON_COORDS, max_size=3))),
         st.just({"type": "Polygon"}),
         st.just({"type": "MultiPolygon", "coordinates": [[]]}),
-        st.just({"type": "Polygon", "coordinates": _box(121.5, 38.95, 121.5, 38.95)}),   # empty area
+        # empty area
+        st.just({"type": "Polygon", "coordinates": _box(121.5, 38.95, 121.5, 38.95)}),
         JSON_VALUES,
     ),
     lambda inner: st.builds(lambda gs: {"type": "GeometryCollection", "geometries": gs},
@@ -176,7 +178,8 @@ EDIT = st.one_of(
 RAW_BODIES = st.one_of(
     st.binary(max_size=200),
     st.text(max_size=200).map(str.encode),
-    st.sampled_from([b"NaN", b"Infinity", b"-Infinity", b"[NaN, Infinity]", b'{"points": [[NaN, 1]]}',
+    st.sampled_from([b"NaN", b"Infinity", b"-Infinity", b"[NaN, Infinity]",
+                     b'{"points": [[NaN, 1]]}',
                      b'{"reason": "x", "children": [{"code": "210204001001001", "version": 1, '
                      b'"geometry": {"type": "Polygon", "coordinates": [[[NaN, 38.95], [121.5, 39],'
                      b' [121.525, 39], [NaN, 38.95]]]}}]}',
@@ -267,14 +270,16 @@ def test_bodies_that_once_gave_500(http, auth_headers, snapshot, raw, endpoint):
 # --- case reports ------------------------------------------------------------------------
 
 LOCATION = st.one_of(
-    st.fixed_dictionaries({}, optional={"lng": st.one_of(LNG, SCALARS), "lat": st.one_of(LAT, SCALARS),
+    st.fixed_dictionaries({}, optional={"lng": st.one_of(LNG, SCALARS),
+                                        "lat": st.one_of(LAT, SCALARS),
                                         "crs": st.one_of(st.sampled_from(["wgs84", "gcj02", "bd09",
                                                                           "cgcs2000"]), SCALARS),
                                         "accuracy": st.one_of(NUMBERS, SCALARS)}),
     GEOMETRY, JSON_VALUES)
 REPORT = st.fixed_dictionaries({}, optional={
     "kind": st.one_of(st.sampled_from(["incident", "dispute", "hazard"]), SCALARS),
-    "category": st.one_of(st.sampled_from(["fire_exit", "gas", "neighbour_dispute", "nope"]), SCALARS),
+    "category": st.one_of(st.sampled_from(["fire_exit", "gas", "neighbour_dispute", "nope"]),
+                          SCALARS),
     "description": st.one_of(st.text(max_size=30), SCALARS, st.just("x" * 4001)),
     "contact": SCALARS, "client_id": st.one_of(st.text(max_size=70), SCALARS),
     "location": LOCATION, "lng": LNG, "lat": LAT})
@@ -335,7 +340,8 @@ def test_case_action_fuzz(http, auth_headers, snapshot, action, body, case_id):
 
 def params(*names: str):
     return st.dictionaries(st.sampled_from(names),
-                           st.one_of(INJECTION, st.text(max_size=30), NUMBERS.map(str)), max_size=len(names))
+                           st.one_of(INJECTION, st.text(max_size=30), NUMBERS.map(str)),
+                           max_size=len(names))
 
 
 QUERY_ENDPOINTS = {
@@ -403,7 +409,8 @@ def test_batch_locate_fuzz(http, snapshot, points, crs):
 # --- imports from the command line -------------------------------------------------------
 
 CSV_CELL = st.one_of(st.text(max_size=15), INJECTION, NUMBERS.map(str),
-                     st.sampled_from(["POLYGON((121.5 38.95,121.525 38.95,121.525 39,121.5 39,121.5 38.95))",
+                     st.sampled_from(["POLYGON((121.5 38.95,121.525 38.95,121.525 39,121.5 "
+                                      "39,121.5 38.95))",
                                       "POLYGON((0 0,1 1,1 0,0 1,0 0))", "POLYGON EMPTY",
                                       "GEOMETRYCOLLECTION(POINT(1 2))", "POINT(nan inf)",
                                       WEST, EAST, "1", "-1"]))
@@ -414,7 +421,8 @@ CSV_HEADER = st.lists(st.sampled_from(["WKT", "code", "name", "version", "lng", 
 @st.composite
 def csv_files(draw):
     header = draw(CSV_HEADER)
-    rows = draw(st.lists(st.lists(CSV_CELL, min_size=len(header), max_size=len(header)), max_size=4))
+    rows = draw(
+        st.lists(st.lists(CSV_CELL, min_size=len(header), max_size=len(header)), max_size=4))
     out = [",".join(header)] + [",".join('"' + c.replace('"', '""') + '"' for c in r) for r in rows]
     return "\n".join(out) + draw(st.sampled_from(["", "\n", "\n,,,\n", '\n"unclosed']))
 
@@ -488,7 +496,8 @@ def test_checksum_sees_a_write(engine, snapshot):
         assert "area" in changed(before, snapshot())
     finally:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE area SET name = rtrim(name, '!') WHERE code = :c"), {"c": WEST})
+            conn.execute(text("UPDATE area SET name = rtrim(name, '!') WHERE code = :c"),
+                         {"c": WEST})
     # (The triggers behind the update leave their marks in tile_dirty and cache_generation.)
     assert "area" not in changed(before, snapshot())
 

@@ -7,8 +7,11 @@
 -- Pieces narrower than the tolerance are dropped and, like territory that had no children
 -- before, handed to the neighbouring piece with the longest shared edge.
 WITH changed AS (
-    SELECT key, area_id, geom FROM boundary_plan
+    SELECT key, area_id, geom FROM boundary_plan p
     WHERE level = :level AND action IN ('version', 'create', 'retire', 'resurrect')
+      -- a reverted area's children are planned already (boundary_derive_revert)
+      AND NOT EXISTS (SELECT 1 FROM boundary_plan k
+                      WHERE k.level = :level + 1 AND k.parent_id = p.area_id)
 ), pool AS (
     SELECT c.id, c.code, c.parent_id, c.name, c.version, c.geom
     FROM area_current c JOIN changed x ON x.area_id = c.parent_id

@@ -2,7 +2,7 @@
 // reason, photos) and the request it sends. Used by case-detail.js.
 (function () {
   "use strict";
-  const { api, el, ACTIONS } = window.gisapp;
+  const { api, el, fileBox, ACTIONS } = window.gisapp;
   const REASON = { handle: "处理情况说明", send_back: "退回原因", cancel: "作废原因", suspend: "暂停原因", extend: "延期原因",
                    merge: "合并原因", escalate: "提交会商的理由" };
   const NOTE = { evaluate: "评价意见", register: "备注", dispatch: "派遣说明",
@@ -38,14 +38,8 @@
 
   // A photo picker that reads in Chinese and fits a phone (the browser's own box does neither).
   function photoBox() {
-    const names = el("span", { class: "file-names muted" }, "未选择照片");
-    const input = el("input", { type: "file", name: "photos", class: "visually-hidden", multiple: "",
-                                accept: "image/jpeg,image/png,image/webp",
-                                onchange: () => { names.textContent = input.files.length
-                                  ? `已选 ${input.files.length} 张：${Array.from(input.files).map((f) => f.name).join("、")}`
-                                  : "未选择照片"; } });
-    return el("div", { class: "field-photos" },
-      el("label", { class: "file-button" }, "拍照或选择现场照片（选填，可多张）", input), names);
+    return el("div", { class: "field-photos" }, fileBox("拍照或选择现场照片（选填，可多张）",
+      { name: "photos", multiple: "", accept: "image/jpeg,image/png,image/webp" }, "未选择照片", "张"));
   }
 
   function confirmBox(text) {

@@ -48,5 +48,35 @@
   const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "—");
   const pct = (x) => (x === null || x === undefined ? "—" : (x * 100).toFixed(1) + "%");
 
-  window.gisapp = { api, el, csrf, STATES, ACTIONS, KINDS, fmtTime, pct };
+  // A file picker that reads in Chinese (the browser's own box speaks the browser's
+  // language): a button-like label around a hidden input, and the chosen names beside it.
+  // Pages write the same markup by hand (class file-box); one listener serves them all.
+  function fileBox(label, attrs, none = "未选择文件", unit = "个") {
+    return el("span", { class: "file-box" },
+      el("label", { class: "file-button" }, label,
+        el("input", Object.assign({ type: "file", class: "visually-hidden" }, attrs))),
+      el("span", { class: "file-names muted", "data-none": none, "data-unit": unit }, none));
+  }
+
+  function showFileNames(input) {
+    const names = input.closest(".file-box") && input.closest(".file-box").querySelector(".file-names");
+    if (!names) return;
+    const files = Array.from(input.files || []);
+    names.textContent = files.length
+      ? `已选 ${files.length} ${names.dataset.unit || "个"}：${files.map((f) => f.name).join("、")}`
+      : names.dataset.none || "未选择文件";
+  }
+  const FILE_INPUT = ".file-box input[type=file]";
+  document.addEventListener("change", (e) => { if (e.target.matches(FILE_INPUT)) showFileNames(e.target); });
+  // A form's reset event comes before the fields are cleared.
+  document.addEventListener("reset", (e) => setTimeout(() => e.target.querySelectorAll(FILE_INPUT).forEach(showFileNames)));
+
+  // The top bar's menus: a click elsewhere closes an open one.
+  document.addEventListener("click", (e) => {
+    document.querySelectorAll(".topbar details.menu[open]").forEach((menu) => {
+      if (!menu.contains(e.target)) menu.open = false;
+    });
+  });
+
+  window.gisapp = { api, el, csrf, fileBox, STATES, ACTIONS, KINDS, fmtTime, pct };
 })();

@@ -1,7 +1,7 @@
 // One topic for staff: its facts, opinions, deliberation and log; the next step's form.
 (function () {
   "use strict";
-  const { api, el, fmtTime } = window.gisapp;
+  const { api, el, fileBox, fmtTime } = window.gisapp;
   const { stepFields, formData } = window.gisappTopicForms;
   const root = document.getElementById("topic");
   const id = root.dataset.topicId;
@@ -82,7 +82,7 @@
     if (!next) { form.replaceChildren(); return; }
     form.replaceChildren(el("h3", {}, `第 ${next} 步：${LABELS.steps[next]}`), ...stepFields(next, t),
       el("label", {}, "记录", el("textarea", { name: "note", rows: 2, maxlength: 4000 })),
-      el("label", {}, "附件（图片或 PDF）", el("input", { type: "file", name: "attachments", multiple: "",
+      el("div", {}, "附件（可选） ", fileBox("选择图片或 PDF（可多选）", { name: "attachments", multiple: "",
         accept: "image/jpeg,image/png,image/webp,application/pdf" })),
       el("button", { type: "submit", class: "primary" }, `完成「${LABELS.steps[next]}」`));
     form.onsubmit = (e) => {

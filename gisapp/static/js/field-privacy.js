@@ -60,11 +60,22 @@
       .then(() => navigator.serviceWorker.ready).then(keepWhatThisPageLoaded).catch(() => null);
   }
 
+  // Base map tiles drawn on this page (basemap-layer.js), kept for offline use. They are
+  // fetched by MapLibre's web worker, which the service worker does not see when it arrived
+  // after the page opened; cache.add goes through it (HTTP-cached, so cheap) and keeps them.
+  const tilesSeen = new Set();
+  document.addEventListener("gisapp:basetile", (e) => {
+    if (!navigator.onLine || !window.caches || tilesSeen.has(e.detail)) return;
+    tilesSeen.add(e.detail);
+    caches.open("gisapp-field-shell-v1")
+      .then((cache) => cache.match(e.detail).then((hit) => hit || cache.add(e.detail))).catch(() => null);
+  });
+
   // The worker precaches a fixed shell; what else this page loaded before the worker
-  // controlled it (the base map's scripts, its web worker and style) is kept here, so
-  // that the page opens offline whatever the templates include.
+  // controlled it (the base map's scripts, its web worker, style and first tiles) is kept
+  // here, so that the page opens offline, with its base map, whatever the templates include.
   async function keepWhatThisPageLoaded() {
-    const kept = /^\/(static|vendor|styles)\//;
+    const kept = /^\/(static|vendor|styles|tiles\/base)\//;
     const urls = performance.getEntriesByType("resource").map((e) => new URL(e.name))
       .filter((u) => u.origin === location.origin && kept.test(u.pathname)).map((u) => u.pathname + u.search);
     const base = document.getElementById("gisapp-basemap");

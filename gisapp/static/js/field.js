@@ -12,7 +12,17 @@
   const $ = (id) => document.getElementById(id);
 
   const state = { pos: null, me: null, due: [], outcomes: [], categories: [], target: null };
-  const map = L.map("field-map", { zoomControl: true }).setView([38.95, 121.55], 13);
+  // The last view seen online: the page reopened offline starts there, where the service
+  // worker kept the base map's tiles (localStorage goes with everything else at logout).
+  const VIEW_KEY = "gisapp-field-view";
+  const lastView = (() => { try { return JSON.parse(localStorage.getItem(VIEW_KEY)); } catch (e) { return null; } })();
+  const start = !navigator.onLine && lastView ? lastView : { lat: 38.95, lng: 121.55, zoom: 13 };
+  const map = L.map("field-map", { zoomControl: true }).setView([start.lat, start.lng], start.zoom);
+  map.on("moveend", () => {
+    if (!navigator.onLine) return;
+    const c = map.getCenter();
+    try { localStorage.setItem(VIEW_KEY, JSON.stringify({ lat: c.lat, lng: c.lng, zoom: map.getZoom() })); } catch (e) { /* storage off */ }
+  });
   const basemap = JSON.parse($("field-map").dataset.basemap || "null");
   if (basemap) L.tileLayer(basemap.url, { attribution: basemap.attribution || "",
                                           maxNativeZoom: basemap.maxNativeZoom || 18 }).addTo(map);
@@ -54,10 +64,7 @@
     try {
       const r = await api("/api/locate?" + posQuery());
       const [lng, lat] = r.query.wgs84;
-      state.me = [lat, lng];
-      if (meMarker) meMarker.setLatLng(state.me);
-      else meMarker = L.circleMarker(state.me, { radius: 8, color: "#fff", weight: 3, fillColor: "#1f6feb", fillOpacity: 1 })
-        .bindTooltip("我的位置").addTo(map);
+      placeMe([lat, lng]);
       fit();
       Object.entries(LEVELS).forEach(([key]) => {
         const a = r.areas[key];
@@ -71,7 +78,18 @@
     } catch (err) {
       $("where-status").textContent = err.status === 404 ? "当前位置不在任何网格内" : "定位查询失败（" + failure(err) + "）";
       $("where-areas").hidden = true;
+      if (!err.status) {                // no network: the position is still known here
+        placeMe([state.pos.lat, state.pos.lng]);
+        fit();
+      }
     }
+  }
+
+  function placeMe(latlng) {
+    state.me = latlng;
+    if (meMarker) meMarker.setLatLng(latlng);
+    else meMarker = L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 3, fillColor: "#1f6feb", fillOpacity: 1 })
+      .bindTooltip("我的位置").addTo(map);
   }
 
   function showPeople(areas) {
@@ -175,6 +193,10 @@
   // Frame what matters: me and today's households; the grid only when there is neither.
   function fit() {
     if (state.routing) return;
+    if (!navigator.onLine) {            // stay where the kept base map tiles are
+      if (state.me && !map.getBounds().contains(state.me)) map.panTo(state.me, { animate: false });
+      return;
+    }
     const pts = (state.visible || []).filter((h) => h.lat !== undefined).map((h) => [h.lat, h.lng]).concat(state.me ? [state.me] : []);
     if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.2), { maxZoom: 17, animate: false });
     else if (state.areaBounds) map.fitBounds(state.areaBounds, { animate: false });
