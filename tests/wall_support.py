@@ -53,6 +53,9 @@ def close_app(app) -> None:
     live = app.extensions.get("gisapp_live")
     if live is not None:
         live.stop()
+    cache = app.extensions.get("gisapp_tile_cache")
+    if cache is not None:
+        cache.close()                   # its disk deleter role goes to the next process
     app.extensions["gisapp_engine"].dispose()
 
 

@@ -132,17 +132,27 @@ class TileCache:
 
     def apply(self, regions: list[Region]) -> None:
         """Drop every cached tile the regions touch, in memory and on disk."""
+        # The node's lead process (one per disk cache, or each without one) gives the disk
+        # space back and tells the proxy; reads check a file's staleness anyway, and every
+        # process of the node applies the same regions, so the others need not repeat it.
+        lead = self._disk.root is None or self._disk.deletes_for_the_node()
         if regions:
             with self._lock:
                 self._changes.add(regions)
                 self._memory.drop(lambda k: any(self._changes.touches(r, k) for r in regions))
-            registry = self._registry_fn()
-            for region in regions:
-                self._disk.delete_region(region, registry)
+            if lead:
+                # A batch repeats boxes (every report in a district dirties the district's
+                # box): each distinct one is deleted once.
+                distinct = {(r.grp, r.bbox): r for r in regions}.values()
+                self._disk.delete_regions(list(distinct), self._registry_fn())
         with self._lock:
             self._changes.expire_gaps()
-        if self._on_apply is not None:
+        if self._on_apply is not None and lead:
             self._on_apply(regions)
+
+    def close(self) -> None:
+        """Release what the cache holds beyond memory (the node's deleter role)."""
+        self._disk.close()
 
     def _touches(self, region: Region, key: tuple) -> bool:
         return self._changes.touches(region, key)

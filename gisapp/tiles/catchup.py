@@ -34,7 +34,8 @@ class CatchUp:
     def __init__(self, cache):
         self._cache = cache
         # One sync at a time (the listener's and a request's): a sync returns only once
-        # the regions it found are gone from disk too, not just from memory.
+        # the regions it found are applied (memory dropped; disk files deleted by the
+        # node's deleter, and checked on read by every process).
         self._sync_lock = threading.Lock()
         self._claim_lock = threading.Lock()
         self.started = False

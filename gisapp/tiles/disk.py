@@ -4,9 +4,15 @@ A file is `<root>/<class>/<layer>/<z>/<x>/<y>.pbf`: a header (the generation its
 rendering started at, flags, expiry) and the tile. Written to a temporary name and
 renamed, so a reader never sees half a tile. A full or read-only disk costs speed,
 never correctness: writes that fail are skipped.
+
+Stale files are found when read (the cache checks a file's generation against the regions
+since), so deleting them as changes arrive only gives the space back. One process per node
+does that, the one holding an flock on `<root>/.deleter`: every process of a node doing
+the same deletions for every report cost each of them a third of its time.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import struct
 import threading
@@ -23,6 +29,31 @@ class DiskTiles:
 
     def __init__(self, root: Path | None):
         self.root = root
+        self._deleter: int | None = None       # the lock file's descriptor, once held
+
+    def deletes_for_the_node(self) -> bool:
+        """Whether this process is the node's deleter (taking the role if it is free)."""
+        if self.root is None:
+            return False
+        if self._deleter is None:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.root / ".deleter", os.O_CREAT | os.O_RDWR, 0o600)
+            except OSError:
+                return False
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+            self._deleter = fd
+        return True
+
+    def close(self) -> None:
+        """Give up the deleter's role (a process exiting gives it up anyway)."""
+        if self._deleter is not None:
+            os.close(self._deleter)
+            self._deleter = None
 
     def _path(self, key: tuple) -> Path:
         cls, layer, z, x, y = key
@@ -61,51 +92,47 @@ class DiskTiles:
         if self.root is not None:
             _unlink(self._path(key))
 
-    def delete_region(self, region, registry: Registry) -> None:
-        """Delete every file of a layer depending on the region's group that it touches."""
-        if self.root is None or not self.root.is_dir():
+    def delete_regions(self, regions, registry: Registry) -> None:
+        """Delete every file the regions touch, of the layers depending on their groups.
+        Each cached directory is listed once per batch, and only cached columns are
+        looked into: a batch of reports is many regions over few cached tiles."""
+        if self.root is None:
             return
-        for cls_dir in _subdirs(self.root):
+        margin = registry.buffer_px / 256
+        for cls in _names(self.root):
             for layer in registry.layers.values():
-                if region.grp in layer.depends_for(cls_dir.name):
-                    self._delete_layer_tiles(cls_dir / layer.name, layer, region, registry)
+                touching = [r for r in regions if r.grp in layer.depends_for(cls)]
+                if touching:
+                    self._delete_layer_tiles(os.path.join(self.root, cls, layer.name), layer,
+                                             touching, margin)
 
-    def _delete_layer_tiles(self, layer_dir: Path, layer, region, registry: Registry) -> None:
-        for z in range(layer.minzoom, layer.maxzoom + 1):
-            zoom_dir = layer_dir / str(z)
-            if not zoom_dir.is_dir():
+    def _delete_layer_tiles(self, layer_dir: str, layer, regions, margin: float) -> None:
+        for zoom in _names(layer_dir):
+            z = int(zoom) if zoom.isdigit() else -1
+            if not layer.minzoom <= z <= layer.maxzoom:
                 continue
-            x0, y0, x1, y1 = tile_range(region.bbox, z, registry.buffer_px / 256)
-            for x_dir in _columns(zoom_dir, x0, x1):
-                for tile in _subfiles(x_dir):
-                    stem = tile.name.split(".", 1)[0]
-                    if stem.isdigit() and y0 <= int(stem) <= y1:
-                        _unlink(tile)
+            zoom_dir = os.path.join(layer_dir, zoom)
+            columns = {int(x) for x in _names(zoom_dir) if x.isdigit()}
+            for region in regions:
+                x0, y0, x1, y1 = tile_range(region.bbox, z, margin)
+                for x in [c for c in columns if x0 <= c <= x1]:
+                    column = os.path.join(zoom_dir, str(x))
+                    for name in _names(column):
+                        stem = name.split(".", 1)[0]
+                        if stem.isdigit() and y0 <= int(stem) <= y1:
+                            _unlink(os.path.join(column, name))
 
 
-def _columns(zoom_dir: Path, x0: int, x1: int) -> list[Path]:
-    """The cached column directories from x0 to x1, by listing when the range is wide."""
-    if x1 - x0 > 256:
-        return [d for d in _subdirs(zoom_dir) if d.name.isdigit() and x0 <= int(d.name) <= x1]
-    return [zoom_dir / str(x) for x in range(x0, x1 + 1) if (zoom_dir / str(x)).is_dir()]
-
-
-def _subdirs(path: Path) -> list[Path]:
+def _names(path) -> list[str]:
+    """The entries of a directory (none when it is not there)."""
     try:
-        return [p for p in path.iterdir() if p.is_dir()]
+        return os.listdir(path)
     except OSError:
         return []
 
 
-def _subfiles(path: Path) -> list[Path]:
+def _unlink(path) -> None:
     try:
-        return [p for p in path.iterdir() if p.is_file()]
-    except OSError:
-        return []
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
+        os.unlink(path)
     except OSError:
         pass

@@ -32,14 +32,22 @@ WITH c AS MATERIALIZED (
                         AND ST_DWithin(b.geom::geography, n.geom::geography, 30)
                        WHERE b.address ILIKE :q_like))
 )
+-- The page is chosen first (the count over all of them too), and only its rows get their
+-- area path, assignee and nearest address: joined before the LIMIT, those ran for every
+-- case of the community (36 ms a page at city scale).
+, page AS (
+    SELECT c.*, count(*) OVER () AS total FROM c
+    ORDER BY CASE WHEN :sort = 'deadline' THEN c.deadline_at END ASC NULLS LAST,
+             c.reported_at DESC, c.id DESC
+    LIMIT :limit OFFSET :offset
+)
 SELECT c.id, c.kind, c.category, cc.name_zh AS category_zh, c.description, c.contact,
        c.reporter_user_id, c.state, c.reported_at, c.area_code, a.name AS area_name,
        area_path(c.area_id) AS area_path, addr.address,
        p.name AS assignee, c.assignee_person_id, c.department, c.deadline_at,
        c.suspended_at, c.ambiguous, c.duplicate_of, c.rework_count, c.version,
-       cc.limit_hours, ST_X(c.geom) AS lng, ST_Y(c.geom) AS lat,
-       count(*) OVER () AS total
-FROM c JOIN case_category cc ON cc.key = c.category
+       cc.limit_hours, ST_X(c.geom) AS lng, ST_Y(c.geom) AS lat, c.total
+FROM page c JOIN case_category cc ON cc.key = c.category
 LEFT JOIN area a ON a.id = c.area_id LEFT JOIN person p ON p.id = c.assignee_person_id
 LEFT JOIN LATERAL (
     SELECT b.address FROM building b
@@ -48,4 +56,3 @@ LEFT JOIN LATERAL (
     ORDER BY b.geom <-> c.geom LIMIT 1) addr ON true
 ORDER BY CASE WHEN :sort = 'deadline' THEN c.deadline_at END ASC NULLS LAST,
          c.reported_at DESC, c.id DESC
-LIMIT :limit OFFSET :offset
