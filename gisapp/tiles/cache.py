@@ -132,10 +132,11 @@ class TileCache:
 
     def apply(self, regions: list[Region]) -> None:
         """Drop every cached tile the regions touch, in memory and on disk."""
-        # The node's lead process (one per disk cache, or each without one) gives the disk
-        # space back and tells the proxy; reads check a file's staleness anyway, and every
-        # process of the node applies the same regions, so the others need not repeat it.
-        lead = self._disk.root is None or self._disk.deletes_for_the_node()
+        # One process per node gives the disk space back: reads check a file's staleness
+        # anyway, and every process of the node applies the same regions. Every process
+        # bans, though: a tile it served to the proxy before it applied a change is
+        # covered only by its own ban, sent after (docs/cluster.md, "Races").
+        lead = self._disk.deletes_for_the_node()
         if regions:
             with self._lock:
                 self._changes.add(regions)
@@ -147,7 +148,7 @@ class TileCache:
                 self._disk.delete_regions(list(distinct), self._registry_fn())
         with self._lock:
             self._changes.expire_gaps()
-        if self._on_apply is not None and lead:
+        if self._on_apply is not None:
             self._on_apply(regions)
 
     def close(self) -> None:
