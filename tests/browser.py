@@ -12,6 +12,7 @@ import re
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,13 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 @pytest.fixture(scope="module")
 def live_server(app):
     """The `app` fixture's Flask app served on 127.0.0.1 in a thread; yields its base URL."""
+    with serve(app) as base:
+        yield base
+
+
+@contextmanager
+def serve(app):
+    """A Flask app served on 127.0.0.1 in a thread while the block runs: its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -13,23 +13,15 @@ from ..cases.photos import discard
 from ..errors import BadInput, NotFound, TooLarge
 from ..web.jsonbody import parse_json_body
 from ..web.params import parse_code
+from ..web.uploads import MB, body_limit
 from . import attachments, bp, deliberation, listing, opinions, topics, workflow
 
 INT_FIELDS = ("step", "building_id", "demand_id")
 JSON_FIELDS = ("participants", "tasks")
 
 
-@bp.url_value_preprocessor
-def _room_for_attachments(endpoint, values):
-    """Multipart bodies may carry attachments: raise the JSON body limit before the app's
-    before_request (errors.py reads the form to refuse NUL) parses it with that limit."""
-    if (request.mimetype or "") == "multipart/form-data":
-        request.max_content_length = _multipart_limit()
-
-
-def _multipart_limit() -> int:
-    cfg = current_app.config
-    return cfg["MAX_PHOTOS"] * cfg["TOPIC_MAX_ATTACHMENT_BYTES"] + 1024 * 1024
+# Every multipart body of the blueprint may carry attachments (web.uploads.body_limit).
+body_limit(lambda cfg: cfg["MAX_PHOTOS"] * cfg["TOPIC_MAX_ATTACHMENT_BYTES"] + MB)(bp)
 
 
 def read_submission() -> tuple[dict, list[tuple[str, bytes, str]]]:

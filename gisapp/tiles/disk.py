@@ -100,6 +100,8 @@ class DiskTiles:
             return
         margin = registry.buffer_px / 256
         for cls in _names(self.root):
+            if cls.startswith("."):           # the deleter's lock file
+                continue
             for layer in registry.layers.values():
                 touching = [r for r in regions if r.grp in layer.depends_for(cls)]
                 if touching:

@@ -15,9 +15,10 @@ MB = 1024 * 1024
 
 
 def body_limit(limit: Callable[[Mapping], int]):
-    """Mark a view that takes multipart uploads: its form may be up to limit(app.config)
-    bytes, where the app's MAX_CONTENT_LENGTH is for JSON bodies. The limit is set before
-    anything reads the form (the NUL check of every form in errors.py runs before views)."""
+    """Mark a view (or a whole blueprint) that takes multipart uploads: its form may be up
+    to limit(app.config) bytes, where the app's MAX_CONTENT_LENGTH is for JSON bodies. The
+    limit is set before anything reads the form (the NUL check of every form in errors.py
+    runs before views)."""
     def mark(view):
         view.body_limit = limit
         return view
@@ -33,6 +34,8 @@ def _apply_body_limit(endpoint: str | None, values) -> None:
     if endpoint is None or (request.mimetype or "") != "multipart/form-data":
         return
     limit = getattr(current_app.view_functions.get(endpoint), "body_limit", None)
+    if limit is None and request.blueprint:
+        limit = getattr(current_app.blueprints.get(request.blueprint), "body_limit", None)
     if limit is not None:
         request.max_content_length = limit(current_app.config)
 

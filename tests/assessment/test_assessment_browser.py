@@ -6,19 +6,11 @@ from __future__ import annotations
 import pytest
 
 from ..browser import PHONE, assert_accessible, screenshot
-from ..tiny_city import PASSWORD
+from ..phone_support import login
 from .test_satisfaction import close
 
 pytest_plugins = ["tests.browser"]
 COMMUNITY = "210204001001"
-
-
-def login(page, base, username, next_path):
-    page.goto(f"{base}/login?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}{next_path}")
 
 
 def score_of(page) -> str:

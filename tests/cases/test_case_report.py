@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from gisapp.accounts.auth import viewer_for_user
 from gisapp.areas.spatial_index import index
 from gisapp.cases.report import load_case, report_and_load
 from gisapp.errors import BadInput
@@ -19,21 +18,6 @@ FIELDS = ("area_code", "assignee_person_id", "department", "ambiguous", "state",
 def a_report(lng, lat, category="rubbish", kind="incident", client_id=None):
     return {"kind": kind, "category": category, "description": "测试", "contact": None,
             "client_id": client_id, "lng": lng, "lat": lat, "ambiguous": False}
-
-
-@pytest.fixture()
-def conn(engine):
-    """A transaction rolled back after the test: reports here leave nothing behind."""
-    with engine.connect() as c:
-        trans = c.begin()
-        yield c
-        trans.rollback()
-
-
-@pytest.fixture()
-def viewer(conn):
-    uid = conn.execute(text("SELECT id FROM app_user WHERE username = 'grid_worker'")).scalar()
-    return viewer_for_user(conn, uid, via_token=True)
 
 
 def points():

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from gisapp.accounts.auth import viewer_for_user
 from gisapp.areas.spatial_index import index
 from gisapp.cases.receipt import receipt_area
 from gisapp.cases.report import load_case, load_cases, report_and_load, report_with_receipt
+
+from .test_case_report import a_report
 
 # The receipt as it was defined before area_receipt(): area_path() and the nearest office
 # with a phone, found by a recursive walk up the tree.
@@ -25,26 +26,6 @@ _RECURSIVE_RECEIPT = text("""
     LEFT JOIN LATERAL (SELECT up.office_name, up.office_phone FROM up
                        WHERE up.office_phone IS NOT NULL
                        ORDER BY up.level DESC LIMIT 1) o ON true""")
-
-
-def a_report(lng, lat, client_id=None):
-    return {"kind": "incident", "category": "rubbish", "description": "测试", "contact": None,
-            "client_id": client_id, "lng": lng, "lat": lat, "ambiguous": False}
-
-
-@pytest.fixture()
-def conn(engine):
-    """A transaction rolled back after the test: reports here leave nothing behind."""
-    with engine.connect() as c:
-        trans = c.begin()
-        yield c
-        trans.rollback()
-
-
-@pytest.fixture()
-def viewer(conn):
-    uid = conn.execute(text("SELECT id FROM app_user WHERE username = 'grid_worker'")).scalar()
-    return viewer_for_user(conn, uid, via_token=True)
 
 
 @pytest.fixture()

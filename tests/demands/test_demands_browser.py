@@ -35,6 +35,16 @@ def household(engine):
     return _yellow_household(engine, f"{next(_rooms)}", 121.5115, 38.9893)
 
 
+def visit_form(open_context, base, household):
+    """The grid worker's phone with the visit form of `household` open on /field."""
+    phone = open_context(AT_HERE)
+    allow_tile_cancels(phone)
+    login(phone, base, "grid_worker", "/field")
+    phone.wait_for_selector(f"#due-list li[data-household-id='{household}'] button.primary")
+    phone.tap(f"#due-list li[data-household-id='{household}'] button.primary")
+    return phone
+
+
 @pytest.mark.browser
 def test_public_raises_a_demand_and_follows_it_by_receipt(live_server, open_context, client,
                                                            as_user, engine):
@@ -90,11 +100,7 @@ def test_public_raises_a_demand_and_follows_it_by_receipt(live_server, open_cont
 @pytest.mark.browser
 def test_worker_records_a_demand_on_a_visit_and_supervisor_answers(live_server, open_context,
                                                                     engine, household):
-    phone = open_context(AT_HERE)
-    allow_tile_cancels(phone)
-    login(phone, live_server, "grid_worker", "/field")
-    phone.wait_for_selector(f"#due-list li[data-household-id='{household}'] button.primary")
-    phone.tap(f"#due-list li[data-household-id='{household}'] button.primary")
+    phone = visit_form(open_context, live_server, household)
     phone.select_option("#visit-form select[name=outcome]", "needs_help")
     assert "居民需要帮助" in phone.inner_text("#demand-offer")
     phone.fill("#visit-form textarea[name=note]", "老人独居，腿脚不便")
@@ -146,11 +152,7 @@ def test_worker_records_a_demand_on_a_visit_and_supervisor_answers(live_server, 
 @pytest.mark.browser
 def test_a_refused_demand_stays_in_the_outbox_with_its_reason(live_server, open_context, engine,
                                                               household):
-    phone = open_context(AT_HERE)
-    allow_tile_cancels(phone)
-    login(phone, live_server, "grid_worker", "/field")
-    phone.wait_for_selector(f"#due-list li[data-household-id='{household}'] button.primary")
-    phone.tap(f"#due-list li[data-household-id='{household}'] button.primary")
+    phone = visit_form(open_context, live_server, household)
     phone.select_option("#visit-form select[name=outcome]", "well")
     phone.tap("#visit-form input[name=record_demand]")
     # A category list kept from an older visit of the page offers one the server no longer has.

@@ -2,15 +2,12 @@
 a client resumes on another node with Last-Event-ID and misses nothing, without a resync."""
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 import pytest
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from gisapp.live import outbox
 
+from ..browser import serve
 from ..wall_support import EventStream, case_event, close_app, make_app
 
 GRID = (121.511, 38.991)            # in micro-grid 210204001001001001 (the grid worker's)
@@ -24,19 +21,6 @@ def nodes(db_url):
         yield a, b
     for app in apps:
         close_app(app)
-
-
-@contextmanager
-def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def report(client, as_user) -> int:

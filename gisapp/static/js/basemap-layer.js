@@ -30,9 +30,10 @@
       const gl = layer.getMaplibreMap && layer.getMaplibreMap();
       if (gl) gl.on("error", (e) => { if (navigator.onLine) console.error(e.error || e); });
       // Each base tile drawn, as a URL, for a page that keeps them for offline use (the
-      // field page): MapLibre fetches tiles in its web worker, which a service worker that
-      // arrived after the page opened does not see.
+      // field page sets window.gisappKeepBaseTiles): MapLibre fetches tiles in its web
+      // worker, which a service worker that arrived after the page opened does not see.
       if (gl) gl.on("data", (e) => {
+        if (!window.gisappKeepBaseTiles) return;
         const source = e.tile && e.sourceId && gl.getSource(e.sourceId);
         const template = source && source.tiles && source.tiles[0];
         if (!template) return;

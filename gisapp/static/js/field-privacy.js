@@ -64,6 +64,7 @@
   // fetched by MapLibre's web worker, which the service worker does not see when it arrived
   // after the page opened; cache.add goes through it (HTTP-cached, so cheap) and keeps them.
   const tilesSeen = new Set();
+  window.gisappKeepBaseTiles = true;
   document.addEventListener("gisapp:basetile", (e) => {
     if (!navigator.onLine || !window.caches || tilesSeen.has(e.detail)) return;
     tilesSeen.add(e.detail);
