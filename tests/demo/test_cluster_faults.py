@@ -45,6 +45,8 @@ from sqlalchemy import text
 from gisapp.accounts import auth
 from gisapp.db import make_engine
 
+from ..tiles.varnish_support import Varnish
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(os.environ.get("GISAPP_FAULTS_CLUSTER") != "1",
                                 reason="cluster faults run with scripts/faults --cluster")
@@ -501,9 +503,7 @@ def test_app_node_dies(stack):
 
 
 def _varnish_stat(stack: Stack, counter: str) -> int:
-    out = subprocess.run(["varnishstat", "-n", str(stack.c.STATE / "varnish"), "-1", "-f", counter],
-                         capture_output=True, text=True, check=True).stdout
-    return int(out.split()[1])
+    return Varnish("", "", stack.c.STATE / "varnish").stat(counter)
 
 
 def _tile_fetches(stack: Stack) -> Counter:

@@ -27,8 +27,19 @@ class Varnish:
     ban_url: str
     workdir: Path
 
-    def stat(self, counter: str) -> int:
-        """One varnishstat counter (e.g. MAIN.n_object), read from the proxy itself."""
+    def stat(self, counter: str, settle: float = 0.3, limit: float = 3.0) -> int:
+        """One varnishstat counter (e.g. MAIN.n_object), read from the proxy itself once it
+        has held still for `settle` seconds: a worker thread adds its counts to the shared
+        ones when it goes idle, a moment after its response has reached the client."""
+        value, since, deadline = self._read(counter), time.monotonic(), time.monotonic() + limit
+        while time.monotonic() - since < settle and time.monotonic() < deadline:
+            time.sleep(0.05)
+            now = self._read(counter)
+            if now != value:
+                value, since = now, time.monotonic()
+        return value
+
+    def _read(self, counter: str) -> int:
         out = subprocess.run(["varnishstat", "-n", str(self.workdir), "-1", "-f", counter],
                              capture_output=True, text=True, check=True).stdout
         return int(out.split()[1])
