@@ -54,21 +54,43 @@ def etag_of(data: bytes) -> str:
 class TileCache:
     """Memory LRU + disk cache for one process, kept exact by `tile_dirty`."""
 
-    def __init__(self, registry_fn, directory: str | Path | None, namespace: str,
+    def __init__(self, registry_fn, directory: str | Path | None, scope: str,
                  memory_entries: int = 4096, on_apply=None):
+        """`scope` names what else a tile depends on (the database, settings); the disk
+        directory is `namespace(scope, registry)`, so one per version of the layer files."""
         self._registry_fn = registry_fn
         self._on_apply = on_apply           # told of each applied batch (the proxy's bans)
         self.renders = 0                    # tiles rendered (each render ends in put)
         self._memory = MemoryTiles(memory_entries)
-        self._disk = DiskTiles(Path(directory) / namespace if directory else None)
+        self._directory, self._scope = (Path(directory) if directory else None), scope
+        self._disk = DiskTiles(None)
+        self.digest = ""                    # of the layer definitions the tiles were built by
         self._changes = Regions(registry_fn)
         self._catch_up = CatchUp(self)
         self._lock = threading.RLock()
+        self.follow(registry_fn())
+
+    def follow(self, registry: Registry) -> None:
+        """Keep only tiles of these layer definitions. When tiles/ was edited under a
+        running process (the registry is re-read, gisapp.tiles.layers), every tile built
+        by the old files is forgotten in memory, and the disk is read and written under
+        the new files' own directory."""
+        if registry.digest == self.digest:
+            return
+        with self._lock:
+            if registry.digest == self.digest:
+                return
+            old, self.digest = self._disk, registry.digest
+            self._memory.clear()
+            self._disk = DiskTiles(self._directory / namespace(self._scope, registry)
+                                   if self._directory else None)
+        old.close()
 
     # --- reading and writing ------------------------------------------------------------
 
     def get(self, key: tuple) -> Entry | None:
         """The cached tile for `key`, from memory or disk, if still valid."""
+        self.follow(self._registry_fn())
         now = time.time()
         with self._lock:
             entry = self._memory.get(key, now)
@@ -81,22 +103,26 @@ class TileCache:
         return entry
 
     def put(self, key: tuple, data: bytes, gen: int, personal: bool = False,
-            expires: float | None = None) -> Entry:
-        """Store a freshly rendered tile, unless a change arrived while it was rendered.
+            expires: float | None = None, digest: str | None = None) -> Entry:
+        """Store a freshly rendered tile, unless a change arrived while it was rendered,
+        or the layer files changed (`digest`: of the definitions it was rendered by).
 
         `expires` (Unix time) is when the tile changes by time alone, as its SQL said;
         a layer may instead declare a fixed `ttl_seconds`.
         """
-        layer = self._registry_fn().layers[key[1]]
+        registry = self._registry_fn()
+        self.follow(registry)
+        layer = registry.layers[key[1]]
         if expires is None and layer.ttl_seconds:
             expires = time.time() + layer.ttl_seconds
         entry = Entry(data, etag_of(data), gen, personal, expires)
         with self._lock:
             self.renders += 1
-            if self.raced(key, gen):
+            if self.raced(key, gen) or digest not in (None, self.digest):
                 return entry
             self._memory.put(key, entry)
-        self._disk.write(key, gen, personal, expires, data)
+            disk = self._disk
+        disk.write(key, gen, personal, expires, data)
         return entry
 
     def raced(self, key: tuple, gen: int) -> bool:
@@ -214,7 +240,8 @@ class TileCache:
             return self._memory.keys()
 
 
-def namespace(database_url: str, registry: Registry) -> str:
-    """The disk cache's subdirectory: one per database and per version of the layer files."""
-    key = f"{database_url}|{registry.digest}|{FORMAT}"
+def namespace(scope: str, registry: Registry) -> str:
+    """The disk cache's subdirectory: one per scope (database, settings) and per version
+    of the layer files."""
+    key = f"{scope}|{registry.digest}|{FORMAT}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]

@@ -32,7 +32,7 @@ from ..errors import GisappError, Unauthenticated
 from ..web.cors import cors_headers
 from ..web.headers import security_headers
 from .address import TileAddress, parse, split_path
-from .layers import access_class, shows_personal_data
+from .layers import Registry, access_class, shows_personal_data
 from .proxy import proxy_headers
 from .service import MVT, etag_matches, registry, tile_headers
 
@@ -58,7 +58,8 @@ class TileFastPath:
     def cached(self, environ) -> tuple[str, list, bytes] | None:
         """(status, headers, body) of a cached tile, or None: let the view answer."""
         app = self.app
-        address = _address(app, environ)
+        reg = registry(app)
+        address = _address(reg, environ)
         if address is None:
             return None
         cache = app.extensions.get("gisapp_tile_cache")
@@ -75,11 +76,12 @@ class TileFastPath:
         if layer.kind == "cases" and viewer.is_public and not layer.public_sql:
             return None                 # the view answers 401
         entry = cache.get((cls, layer.name, zoom, address.x, address.y))
-        if entry is None:
-            return None
+        if entry is None or cache.digest != reg.digest:
+            return None                 # (the layer files changed just now)
         headers = (tile_headers(entry.etag, cls) + security_headers(app)
                    + cors_headers(app, environ)
-                   + proxy_headers(layer.name, zoom, address.x, address.y, cls, entry.expires))
+                   + proxy_headers(layer.name, zoom, address.x, address.y, cls, entry.expires,
+                                   reg.digest))
         if etag_matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
             return "304 NOT MODIFIED", headers, b""
         return ("200 OK", [("Content-Type", MVT), ("Content-Length", str(len(entry.data))),
@@ -97,7 +99,7 @@ class TileFastPath:
             return None                 # the view refuses, or reports the database's state
 
 
-def _address(app: Flask, environ) -> TileAddress | None:
+def _address(reg: Registry, environ) -> TileAddress | None:
     """The tile a request names, parsed as the view parses it, or None. Only a bare path
     or `?g=<n>`: any other query is left to the view."""
     query = environ.get("QUERY_STRING", "")
@@ -105,6 +107,6 @@ def _address(app: Flask, environ) -> TileAddress | None:
         return None
     try:
         parts = split_path(environ.get("PATH_INFO", "")[len(PREFIX):])
-        return parse(registry(app), parts, query[2:] if query else None)
+        return parse(reg, parts, query[2:] if query else None)
     except (HTTPException, GisappError):
         return None

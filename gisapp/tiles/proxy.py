@@ -5,7 +5,9 @@ Varnish stores only tiles of the shared access classes (`SHARED_CLASSES`), under
 and the class, which it asks the app for (`/tiles/access-class/<layer>/<z>`, answered by
 `access_class_of`). Each tile response names its tile (`X-Tile: <layer>/<z>/<x>/<y>`),
 the class the app served (`X-Tile-Class`; Varnish stores the tile only when it is the
-class of the slot it asked for) and how long it stays valid by time alone
+class of the slot it asked for), the layer files it was built by (`X-Tile-Layers`, a
+digest that the class lookup names too, so an edit of tiles/ moves every viewer to new
+slots within the lookup's lifetime) and how long it stays valid by time alone
 (`X-Tile-Max-Age`). When this process applies `tile_dirty` regions, `ProxyBans` sends
 Varnish a BAN for the batch (more than one only when it is long): a regular expression
 over `X-Tile` naming the tiles the regions touch, by the rule the app's own cache uses
@@ -49,14 +51,17 @@ def access_class_of(layer, viewer: Viewer, z: int) -> str:
 
 
 def proxy_headers(layer_name: str, z: int, x: int, y: int, cls: str,
-                  expires: float | None, fresh: bool = True) -> list[tuple[str, str]]:
+                  expires: float | None, digest: str,
+                  fresh: bool = True) -> list[tuple[str, str]]:
     """The headers that let Varnish store a shared tile (none for the other classes).
-    `fresh` False: a change arrived while the tile was rendered, so it must not be kept."""
+    `digest`: of the layer files the tile was built by; Varnish keeps it only in the slot
+    of the files the class lookup named. `fresh` False: a change arrived while the tile
+    was rendered, so it must not be kept."""
     if cls not in SHARED_CLASSES or not fresh:
         return []
     max_age = MAX_AGE if expires is None else max(0, min(MAX_AGE, int(expires - time.time())))
     return [("X-Tile", f"{layer_name}/{z}/{x}/{y}"), ("X-Tile-Class", cls),
-            ("X-Tile-Max-Age", str(max_age))]
+            ("X-Tile-Layers", digest), ("X-Tile-Max-Age", str(max_age))]
 
 
 def ban_patterns(regions: list[Region], registry: Registry) -> list[str]:

@@ -11,7 +11,7 @@ from .. import db
 from ..accounts.access import Viewer
 from ..live.hub import hub
 from .address import TileAddress, parse
-from .cache import Entry, TileCache, namespace
+from .cache import Entry, TileCache
 from .layers import (
     Layer,
     Registry,
@@ -48,6 +48,7 @@ class ServedTile:
     access_class: str
     personal: bool
     fresh: bool = True              # False: a change arrived during its render (not kept)
+    digest: str = ""                # of the layer files it was built by (the proxy's slot)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -65,8 +66,7 @@ def tile_cache(app: Flask | None = None) -> TileCache:
         bans = ProxyBans.for_urls(cfg["TILE_PROXY_BAN_URL"], lambda: registry(app))
         cache = TileCache(lambda: registry(app), cfg["TILE_CACHE_DIR"] or None,
                           # Tiles built under another small-count threshold are not ours.
-                          namespace(f"{cfg['DATABASE_URL']}|small={cfg['SMALL_COUNT']}",
-                                    registry(app)),
+                          f"{cfg['DATABASE_URL']}|small={cfg['SMALL_COUNT']}",
                           cfg["TILE_MEMORY_ENTRIES"], bans)
         cache = app.extensions.setdefault("gisapp_tile_cache", cache)
     return cache
@@ -102,13 +102,14 @@ def serve(address: TileAddress, viewer: Viewer) -> ServedTile:
     personal = shows_personal_data(layer, viewer, address.z)
     entry = cache.get(key)
     if entry is not None:
-        return ServedTile(entry, layer, cls, personal)
+        return ServedTile(entry, layer, cls, personal, digest=cache.digest)
     gen = cache.applied
     with render_connection() as conn:
         data, expires = render_tile(conn, reg, layer, viewer, address.z, address.x,
                                     address.y, current_app.config["SMALL_COUNT"])
-    entry = cache.put(key, data, gen, personal, expires)
-    return ServedTile(entry, layer, cls, personal, fresh=not cache.raced(key, gen))
+    entry = cache.put(key, data, gen, personal, expires, reg.digest)
+    return ServedTile(entry, layer, cls, personal, fresh=not cache.raced(key, gen),
+                      digest=reg.digest)
 
 
 def render_connection():

@@ -41,10 +41,12 @@ def access_class(layer: str, z: str):
     """The shared cache slot the proxy may answer this viewer's tiles of a layer and zoom
     from ("any", "public"), or "private" (gisapp.tiles.proxy). Only chooses a cache slot:
     each tile request still decides access itself."""
-    found = registry().layer(layer)
+    reg = registry()
+    found = reg.layer(layer)
     zoom = parse_address(found, z, "0", "0")[0]
     cls = access_class_of(found, current_viewer(), zoom)
-    return jsonify({"class": cls}), 200, {"X-Tile-Class": cls, "Cache-Control": "private"}
+    return jsonify({"class": cls}), 200, {"X-Tile-Class": cls, "X-Tile-Layers": reg.digest,
+                                          "Cache-Control": "private"}
 
 
 def _response(served: ServedTile, where: TileAddress) -> Response:
@@ -52,7 +54,7 @@ def _response(served: ServedTile, where: TileAddress) -> Response:
     # microseconds, and the generic conditional machinery cost as much again.
     headers = tile_headers(served.entry.etag, served.access_class) + proxy_headers(
         served.layer.name, where.z, where.x, where.y, served.access_class,
-        served.entry.expires, served.fresh)
+        served.entry.expires, served.digest, served.fresh)
     if etag_matches(request.environ.get("HTTP_IF_NONE_MATCH"), served.entry.etag):
         return Response(status=304, headers=headers)
     return Response(served.entry.data, mimetype=MVT, headers=headers)

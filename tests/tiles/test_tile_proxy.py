@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import threading
 import time
 import urllib.error
@@ -31,6 +32,7 @@ from ..wall_support import (
     tile_at,
     url,
 )
+from .test_tile_layer_edits import copied_tiles, edit_extent
 from .varnish_support import free_ports, running_varnish
 
 pytest_plugins = ["tests.browser"]
@@ -53,8 +55,15 @@ def proxy_ports():
 
 
 @pytest.fixture(scope="module")
-def app(db_url, proxy_ports):
-    app = make_app(db_url, TILE_SYNC_SECONDS=1.0,
+def tiles_dir():
+    tiles = copied_tiles()          # the last test edits them
+    yield tiles
+    shutil.rmtree(tiles)
+
+
+@pytest.fixture(scope="module")
+def app(db_url, proxy_ports, tiles_dir):
+    app = make_app(db_url, TILE_SYNC_SECONDS=1.0, TILES_DIR=str(tiles_dir),
                    TILE_PROXY_BAN_URL=f"http://127.0.0.1:{proxy_ports[1]}/")
     yield app
     close_app(app)
@@ -299,3 +308,25 @@ def test_bans_go_to_every_listed_proxy(proxy, app):
     bans = proxy.stat("MAIN.bans_added")
     applied([Region(1, "areas", (121.5, 38.9, 121.51, 38.91))])
     assert proxy.stat("MAIN.bans_added") == bans + 2        # everything once, then the change
+
+
+def test_an_edit_of_the_layer_files_reaches_every_viewer(proxy, tokens, tiles_dir):
+    """No ban is needed: the class lookup names the layer files' digest, which is part of
+    the slot, so each viewer moves to new slots once its lookup (5 s here) is asked again.
+    A tile is never mixed: the old one until then, the new one after, and kept."""
+    wall = {"Authorization": f"Bearer {tokens['wall']}"}
+    path = url(*AREA_TILES[1][:1], *AREA_TILES[1][1])
+    before = {who: get(proxy.url, path, h)[2] for who, h in (("public", {}), ("wall", wall))}
+    assert before["public"] == before["wall"]
+    edit_extent(tiles_dir, 512)
+    try:
+        for headers in ({}, wall):
+            seen = []
+            waited = wait_until(lambda: seen.append(get(proxy.url, path, headers)[2]) or
+                                seen[-1] != before["public"], 8.0, "the edited tile")
+            assert waited < 5 + 1 + 1                   # the lookup, the registry check
+            status, resp_headers, body = get(proxy.url, path, headers)
+            assert status == 200 and resp_headers["X-Cache"] == "HIT" and body == seen[-1]
+            assert set(seen) == {before["public"], seen[-1]}
+    finally:
+        edit_extent(tiles_dir, 4096)
