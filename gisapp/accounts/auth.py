@@ -179,11 +179,20 @@ def token_user(conn: Connection, secret: str) -> tuple[int, datetime] | None:
 # --- rate limits -----------------------------------------------------------------------
 
 
-def hit_rate_limit(conn: Connection, bucket: str, limit: int, window_seconds: int = 60) -> None:
-    """Count one hit in a fixed window shared by all workers; RateLimited over the limit."""
-    now = datetime.now(timezone.utc)
-    start = now - timedelta(seconds=now.timestamp() % window_seconds)
-    hits = conn.execute(sql("auth_hit_rate_limit"), {"b": bucket, "w": start}).scalar()
+def hit_rate_limit(conn: Connection, bucket: str, limit: int, window_seconds: int = 60,
+                   now: datetime | None = None) -> None:
+    """Count one hit, shared by all workers; RateLimited when the hits of the last
+    `window_seconds` exceed `limit`.
+
+    A sliding window, estimated from two fixed ones: this window's hits plus the previous
+    window's, weighted by how much of it still lies within the last `window_seconds`.
+    Fixed windows alone let a burst straddling their edge through twice over."""
+    now = now or datetime.now(timezone.utc)
+    into = now.timestamp() % window_seconds
+    start = now - timedelta(seconds=into)
+    hits = conn.execute(sql("auth_hit_rate_limit"), {
+        "b": bucket, "w": start, "prev": start - timedelta(seconds=window_seconds),
+        "weight": 1.0 - into / window_seconds}).scalar()
     if hits > limit:
         raise RateLimited("请求过于频繁，请稍后再试 (too many requests)",
-                          retry_after=int(window_seconds - now.timestamp() % window_seconds) + 1)
+                          retry_after=int(window_seconds - into) + 1)

@@ -178,3 +178,21 @@ def test_a_slow_check_interval_keeps_a_token_without_asking_the_database(db_url,
         assert client.get("/api/me", headers=headers).status_code == 401
     finally:
         other.extensions["gisapp_engine"].dispose()
+
+
+def test_a_burst_across_the_minute_edge_is_still_limited(engine):
+    """Three hits at the end of a minute and one at the start of the next are four in the
+    last minute: the limit of 3 holds across the fixed windows' edge."""
+    from datetime import datetime, timezone
+
+    from gisapp.accounts.auth import hit_rate_limit
+    from gisapp.errors import RateLimited
+    edge = datetime(2026, 12, 3, 21, 0, tzinfo=timezone.utc).timestamp()
+    at = lambda s: datetime.fromtimestamp(edge + s, timezone.utc)    # noqa: E731
+    with engine.connect() as conn:                  # rolled back at the end
+        for s in (-0.6, -0.5, -0.4):
+            hit_rate_limit(conn, "test:edge", 3, now=at(s))
+        with pytest.raises(RateLimited):
+            hit_rate_limit(conn, "test:edge", 3, now=at(0.5))
+        # A minute later the old hits have slid out of the window.
+        hit_rate_limit(conn, "test:edge", 3, now=at(61))
