@@ -41,6 +41,7 @@ DEFAULTS: dict[str, object] = {
     # and how often a request checks for invalidations the listener may have missed.
     "TILE_CACHE_DIR": str(ROOT / "var" / "tile-cache"),
     "TILE_MEMORY_ENTRIES": 4096,
+    "TILE_CACHE_MAX_MB": 2048.0,
     "TILE_SYNC_SECONDS": 1.0,
     # The shared tile cache in the proxy (Varnish, docs/cluster.md): where to send its
     # BANs when tiles change, e.g. http://127.0.0.1:25486/ (comma-separated for several
@@ -86,7 +87,7 @@ _INT_KEYS |= {"TOPIC_MAX_ATTACHMENT_BYTES", "PUBLIC_OPINIONS_PER_MINUTE"}
 _FLOAT_KEYS = {"INDEX_REFRESH_SECONDS", "AUTH_CACHE_SECONDS", "TILE_SYNC_SECONDS",
                "SSE_HEARTBEAT_SECONDS", "PLAN_MANAGED_MIN", "PLAN_DENSITY_MIN", "PLAN_COMPACT_MIN",
                "PLAN_SPREAD_MAX_M", "PLAN_STANDALONE_MIN", "PLAN_FIRST_YEAR_SHARE",
-               "LIVE_POLL_SECONDS"}
+               "LIVE_POLL_SECONDS", "TILE_CACHE_MAX_MB"}
 _BOOL_KEYS = {"COOKIE_SECURE"}
 _INT_KEYS |= {"PUBLIC_DEMANDS_PER_MINUTE"}
 _FLOAT_KEYS |= {"DEMAND_DEADLINE_DAYS", "DEMAND_GROUP_DAYS", "DEMAND_SIMILARITY"}

@@ -30,6 +30,7 @@ from .disk import DiskTiles
 from .layers import Registry
 from .memory import MemoryTiles
 from .regions import Region, RegionArrays, Regions
+from .trim import DiskTrim
 
 __all__ = ["Entry", "Region", "RegionArrays", "TileCache", "etag_of", "namespace"]
 FORMAT = 2                          # of the disk entries; part of the namespace
@@ -55,14 +56,16 @@ class TileCache:
     """Memory LRU + disk cache for one process, kept exact by `tile_dirty`."""
 
     def __init__(self, registry_fn, directory: str | Path | None, scope: str,
-                 memory_entries: int = 4096, on_apply=None):
+                 memory_entries: int = 4096, on_apply=None, max_disk_bytes: int = 0):
         """`scope` names what else a tile depends on (the database, settings); the disk
-        directory is `namespace(scope, registry)`, so one per version of the layer files."""
+        directory is `namespace(scope, registry)`, so one per version of the layer files.
+        `max_disk_bytes` limits everything under `directory` (gisapp.tiles.trim)."""
         self._registry_fn = registry_fn
         self._on_apply = on_apply           # told of each applied batch (the proxy's bans)
         self.renders = 0                    # tiles rendered (each render ends in put)
         self._memory = MemoryTiles(memory_entries)
         self._directory, self._scope = (Path(directory) if directory else None), scope
+        self.trim = DiskTrim(self._directory, max_disk_bytes)
         self._disk = DiskTiles(None)
         self.digest = ""                    # of the layer definitions the tiles were built by
         self._changes = Regions(registry_fn)
@@ -163,6 +166,7 @@ class TileCache:
         # bans, though: a tile it served to the proxy before it applied a change is
         # covered only by its own ban, sent after (docs/cluster.md, "Races").
         lead = self._disk.deletes_for_the_node()
+        self.trim.due(lead)
         if regions:
             with self._lock:
                 self._changes.add(regions)

@@ -67,7 +67,8 @@ def tile_cache(app: Flask | None = None) -> TileCache:
         cache = TileCache(lambda: registry(app), cfg["TILE_CACHE_DIR"] or None,
                           # Tiles built under another small-count threshold are not ours.
                           f"{cfg['DATABASE_URL']}|small={cfg['SMALL_COUNT']}",
-                          cfg["TILE_MEMORY_ENTRIES"], bans)
+                          cfg["TILE_MEMORY_ENTRIES"], bans,
+                          int(cfg["TILE_CACHE_MAX_MB"] * 1024 * 1024))
         cache = app.extensions.setdefault("gisapp_tile_cache", cache)
     return cache
 
