@@ -315,7 +315,7 @@
     const form = ev.target;
     const fields = visitFields(form);
     const h = state.target;
-    const problem = window.fieldDemand.problem(form);
+    const problem = form.outcome.value ? window.fieldDemand.problem(form) : "请选择走访结果";
     if (problem) { $("visit-result").textContent = problem; return; }
     try {
       const photo = form.photo.files[0] ? await shrinkPhoto(form.photo.files[0]) : undefined;
@@ -393,7 +393,9 @@
     const [outs, cats] = await Promise.all([api("/api/visits/outcomes"), api("/api/case-categories")]);
     state.outcomes = outs.outcomes;
     state.categories = cats.categories;
-    $("visit-form").outcome.replaceChildren(...state.outcomes.map((o) => el("option", { value: o.key }, o.name_zh)));
+    // No outcome until the worker picks one: a default would record a hurried visit wrongly.
+    $("visit-form").outcome.replaceChildren(el("option", { value: "" }, "请选择走访结果"),
+      ...state.outcomes.map((o) => el("option", { value: o.key }, o.name_zh)));
     const options = () => state.categories.map((c) => el("option", { value: c.key }, `${c.name_zh}（${KINDS[c.kind]}）`));
     $("visit-form").case_category.replaceChildren(...options());
     $("report-here").category.replaceChildren(...options());
