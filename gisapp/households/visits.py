@@ -101,7 +101,18 @@ def load_visit(conn: Connection, visit_id: int) -> dict:
     d = dict(row)
     d["colour"] = COLOURS.get(d["colour"])
     d["demand_receipts"] = receipts_of_visit(conn, visit_id)
+    d["photo_url"] = f"/api/visits/{visit_id}/photo" if d["has_photo"] else None
     return d
+
+
+def visit_photo(conn: Connection, viewer: Viewer, visit_id: int) -> tuple[str, str]:
+    """A visit's photo (sha256, content type) for those with a duty toward its household;
+    NotFound for no such visit, no photo, or a household outside the viewer's duties."""
+    row = conn.execute(sql("visits_photo"), {"id": visit_id}).first()
+    if row is None or row.photo_sha256 is None:
+        raise NotFound("没有该走访的照片 (no photo for this visit)")
+    get_household(conn, viewer, row.household_id)
+    return row.photo_sha256, row.photo_type
 
 
 def require_field_staff(viewer: Viewer) -> None:

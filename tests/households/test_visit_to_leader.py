@@ -1,7 +1,7 @@
 """A grid worker logs a visit on a phone and the grid leader reads it, as a whole task in
 Chromium. The form names no outcome until the worker picks one (a visit sent in a hurry
 is not recorded as 需要帮助 by default), and the leader's list of recent visits shows the
-outcome and the note the worker gave."""
+outcome, the note and the photo the worker took; a worker of another grid cannot fetch it."""
 from __future__ import annotations
 
 import pytest
@@ -37,7 +37,7 @@ def outcomes_of(engine, household_id):
 
 @pytest.mark.browser
 def test_a_visit_needs_an_outcome_picked_and_the_leader_reads_it(live_server, open_context,
-                                                                 engine, home):
+                                                                 engine, home, client, as_user):
     phone = open_context(AT_HERE)
     allow_tile_cancels(phone)
     login(phone, live_server, "grid_worker", "/field")
@@ -68,6 +68,19 @@ def test_a_visit_needs_an_outcome_picked_and_the_leader_reads_it(live_server, op
     row.wait_for()
     cells = row.locator("td").all_inner_texts()
     assert cells[4] == "见到本人，情况良好" and cells[6] == "老人精神不错，冰箱里有菜", cells
-    settle_base_map(leader)
+    # The photo the worker took, shrunk on the phone to a JPEG, opens from the row.
+    link = row.locator("a.visit-photo")
+    assert link.inner_text() == "查看照片"
+    with leader.expect_response(lambda r: "/photo" in r.url) as shown:
+        link.click()
+    assert shown.value.status == 200 and shown.value.headers["content-type"] == "image/jpeg"
+    leader.wait_for_selector("#photo-view img")
+    assert leader.evaluate("document.querySelector('#photo-view img').naturalWidth") == 320
     screenshot(leader, "leader-reads-visit")
     assert_accessible(leader)
+
+    # Only those with a duty toward the household see it: not a worker of another grid.
+    url = link.get_attribute("href")
+    assert client.get(url, headers=as_user("grid_leader")).status_code == 200
+    assert client.get(url, headers=as_user("other_worker")).status_code == 404
+    assert client.get(url, headers=as_user("wall")).status_code == 403
