@@ -44,6 +44,7 @@ def test_a_visit_needs_an_outcome_picked_and_the_leader_reads_it(live_server, op
     item = phone.locator(f"#due-list li[data-household-id='{home}']")
     item.wait_for()
     settle_base_map(phone)
+    assert phone.inner_text("#due-status").startswith("共 1 户")
     item.locator("button.primary").tap()
     assert phone.input_value("#visit-form select[name=outcome]") == ""     # nothing chosen
     phone.fill("#visit-form textarea[name=note]", "老人精神不错，冰箱里有菜")
@@ -60,6 +61,10 @@ def test_a_visit_needs_an_outcome_picked_and_the_leader_reads_it(live_server, op
     wait_for_summary(phone, "() => document.getElementById('net-status').textContent",
                      lambda t: "走访已记录" in t)
     assert outcomes_of(engine, home) == ["well"]
+    # The list and its summary agree: nobody is left to visit today.
+    wait_for_summary(phone, "() => document.getElementById('due-count').textContent",
+                     lambda t: t == "0")
+    assert phone.inner_text("#due-status") == "今日走访已全部完成"
 
     leader = open_context()
     allow_tile_cancels(leader)

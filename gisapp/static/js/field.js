@@ -134,9 +134,10 @@
     try {
       const r = await api("/api/visits/due?" + posQuery());
       state.due = r.visits;
+      state.dueFresh = true;         // renderDue counts what is left, as the list shows it
       await privacy.saveDue(r.visits).catch(() => null);
-      $("due-status").textContent = r.count ? `共 ${r.count} 户，其中逾期 ${r.overdue} 户；距离为直线距离` : "今天没有需要走访的住户";
     } catch (err) {
+      state.dueFresh = false;
       if (err.status === 401 || err.status === 403) {      // the session has ended: forget the list
         await privacy.forgetDue().catch(() => null);
         state.due = [];
@@ -163,10 +164,19 @@
     return el("span", { class: "badge" }, "今日到期");
   }
 
+  // The summary of the list as it stands: visits logged since the load are no longer due.
+  function dueSummary(list) {
+    if (!state.due.length) return "今天没有需要走访的住户";
+    if (!list.length) return "今日走访已全部完成";
+    const overdue = list.filter((h) => h.overdue_days > 0).length;
+    return `共 ${list.length} 户，其中逾期 ${overdue} 户；距离为直线距离`;
+  }
+
   function renderDue() {
     const pending = new Set(queue.pending().map((q) => q.fields.household_id));
     const list = state.due.filter((h) => !pending.has(h.id) && !h.done);
     $("due-count").textContent = list.length;
+    if (state.dueFresh) $("due-status").textContent = dueSummary(list);
     homesLayer.clearLayers();
     $("due-list").replaceChildren(...list.map((h) => {
       const colour = COLOURS[h.colour_key] || "#777";
