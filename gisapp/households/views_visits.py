@@ -99,7 +99,8 @@ def create_visit():
                 item = photos.store(Path(current_app.config["PHOTO_DIR"]), upload,
                                     current_app.config["MAX_PHOTO_BYTES"])
                 stored.append(item)
-                visit.update(photo_sha256=item["sha256"], photo_type=item["content_type"])
+                visit.update(photo_sha256=item["sha256"], photo_type=item["content_type"],
+                             photo_bytes=item["bytes"])
             visit_id, created = log_visit(conn, viewer, visit)
             if not created:
                 photos.discard(stored)

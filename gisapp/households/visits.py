@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from ..accounts import audit
 from ..accounts.access import Viewer
 from ..assessment.satisfaction import store_for_visit
+from ..cases.attachments import add_stored_photo
 from ..cases.report import category as case_category
 from ..cases.report import report_case
 from ..cases.workhours import CHINA
@@ -191,6 +192,10 @@ def _open_case(
         "kind": cat["kind"], "category": cat["key"], "client_id": f"from-visit-{visit_id:08d}",
         "description": f"[走访 {visit_id}{'，' + where if where else ''}] {description}"[:4000],
         "contact": None, "lng": household["lng"], "lat": household["lat"], "ambiguous": False})
+    if visit.get("photo_sha256"):         # what the worker saw goes to whoever handles it
+        add_stored_photo(conn, case_id, {"sha256": visit["photo_sha256"],
+                                         "content_type": visit["photo_type"],
+                                         "bytes": visit["photo_bytes"]})
     audit.record(
         conn, viewer, "case.report", str(case_id), category=cat["key"], from_visit=visit_id
     )
