@@ -347,11 +347,17 @@
     queue.flush();
   }
 
-  function flash(text) {
+  function flash(text, ...more) {
     $("visit-result").textContent = text;
     const box = $("net-status");
-    box.textContent = text; box.hidden = false;
+    box.replaceChildren(text, ...more); box.hidden = false;
   }
+
+  // A login that has ended (the server forgot the session): 401, or a CSRF refusal, since
+  // without its session the page's token matches nothing. Logging in again keeps the outbox.
+  const loginEnded = (status, body) => status === 401 ||
+    (status === 403 && /CSRF/.test((body && body.message) || ""));
+  const reloginLink = () => el("a", { href: "/login?next=/field" }, "重新登录");
 
   queue.onChange((items, event) => {
     window.fieldOutbox.render(items, editQueued);
@@ -365,8 +371,8 @@
     } else if (event.type === "rejected") {
       flash("走访未被接受：" + event.item.reason + "。记录仍保存在“待发送”中，可修改后重发");
       renderDue();
-    } else if (event.type === "waiting" && event.status === 401) {
-      flash("登录已失效：请重新登录，待发送的走访会在登录后发送");
+    } else if (event.type === "waiting" && loginEnded(event.status, event.body)) {
+      flash("登录已失效：请", reloginLink(), "，待发送的走访会在登录后发送");
     } else if (event.type === "discarded") renderDue();
   });
 
@@ -397,8 +403,9 @@
       reportClientId = queue.newClientId("case");
       form.reset();
     } catch (err) {
-      $("report-result").textContent = "上报失败：" + (err.status ? queue.reasonFor(err.status, err.body)
-        : "网络异常，可直接重试，不会重复上报");
+      $("report-result").replaceChildren(...(loginEnded(err.status, err.body)
+        ? ["上报失败：登录已失效，请", reloginLink(), "后再上报"]
+        : ["上报失败：" + (err.status ? window.gisapp.reason(err) : "网络异常，可直接重试，不会重复上报")]));
     }
   }
 
