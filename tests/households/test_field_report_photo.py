@@ -57,3 +57,38 @@ def test_a_worker_reports_a_hazard_with_photos_and_the_supervisor_sees_them(
     settle_base_map(desk)
     screenshot(desk, "desk-case-from-field-report")
     assert_accessible(desk)
+
+
+@pytest.mark.browser
+def test_without_a_position_the_worker_taps_the_map_to_place_the_report(
+        live_server, open_context, engine):
+    """Indoors the phone gets no fix (or the worker refused it): the report is placed by a
+    tap on the field map instead, and lands in the grid where it was tapped."""
+    phone = open_context(PHONE)                          # no geolocation permission
+    allow_tile_cancels(phone)
+    login(phone, live_server, "grid_worker", "/field")
+    wait_for_summary(phone, "() => document.getElementById('where-status').textContent",
+                     lambda t: "无法获取位置" in t)
+    form = phone.locator("#report-here")
+    form.locator("textarea[name=description]").fill("地下车库入口积水")
+    form.locator("button[type=submit]").tap()
+    said = phone.inner_text("#report-result")
+    assert "地图上点选上报位置" in said, said
+
+    phone.evaluate("() => window.scrollTo(0, 0)")
+    settle_base_map(phone)
+    box = phone.locator("#field-map").bounding_box()
+    phone.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    placed = phone.inner_text("#report-result")
+    assert "已在地图上选定上报位置" in placed, placed
+    lng, lat = map(float, re.search(r"经度 ([\d.]+)，纬度 ([\d.]+)", placed).groups())
+    form.locator("button[type=submit]").tap()
+    said = wait_for_summary(phone, "() => document.getElementById('report-result').textContent",
+                            lambda t: "案件编号" in t or "失败" in t)
+    case_id = int(re.search(r"案件编号 (\d+)", said).group(1))
+    screenshot(phone, "phone-field-report-tapped")
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT ST_X(geom) AS lng, ST_Y(geom) AS lat, area_code "
+                                "FROM case_file WHERE id = :c"), {"c": case_id}).one()
+    assert abs(row.lng - lng) < 1e-6 and abs(row.lat - lat) < 1e-6
+    assert row.area_code.startswith("210204")

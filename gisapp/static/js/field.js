@@ -378,19 +378,33 @@
 
   // --- report from where I stand ------------------------------------------------------
   let reportClientId = queue.newClientId("case");
+  // Without a fix (indoors, or refused) a report is placed by a tap on the map. Only the
+  // report: a visit's distance check needs the phone's own position.
+  let reportMarker = null;
+  map.on("click", (e) => {
+    if (state.pos) return;
+    state.reportAt = { lng: e.latlng.lng, lat: e.latlng.lat };
+    if (reportMarker) reportMarker.setLatLng(e.latlng);
+    else reportMarker = L.marker(e.latlng, { title: "上报位置", alt: "上报位置" }).addTo(map);
+    $("report-result").textContent = `已在地图上选定上报位置（经度 ${e.latlng.lng.toFixed(6)}，纬度 ${e.latlng.lat.toFixed(6)}）`;
+  });
   // A report as a multipart form: the position flat, the photos shrunk as a visit's are.
   async function reportData(form, cat, files) {
+    const at = state.pos || state.reportAt;
     const data = new FormData();
     Object.entries({ kind: cat.kind, category: cat.key, description: form.description.value.trim(),
-                     client_id: reportClientId, lng: state.pos.lng, lat: state.pos.lat, crs: crs(),
-                     accuracy: Math.min(state.pos.accuracy || 0, 5000) }).forEach(([k, v]) => data.set(k, v));
+                     client_id: reportClientId, lng: at.lng, lat: at.lat, crs: crs() }).forEach(([k, v]) => data.set(k, v));
+    if (state.pos) data.set("accuracy", Math.min(state.pos.accuracy || 0, 5000));
     for (const file of files) data.append("photos", await shrinkPhoto(file), "photo.jpg");
     return data;
   }
   async function submitReport(ev) {
     ev.preventDefault();
     const form = ev.target;
-    if (!state.pos) { $("report-result").textContent = "尚未获取到位置"; return; }
+    if (!state.pos && !state.reportAt) {
+      $("report-result").textContent = "尚未获取到位置：请点“重新定位”，或在上方地图上点选上报位置";
+      return;
+    }
     if (!form.description.value.trim()) { $("report-result").textContent = "请填写情况描述"; return; }
     const cat = state.categories.find((c) => c.key === form.category.value);
     const files = Array.from(form.photos.files);
@@ -402,6 +416,8 @@
         r.case.area_path || r.case.area_name ? `，由 ${r.case.area_path || r.case.area_name} 负责` : "");
       reportClientId = queue.newClientId("case");
       form.reset();
+      state.reportAt = null;                // the next report is placed afresh
+      if (reportMarker) { reportMarker.remove(); reportMarker = null; }
     } catch (err) {
       $("report-result").replaceChildren(...(loginEnded(err.status, err.body)
         ? ["上报失败：登录已失效，请", reloginLink(), "后再上报"]
