@@ -32,6 +32,13 @@ def store_case_photos(conn: Connection, root: Path, max_bytes: int, case_id: int
     return stored
 
 
+def add_stored_photo(conn: Connection, case_id: int, photo: dict) -> None:
+    """Show a photo stored already (a visit's: sha256, content_type, bytes) on a case too;
+    files are stored by content, so both rows name the same file."""
+    conn.execute(sql("case_photo_add"), {"c": case_id, "e": None, "s": photo["sha256"],
+                                         "t": photo["content_type"], "b": photo["bytes"]})
+
+
 def case_photos(conn: Connection, case_id: int) -> list[dict]:
     """The photos of a case, oldest first, each with the URL it is served at."""
     rows = conn.execute(sql("case_photos"), {"c": case_id}).mappings()

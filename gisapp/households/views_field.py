@@ -37,7 +37,8 @@ def field_page():
     if current_viewer().is_public:
         return login_first()
     return render_template("field/index.html", basemap=raster_basemap(current_app.config),
-                           session_expires=_session_expires())
+                           session_expires=_session_expires(),
+                           max_photos=current_app.config["MAX_PHOTOS"])
 
 
 def _session_expires() -> str | None:

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, send_file
 
 from .. import db
 from ..accounts import audit
@@ -39,6 +39,7 @@ from .visits import (
     parse_visited_at,
     recent_visits,
     require_field_staff,
+    visit_photo,
 )
 
 bp = Blueprint("visits", __name__)
@@ -98,7 +99,8 @@ def create_visit():
                 item = photos.store(Path(current_app.config["PHOTO_DIR"]), upload,
                                     current_app.config["MAX_PHOTO_BYTES"])
                 stored.append(item)
-                visit.update(photo_sha256=item["sha256"], photo_type=item["content_type"])
+                visit.update(photo_sha256=item["sha256"], photo_type=item["content_type"],
+                             photo_bytes=item["bytes"])
             visit_id, created = log_visit(conn, viewer, visit)
             if not created:
                 photos.discard(stored)
@@ -194,6 +196,21 @@ def visits_list():
             rows = recent_visits(conn, viewer, area, limit)
             audit.record(conn, viewer, "read.visits", area, count=len(rows))
     return jsonify({"count": len(rows), "visits": rows})
+
+
+@bp.get("/api/visits/<int:visit_id>/photo")
+def visit_photo_file(visit_id: int):
+    """The photo a worker took on a visit, for those with a duty toward the household."""
+    viewer = current_viewer()
+    viewer.require_household_duty(VISITS_REFUSAL)
+    with db.write() as conn:
+        sha256, content_type = visit_photo(conn, viewer, visit_id)
+        audit.record(conn, viewer, "read.visit_photo", str(visit_id))
+    path = photos.path_for(Path(current_app.config["PHOTO_DIR"]), sha256, content_type)
+    resp = send_file(path, mimetype=content_type, max_age=3600)
+    resp.cache_control.public = False          # a household's photo: this browser only
+    resp.cache_control.private = True
+    return resp
 
 
 @bp.get("/api/visits/stats")

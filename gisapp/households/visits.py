@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from ..accounts import audit
 from ..accounts.access import Viewer
 from ..assessment.satisfaction import store_for_visit
+from ..cases.attachments import add_stored_photo
 from ..cases.report import category as case_category
 from ..cases.report import report_case
 from ..cases.workhours import CHINA
@@ -101,7 +102,18 @@ def load_visit(conn: Connection, visit_id: int) -> dict:
     d = dict(row)
     d["colour"] = COLOURS.get(d["colour"])
     d["demand_receipts"] = receipts_of_visit(conn, visit_id)
+    d["photo_url"] = f"/api/visits/{visit_id}/photo" if d["has_photo"] else None
     return d
+
+
+def visit_photo(conn: Connection, viewer: Viewer, visit_id: int) -> tuple[str, str]:
+    """A visit's photo (sha256, content type) for those with a duty toward its household;
+    NotFound for no such visit, no photo, or a household outside the viewer's duties."""
+    row = conn.execute(sql("visits_photo"), {"id": visit_id}).first()
+    if row is None or row.photo_sha256 is None:
+        raise NotFound("没有该走访的照片 (no photo for this visit)")
+    get_household(conn, viewer, row.household_id)
+    return row.photo_sha256, row.photo_type
 
 
 def require_field_staff(viewer: Viewer) -> None:
@@ -180,6 +192,10 @@ def _open_case(
         "kind": cat["kind"], "category": cat["key"], "client_id": f"from-visit-{visit_id:08d}",
         "description": f"[走访 {visit_id}{'，' + where if where else ''}] {description}"[:4000],
         "contact": None, "lng": household["lng"], "lat": household["lat"], "ambiguous": False})
+    if visit.get("photo_sha256"):         # what the worker saw goes to whoever handles it
+        add_stored_photo(conn, case_id, {"sha256": visit["photo_sha256"],
+                                         "content_type": visit["photo_type"],
+                                         "bytes": visit["photo_bytes"]})
     audit.record(
         conn, viewer, "case.report", str(case_id), category=cat["key"], from_visit=visit_id
     )

@@ -2,7 +2,7 @@
 // reason, photos) and the request it sends. Used by case-detail.js.
 (function () {
   "use strict";
-  const { api, el, fileBox, ACTIONS } = window.gisapp;
+  const { api, el, fileBox, reason, ACTIONS } = window.gisapp;
   const REASON = { handle: "处理情况说明", send_back: "退回原因", cancel: "作废原因", suspend: "暂停原因", extend: "延期原因",
                    merge: "合并原因", escalate: "提交会商的理由" };
   const NOTE = { evaluate: "评价意见", register: "备注", dispatch: "派遣说明",
@@ -95,7 +95,7 @@
   function message(err) {
     const field = err.body && err.body.field;
     if (err.status === 409) return FIELD_MSG.version;
-    return (field && FIELD_MSG[field]) || err.message;
+    return (field && FIELD_MSG[field]) || reason(err);     // the form stays filled in to retry
   }
 
   async function open(panel, action, c, done) {

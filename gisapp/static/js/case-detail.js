@@ -85,5 +85,5 @@
     document.getElementById("case-events").replaceChildren(...c.events.map(event));
     drawMap(c);
   }
-  load().catch((err) => { result.textContent = "加载失败：" + err.message; });
+  load().catch((err) => { result.textContent = "加载失败：" + window.gisapp.reason(err); });
 })();

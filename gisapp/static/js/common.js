@@ -78,5 +78,18 @@
     });
   });
 
-  window.gisapp = { api, el, csrf, fileBox, STATES, ACTIONS, KINDS, fmtTime, pct };
+  // Why a request failed, in Chinese, for the person who sent it: the Chinese part of the
+  // server's message ("中文 (English)"), else a sentence per status; fetch's own "Failed to
+  // fetch" (no network) never reaches the page.
+  const STATUS_ZH = { 400: "填写的内容有误，请检查后重试", 401: "登录已失效，请重新登录",
+                      403: "没有权限进行此操作", 404: "未找到，可能已被删除", 409: "内容已有变化，请刷新页面后重试",
+                      413: "上传内容过大", 429: "提交太频繁，请稍后再试" };
+  function reason(err) {
+    if (!err.status) return "网络异常，请检查网络后重试";
+    const said = ((err.body && err.body.message) || "").split(" (")[0];
+    if (/[\u4e00-\u9fff]/.test(said)) return said;
+    return STATUS_ZH[err.status] || `服务器暂时无法处理（错误 ${err.status}），请稍后重试`;
+  }
+
+  window.gisapp = { api, el, csrf, fileBox, reason, STATES, ACTIONS, KINDS, fmtTime, pct };
 })();

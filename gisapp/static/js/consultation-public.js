@@ -1,7 +1,7 @@
 // The public page of a topic: a resident gives an opinion (name and contact optional, never shown).
 (function () {
   "use strict";
-  const { api, el } = window.gisapp;
+  const { api, el, reason } = window.gisapp;
   const root = document.getElementById("topic");
   const form = document.getElementById("opinion-form");
   if (!form) return;
@@ -22,7 +22,7 @@
       form.reset();
       result.textContent = resp.message;
     } catch (err) {
-      result.textContent = `提交失败：${err.message}`;
+      result.textContent = `提交失败：${reason(err)}`;   // kept in the form to retry
     } finally {
       button.disabled = false;
     }

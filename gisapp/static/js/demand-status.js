@@ -33,18 +33,28 @@
     box.hidden = false;
   }
 
+  function fail(text) {
+    box.className = "card";
+    box.replaceChildren(el("p", { class: "result-error" }, text));
+    box.hidden = false;
+  }
+
   async function lookup(code) {
-    const resp = await fetch("/api/demands/receipt/" + encodeURIComponent(code.trim()));
+    let resp;
+    try {
+      resp = await fetch("/api/demands/receipt/" + encodeURIComponent(code.trim()));
+    } catch (err) {          // no network: say so rather than leave the last answer as if fresh
+      fail("网络异常，无法查询，请检查网络后重试");
+      return;
+    }
     const body = await resp.json().catch(() => null);
     if (resp.ok) {
       show(body);
       history.replaceState(null, "", "?receipt=" + encodeURIComponent(body.receipt));
       return;
     }
-    box.className = "card";
-    box.replaceChildren(el("p", { class: "result-error" }, resp.status === 404 ? "没有找到这个受理编号，请核对后重试"
-      : resp.status === 400 ? "受理编号为 10 位字母或数字" : "查询失败，请稍后再试"));
-    box.hidden = false;
+    fail(resp.status === 404 ? "没有找到这个受理编号，请核对后重试"
+      : resp.status === 400 ? "受理编号为 10 位字母或数字" : "查询失败，请稍后再试");
   }
 
   form.addEventListener("submit", (ev) => { ev.preventDefault(); lookup(form.receipt.value); });

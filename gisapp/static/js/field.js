@@ -134,9 +134,10 @@
     try {
       const r = await api("/api/visits/due?" + posQuery());
       state.due = r.visits;
+      state.dueFresh = true;         // renderDue counts what is left, as the list shows it
       await privacy.saveDue(r.visits).catch(() => null);
-      $("due-status").textContent = r.count ? `共 ${r.count} 户，其中逾期 ${r.overdue} 户；距离为直线距离` : "今天没有需要走访的住户";
     } catch (err) {
+      state.dueFresh = false;
       if (err.status === 401 || err.status === 403) {      // the session has ended: forget the list
         await privacy.forgetDue().catch(() => null);
         state.due = [];
@@ -163,10 +164,19 @@
     return el("span", { class: "badge" }, "今日到期");
   }
 
+  // The summary of the list as it stands: visits logged since the load are no longer due.
+  function dueSummary(list) {
+    if (!state.due.length) return "今天没有需要走访的住户";
+    if (!list.length) return "今日走访已全部完成";
+    const overdue = list.filter((h) => h.overdue_days > 0).length;
+    return `共 ${list.length} 户，其中逾期 ${overdue} 户；距离为直线距离`;
+  }
+
   function renderDue() {
     const pending = new Set(queue.pending().map((q) => q.fields.household_id));
     const list = state.due.filter((h) => !pending.has(h.id) && !h.done);
     $("due-count").textContent = list.length;
+    if (state.dueFresh) $("due-status").textContent = dueSummary(list);
     homesLayer.clearLayers();
     $("due-list").replaceChildren(...list.map((h) => {
       const colour = COLOURS[h.colour_key] || "#777";
@@ -315,7 +325,7 @@
     const form = ev.target;
     const fields = visitFields(form);
     const h = state.target;
-    const problem = window.fieldDemand.problem(form);
+    const problem = form.outcome.value ? window.fieldDemand.problem(form) : "请选择走访结果";
     if (problem) { $("visit-result").textContent = problem; return; }
     try {
       const photo = form.photo.files[0] ? await shrinkPhoto(form.photo.files[0]) : undefined;
@@ -337,11 +347,17 @@
     queue.flush();
   }
 
-  function flash(text) {
+  function flash(text, ...more) {
     $("visit-result").textContent = text;
     const box = $("net-status");
-    box.textContent = text; box.hidden = false;
+    box.replaceChildren(text, ...more); box.hidden = false;
   }
+
+  // A login that has ended (the server forgot the session): 401, or a CSRF refusal, since
+  // without its session the page's token matches nothing. Logging in again keeps the outbox.
+  const loginEnded = (status, body) => status === 401 ||
+    (status === 403 && /CSRF/.test((body && body.message) || ""));
+  const reloginLink = () => el("a", { href: "/login?next=/field" }, "重新登录");
 
   queue.onChange((items, event) => {
     window.fieldOutbox.render(items, editQueued);
@@ -355,30 +371,57 @@
     } else if (event.type === "rejected") {
       flash("走访未被接受：" + event.item.reason + "。记录仍保存在“待发送”中，可修改后重发");
       renderDue();
-    } else if (event.type === "waiting" && event.status === 401) {
-      flash("登录已失效：请重新登录，待发送的走访会在登录后发送");
+    } else if (event.type === "waiting" && loginEnded(event.status, event.body)) {
+      flash("登录已失效：请", reloginLink(), "，待发送的走访会在登录后发送");
     } else if (event.type === "discarded") renderDue();
   });
 
   // --- report from where I stand ------------------------------------------------------
   let reportClientId = queue.newClientId("case");
+  // Without a fix (indoors, or refused) a report is placed by a tap on the map. Only the
+  // report: a visit's distance check needs the phone's own position.
+  let reportMarker = null;
+  map.on("click", (e) => {
+    if (state.pos) return;
+    state.reportAt = { lng: e.latlng.lng, lat: e.latlng.lat };
+    if (reportMarker) reportMarker.setLatLng(e.latlng);
+    else reportMarker = L.marker(e.latlng, { title: "上报位置", alt: "上报位置" }).addTo(map);
+    $("report-result").textContent = `已在地图上选定上报位置（经度 ${e.latlng.lng.toFixed(6)}，纬度 ${e.latlng.lat.toFixed(6)}）`;
+  });
+  // A report as a multipart form: the position flat, the photos shrunk as a visit's are.
+  async function reportData(form, cat, files) {
+    const at = state.pos || state.reportAt;
+    const data = new FormData();
+    Object.entries({ kind: cat.kind, category: cat.key, description: form.description.value.trim(),
+                     client_id: reportClientId, lng: at.lng, lat: at.lat, crs: crs() }).forEach(([k, v]) => data.set(k, v));
+    if (state.pos) data.set("accuracy", Math.min(state.pos.accuracy || 0, 5000));
+    for (const file of files) data.append("photos", await shrinkPhoto(file), "photo.jpg");
+    return data;
+  }
   async function submitReport(ev) {
     ev.preventDefault();
     const form = ev.target;
-    if (!state.pos) { $("report-result").textContent = "尚未获取到位置"; return; }
+    if (!state.pos && !state.reportAt) {
+      $("report-result").textContent = "尚未获取到位置：请点“重新定位”，或在上方地图上点选上报位置";
+      return;
+    }
     if (!form.description.value.trim()) { $("report-result").textContent = "请填写情况描述"; return; }
     const cat = state.categories.find((c) => c.key === form.category.value);
+    const files = Array.from(form.photos.files);
+    $("report-result").textContent = "正在上报…";
     try {
-      const r = await api("/api/cases", { method: "POST", json: {
-        kind: cat.kind, category: cat.key, description: form.description.value.trim(), client_id: reportClientId,
-        location: { lng: state.pos.lng, lat: state.pos.lat, crs: crs(), accuracy: Math.min(state.pos.accuracy || 0, 5000) } } });
+      const r = await api("/api/cases", { method: "POST", body: await reportData(form, cat, files) });
       $("report-result").replaceChildren(el("strong", {}, `已上报，案件编号 ${r.case.id}`),
+        files.length ? `，含 ${files.length} 张照片` : "",
         r.case.area_path || r.case.area_name ? `，由 ${r.case.area_path || r.case.area_name} 负责` : "");
       reportClientId = queue.newClientId("case");
       form.reset();
+      state.reportAt = null;                // the next report is placed afresh
+      if (reportMarker) { reportMarker.remove(); reportMarker = null; }
     } catch (err) {
-      $("report-result").textContent = "上报失败：" + (err.status ? queue.reasonFor(err.status, err.body)
-        : "网络异常，可直接重试，不会重复上报");
+      $("report-result").replaceChildren(...(loginEnded(err.status, err.body)
+        ? ["上报失败：登录已失效，请", reloginLink(), "后再上报"]
+        : ["上报失败：" + (err.status ? window.gisapp.reason(err) : "网络异常，可直接重试，不会重复上报")]));
     }
   }
 
@@ -393,7 +436,9 @@
     const [outs, cats] = await Promise.all([api("/api/visits/outcomes"), api("/api/case-categories")]);
     state.outcomes = outs.outcomes;
     state.categories = cats.categories;
-    $("visit-form").outcome.replaceChildren(...state.outcomes.map((o) => el("option", { value: o.key }, o.name_zh)));
+    // No outcome until the worker picks one: a default would record a hurried visit wrongly.
+    $("visit-form").outcome.replaceChildren(el("option", { value: "" }, "请选择走访结果"),
+      ...state.outcomes.map((o) => el("option", { value: o.key }, o.name_zh)));
     const options = () => state.categories.map((c) => el("option", { value: c.key }, `${c.name_zh}（${KINDS[c.kind]}）`));
     $("visit-form").case_category.replaceChildren(...options());
     $("report-here").category.replaceChildren(...options());

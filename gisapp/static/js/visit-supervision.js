@@ -88,8 +88,23 @@
       el("td", {}, fmtTime(v.visited_at)), el("td", {}, "住户 " + v.household_id), el("td", {}, v.colour ? NAMES[v.colour] + "色" : "—"),
       el("td", {}, v.person || v.username || "—"), el("td", {}, v.outcome_zh),
       el("td", { class: v.flagged_far ? "badge overdue" : "" }, v.distance_m === null ? "无定位" : Math.round(v.distance_m) + " 米"),
-      el("td", { class: "desc" }, v.note))));
+      el("td", { class: "desc" }, v.note),
+      el("td", {}, v.photo_url ? el("a", { href: v.photo_url, class: "visit-photo",
+        onclick: (ev) => { ev.preventDefault(); showPhoto(v); } }, "查看照片") : "—"))));
   }
+
+  // The photo a worker took on a visit, shown under the list (it is personal data: it
+  // opens only here, for those who may see the household).
+  function showPhoto(v) {
+    const view = $("photo-view");
+    const caption = `住户 ${v.household_id} · ${fmtTime(v.visited_at)} · ${v.person || v.username || ""}`;
+    view.querySelector("img").alt = "走访照片：" + caption;
+    view.querySelector("img").src = v.photo_url;
+    view.querySelector("figcaption span").textContent = caption;
+    view.hidden = false;
+    view.scrollIntoView({ block: "nearest" });
+  }
+  if ($("photo-close")) $("photo-close").addEventListener("click", () => { $("photo-view").hidden = true; });
 
   const load = () => Promise.all([loadStats(), loadHomes()]).catch((err) => { $("v-status").textContent = "加载失败：" + err.message; });
   $("v-go").addEventListener("click", load);
