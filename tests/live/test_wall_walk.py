@@ -77,3 +77,23 @@ def test_a_click_on_a_demand_shows_the_demand(live_server, open_context, client)
     assert "编码" not in body, "the street under the point does not answer the click"
     screenshot(page, "wall-walk-demand-detail")
     assert_accessible(page, "#wall-detail")
+
+
+@pytest.mark.browser
+def test_a_merge_elsewhere_redraws_the_case_counts(live_server, open_context, client, as_user):
+    """A street merges two communities (743 → 841 the other way): the wall's count per
+    community must not keep the retired one. (It kept it, with its old outline, until the
+    wall was reloaded: a boundary change reloaded the outlines but not the counts.)"""
+    page = open_wall(open_context, live_server)
+    jump(page, 121.525, 38.95, 13.2)                  # the community band of the counts
+    shown = """() => [...new Set(window.gisappWall.map.queryRenderedFeatures(
+        {layers: ['case-areas-fill']}).map((f) => f.properties.code))]
+        .filter((code) => code.startsWith('210204001')).sort()"""
+    assert page.evaluate(shown) == ["210204001001", "210204001002"]
+    resp = client.post("/api/areas/210204001001/merge", headers=as_user("admin"),
+                       json={"with": "210204001002", "version": 1, "with_version": 1,
+                             "reason": "两社区合并"})
+    assert resp.status_code == 200, resp.get_json()
+    page.wait_for_selector("#ticker-list li:has-text('区域边界已更新')")
+    wait_for_summary(page, shown, lambda v: v == ["210204001001"])
+    screenshot(page, "wall-walk-after-merge")
