@@ -8,6 +8,7 @@ and the duties' hand-over to the successor of each retired grid asked exactly th
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 
 import pytest
@@ -110,3 +111,28 @@ def test_a_split_from_the_plan_can_be_merged_back(demo_site, strict_page):
     page.goto(f"{base}/editor/plan")
     wait_for_summary(page, "() => document.getElementById('plan-before')?.textContent",
                      lambda v: v == str(len(before)))
+
+
+@pytest.mark.browser
+def test_the_workers_to_add_are_explained_when_they_do_not_net_out(demo_site, strict_page):
+    """The summary read "需要 64 人，现有 40 人，需增配 27 人" after a split: the shortfall is
+    summed per community (a community with more workers than it needs lends none), which
+    the manager could not tell from the page."""
+    base, eng, users = demo_site
+    with eng.begin() as conn:            # 嘉和苑社区 gets twenty workers more than it needs
+        for _ in range(40):
+            person = conn.execute(text("INSERT INTO person (name) VALUES ('新社工') "
+                                       "RETURNING id")).scalar()
+            conn.execute(text("INSERT INTO duty (person_id, area_id, role) SELECT :p, id, "
+                              "'community_worker' FROM area WHERE code = '210204001004'"),
+                         {"p": person})
+    page = strict_page
+    log_in(page, base, users["demo.street"], "/editor/plan")
+    page.wait_for_selector("#plan-workers")
+    text_ = page.inner_text("#plan-workers")
+    found = re.findall(r"(?:需要|现有|需增配) ([\d,]+) 人", text_)
+    needed, have, add = [int(n.replace(",", "")) for n in found]
+    assert add > max(0, needed - have), text_
+    assert "各社区缺口之和" in text_, text_
+    screenshot(page, "plan-walk-workers")
+    assert_accessible(page, "#plan-summary")
