@@ -19,7 +19,8 @@ MAX_ACCURACY_M = 5000.0
 def parse_code(raw: str | None, field: str = "code") -> str:
     """A syntactically valid area code (6 + 3n digits), or BadInput."""
     if raw is None or not CODE_RE.match(raw):
-        raise BadInput(f"{field} must be an area code of 6, 9, 12, 15 or 18 digits", field=field)
+        raise BadInput(f"区域编码须为 6、9、12、15 或 18 位数字 "
+                       f"({field} must be an area code of 6, 9, 12, 15 or 18 digits)", field=field)
     return raw
 
 

@@ -2,13 +2,19 @@
 // the records behind any number, and runs: publication (公示), appeals and decisions.
 (function () {
   "use strict";
-  const { api, el, pct, fmtTime } = window.gisapp;
+  const { api, el, pct, fmtTime, STATES } = window.gisapp;
   const $ = (id) => document.getElementById(id);
   const NAMES = Object.fromEntries([...document.querySelectorAll("#a-table th[data-indicator]")]
     .map((th) => [th.dataset.indicator, th.textContent]));
   const LEVELS = { community: "社区", grid: "网格", worker: "工作人员" };
   const RUN_STATES = { draft: "草稿", published: "公示中" };
   const APPEAL_STATES = { open: "待处理", upheld: "已采纳", rejected: "已驳回" };
+  // The records' keys in words: a case's or a demand's state, a household's colour.
+  const DEMAND_STATES = { open: "办理中", case: "已转案件", topic: "已转议事协商", answered: "已答复",
+                          declined: "不予受理" };
+  const COLOURS = { red: "红", orange: "橙", yellow: "黄", blue: "蓝", green: "绿",
+                    1: "红", 2: "橙", 3: "黄", 4: "蓝", 5: "绿" };
+  const WORDS = { state: (v) => STATES[v] || DEMAND_STATES[v], colour: (v) => COLOURS[v] };
   const charts = {};
   const message = (err) => ((err.body && err.body.message) || err.message || "").split(" (")[0];
 
@@ -72,7 +78,7 @@
                    ["comment", "意见"], ["at", "时间"], ["counted", "满意"]],
     visit_completion: [["id", "走访"], ["visited_at", "时间"], ["colour", "颜色"], ["outcome_zh", "结果"],
                        ["worker", "走访人"]],
-    other: [["id", "编号"], ["title", "事项"], ["category", "类别"], ["state", "状态"],
+    other: [["id", "编号"], ["title", "事项"], ["category_zh", "类别"], ["state", "状态"],
             ["deadline_at", "时限"], ["closed_at", "办结"], ["done_at", "完成"], ["counted", "按时"]],
   };
 
@@ -82,15 +88,15 @@
     $("a-drill").hidden = false;
     $("a-drill-title").textContent = `${r.label} · ${NAMES[indicator]}`;
     let summary = `分子 ${d.numerator} / 分母 ${d.denominator}`;
-    if (d.by_colour) summary += "；" + Object.entries(d.by_colour).map(([c, f]) => `${c}: ${f.done}/${f.expected}`).join("，");
+    if (d.by_colour) summary += "；" + Object.entries(d.by_colour).map(([c, f]) => `${COLOURS[c] || c}：${f.done}/${f.expected}`).join("，");
     $("a-drill-summary").textContent = summary;
     const cols = DRILL_COLUMNS[indicator.startsWith("case_") ? "case" : indicator] || DRILL_COLUMNS.other;
     const rows = d.rows || [];
     const SOURCES = { case: "案件回访", visit: "入户走访" };
-    const show = (v) => (v === true ? "是" : v === false ? "否" : / GMT$/.test(v || "") ? fmtTime(v)
-      : SOURCES[v] || (v ?? "—"));
+    const show = (v, key) => (v === true ? "是" : v === false ? "否" : / GMT$/.test(v || "") ? fmtTime(v)
+      : (WORDS[key] && WORDS[key](v)) || SOURCES[v] || (v ?? "—"));
     $("a-drill-table").tHead.replaceChildren(el("tr", {}, cols.map(([, t]) => el("th", {}, t))));
-    $("a-drill-table").tBodies[0].replaceChildren(...rows.map((x) => el("tr", {}, cols.map(([k]) => el("td", {}, show(x[k]))))));
+    $("a-drill-table").tBodies[0].replaceChildren(...rows.map((x) => el("tr", {}, cols.map(([k]) => el("td", {}, show(x[k], k))))));
   }
 
   // --- runs, publication and appeals ----------------------------------------------------------

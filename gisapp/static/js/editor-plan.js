@@ -51,8 +51,11 @@
       el("p", {}, "按规则结论："),
       el("ul", { id: "plan-rules" }, plan.by_rule.map((r) => el("li", {}, `${r.name}：${n(r.communities)} 个`))),
       el("p", { id: "plan-workers" }, `社区工作者（每 200 户 1 人）：共 ${n(plan.households)} 户，需要 ${n(plan.workers_needed)} 人，`,
-         `现有 ${n(plan.workers)} 人，需增配 `, el("strong", { id: "plan-add" }, n(plan.workers_to_add)), " 人，",
-         `其中第一年增配约 ${n(plan.workers_first_year)} 人（${pct(plan.first_year_share)}）。`));
+         `现有 ${n(plan.workers)} 人，需增配 `, el("strong", { id: "plan-add" }, n(plan.workers_to_add)), " 人",
+         // Summed per community: one with more workers than it needs lends none to another.
+         plan.workers_to_add > Math.max(0, plan.workers_needed - plan.workers)
+           ? "（各社区缺口之和，人员多于需要的社区不抵扣）" : "",
+         `，其中第一年增配约 ${n(plan.workers_first_year)} 人（${pct(plan.first_year_share)}）。`));
   }
 
   function styleOf(code) {

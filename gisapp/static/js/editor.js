@@ -58,8 +58,16 @@
   }
 
   function go(code) {
-    return (ev) => { ev.preventDefault(); load(code); };
+    return (ev) => { ev.preventDefault(); if (mayLeave()) load(code); };
   }
+
+  // Moved vertices not yet saved are lost by opening another area or leaving the page:
+  // the editor asks first (a stray click on the breadcrumbs used to drop them silently).
+  const unsaved = () => Boolean(state.topology && state.topology.edited.size);
+  const mayLeave = () => !unsaved() || window.confirm("边界修改尚未保存，离开将丢弃这些修改。确定离开吗？");
+  window.addEventListener("beforeunload", (ev) => {
+    if (unsaved()) { ev.preventDefault(); ev.returnValue = ""; }
+  });
 
   function renderChildren(view) {
     $("children-list").replaceChildren(...view.children.map((c) => el("li", {
@@ -420,6 +428,7 @@
       ({ areas } = await api(`/api/boundaries/search?q=${encodeURIComponent(q)}`));
     } catch (err) { showMessage(`查找失败：${zh(err.message)}`, "error"); return; }
     list.replaceChildren(...areas.map((a) => el("li", { "data-code": a.code, onclick: () => {
+      if (!mayLeave()) return;
       list.hidden = true; $("area-search").value = ""; load(a.code);
     } }, el("strong", {}, a.name), el("span", { class: "code" }, `${a.level_zh} ${a.code}`))));
     if (!areas.length) list.append(el("li", { class: "quiet" }, "没有找到（只能查找管辖范围内的区域）"));

@@ -3,7 +3,7 @@
 // wall's map and panel code stay as they are (other layers join the wall the same way).
 (function () {
   "use strict";
-  const { api, el } = window.gisapp;
+  const { api, el, fmtTime } = window.gisapp;
   const wall = window.gisappWall;
   const REFRESH_MS = 60000;
   const OPEN = "/api/demands?format=geojson&state=open&limit=5000";
@@ -57,12 +57,37 @@
       el("label", { for: "layer-demands" }, input, "民意诉求（办理中）"));
   }
 
+  // A click on a demand shows it (no reporter: the layer never carries one).
+  function show(p) {
+    document.getElementById("detail-title").textContent = `民意诉求 · ${p.category_zh}`;
+    const rows = [["状态", p.overdue ? `${p.state_zh}（超期）` : p.state_zh], ["来源", p.source_zh],
+                  ["区域", p.area_path], ["登记时间", fmtTime(p.created_at)],
+                  ["办理期限", fmtTime(p.deadline_at)], ["内容", p.body]];
+    document.getElementById("detail-body").replaceChildren(...rows.filter(([, v]) => v)
+      .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
+    document.getElementById("wall-detail").hidden = false;
+  }
+
+  // Caught before the map sees the click, so the area under the point does not answer.
+  function onClick(map, e) {
+    const canvas = map.getCanvas();
+    if (e.target !== canvas || !map.getLayer("demand-points")) return;
+    const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
+    const hits = map.queryRenderedFeatures([[x - 4, y - 4], [x + 4, y + 4]],
+                                           { layers: ["demand-points"] });
+    if (!hits.length) return;
+    e.stopPropagation();
+    show(hits[0].properties);
+  }
+
   async function start() {
     await wall.ready;
     const map = wall.map;
     document.getElementById("wall-map").append(counters());
     addLayer(map, await api(OPEN));
     addSwitch(map);
+    document.getElementById("wall-map").addEventListener("click", (e) => onClick(map, e), true);
+    map.on("mouseenter", "demand-points", () => { map.getCanvas().style.cursor = "pointer"; });
     await refreshCounters();
     document.getElementById("wall").dataset.demandsReady = "1";
     setInterval(() => {

@@ -82,7 +82,10 @@
     });
     source.addEventListener("boundaries", (e) => {
       const { tiles } = JSON.parse(e.data);
-      wall.refreshTiles(["district", "street", "community", "grid", "microgrid", "households", "choropleth"], tiles);
+      // The counts per area too: a retired area must not keep its outline and number.
+      wall.refreshTiles(["district", "street", "community", "grid", "microgrid", "households",
+                         "choropleth", "case_areas"], tiles);
+      wall.loadChoropleth().catch(() => {});            // new areas' feature state
       tick("区域边界已更新", true);
     });
     // A bulk load (one event for many rows), or events this page can no longer replay:
