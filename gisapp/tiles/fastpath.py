@@ -58,10 +58,10 @@ class TileFastPath:
     def cached(self, environ) -> tuple[str, list, bytes] | None:
         """(status, headers, body) of a cached tile, or None: let the view answer."""
         app = self.app
-        reg = registry(app)
-        address = _address(reg, environ)
-        if address is None:
+        found = _address(app, environ)
+        if found is None:
             return None
+        reg, address = found
         cache = app.extensions.get("gisapp_tile_cache")
         # Not whether the listener runs (Thread.is_alive yields to gevent's hub on every
         # call, which was the 16-connection tail), but whether whoever keeps the cache
@@ -99,7 +99,7 @@ class TileFastPath:
             return None                 # the view refuses, or reports the database's state
 
 
-def _address(reg: Registry, environ) -> TileAddress | None:
+def _address(app: Flask, environ) -> tuple[Registry, TileAddress] | None:
     """The tile a request names, parsed as the view parses it, or None. Only a bare path
     or `?g=<n>`: any other query is left to the view."""
     query = environ.get("QUERY_STRING", "")
@@ -107,6 +107,7 @@ def _address(reg: Registry, environ) -> TileAddress | None:
         return None
     try:
         parts = split_path(environ.get("PATH_INFO", "")[len(PREFIX):])
-        return parse(reg, parts, query[2:] if query else None)
+        reg = registry(app)                 # (only for what looks like a tile)
+        return reg, parse(reg, parts, query[2:] if query else None)
     except (HTTPException, GisappError):
         return None
