@@ -20,6 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     app.extensions["gisapp_index"] = AreaIndex(app.extensions["gisapp_engine"],
                                                app.config["INDEX_REFRESH_SECONDS"])
+    # A doubled slash (an id that was "/0", a client joining paths badly) is an unknown
+    # address, answered 404 in JSON, not a 308 to a URL the client never asked for.
+    app.url_map.merge_slashes = False
     errors.register(app)
     uploads.init_app(app)
     web_auth.init_app(app)

@@ -59,3 +59,11 @@ def test_pages_link_an_icon_that_loads(strict_page, live_server):
     assert page.request.get(live_server + "/favicon.ico").status == 200
     assert_accessible(page)
     screenshot(page, "favicon-login")
+
+
+@pytest.mark.parametrize("path", ["/api/demands/receipt/%2F0", "/api//ping",
+                                  "/api/cases//1", "/api/areas/%2F210204"])
+def test_a_doubled_slash_is_an_unknown_address_not_a_redirect(client, path):
+    """Found by fresh-seed fuzzing: a receipt code "/0" answered 308 to another URL."""
+    resp = client.get(path)
+    assert resp.status_code == 404 and resp.get_json()["error"], (path, resp.status_code)
