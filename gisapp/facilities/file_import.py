@@ -42,7 +42,10 @@ def read_csv(path: Path) -> list[dict]:
     """The rows of a CSV file as dicts, decoded as UTF-8 or else GB18030."""
     content = decode_text(path.read_bytes(), "the file is neither UTF-8 nor GB18030 text")
     reader = csv.DictReader(io.StringIO(content, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise BadInput(f"CSV 文件无法读取 (unreadable CSV: {exc})") from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise BadInput(f"the header lacks column(s): {', '.join(missing)}")
@@ -50,7 +53,10 @@ def read_csv(path: Path) -> list[dict]:
     if unknown:
         raise BadInput(f"unknown column(s): {', '.join(unknown)}")
     reader.fieldnames = header
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise BadInput(f"CSV 文件无法读取 (unreadable CSV: {exc})") from None
     if len(rows) > MAX_ROWS:
         raise BadInput(f"{len(rows)} rows; at most {MAX_ROWS} per file")
     return rows

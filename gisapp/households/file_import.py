@@ -77,7 +77,10 @@ def _cell(v) -> str:
 def csv_rows(data: bytes) -> list[list]:
     """The rows of an uploaded CSV file (UTF-8 or GB18030), as lists of cells."""
     textdata = decode_text(data, "CSV must be UTF-8 or GB18030 text", field="file")
-    return [r for r in csv.reader(io.StringIO(textdata))]
+    try:        # newline="": the csv module reads the line ends itself (a lone \r too)
+        return [r for r in csv.reader(io.StringIO(textdata, newline=""))]
+    except csv.Error as exc:
+        raise BadInput(f"CSV 文件无法读取 (unreadable CSV: {exc})", field="file") from None
 
 
 def xlsx_rows(data: bytes) -> list[list]:

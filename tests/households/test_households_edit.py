@@ -196,6 +196,10 @@ def test_import_bad_files(client, as_user):
     assert _import(client, h, b"not a zip", "homes.xlsx", False).status_code == 400
     assert _import(client, h, b"planet,room\nmars,1\n", "homes.csv", False).status_code == 400
     assert _import(client, h, b"room\n1\n", "homes.csv", False).status_code == 400
+    # Found by fresh-seed fuzzing: a lone carriage return, and a cell over csv's limit.
+    for data in (b"\r0", b'room\n"' + b"x" * 200_000 + b'"\n'):
+        resp = _import(client, h, data, "homes.csv", False)
+        assert resp.status_code == 400 and resp.get_json()["error"], data[:20]
     assert client.post("/api/households/import", headers=h).status_code == 400
     assert _import(client, as_user("admin"), b"room\n1\n", "homes.csv", False).status_code == 403
 

@@ -487,6 +487,18 @@ def test_import_fuzz(app, snapshot, data, suffix):
                 assert changed(before, snapshot()) == {}, (name, content)
 
 
+@pytest.mark.parametrize("content", ["\r0", 'name\n"' + "x" * 200_000 + '"\n'])
+def test_unreadable_csv_is_refused_by_every_import(app, content, tmp_path):
+    """Found by fresh-seed fuzzing: `buildings import` of "\r0" ended in csv.Error."""
+    file = tmp_path / "bad.csv"
+    file.write_text(content, encoding="utf-8")
+    runner = app.test_cli_runner()
+    for name, command in import_commands(app):
+        result = runner.invoke(args=[*name, *_import_args(command, file)])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            name, repr(result.exception))
+
+
 def test_checksum_sees_a_write(engine, snapshot):
     """The checksum is not blind: a real change shows up in it."""
     before = snapshot()
