@@ -6,7 +6,7 @@ from flask import Flask
 from . import config, db, errors
 from .accounts import web_auth
 from .areas.spatial_index import AreaIndex
-from .web import headers, uploads
+from .web import headers, params, uploads
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A doubled slash (an id that was "/0", a client joining paths badly) is an unknown
     # address, answered 404 in JSON, not a 308 to a URL the client never asked for.
     app.url_map.merge_slashes = False
+    app.url_map.converters["int"] = params.IdConverter
     errors.register(app)
     uploads.init_app(app)
     web_auth.init_app(app)

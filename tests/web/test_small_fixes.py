@@ -67,3 +67,12 @@ def test_a_doubled_slash_is_an_unknown_address_not_a_redirect(client, path):
     """Found by fresh-seed fuzzing: a receipt code "/0" answered 308 to another URL."""
     resp = client.get(path)
     assert resp.status_code == 404 and resp.get_json()["error"], (path, resp.status_code)
+
+
+@pytest.mark.parametrize("path", ["/api/cases/{}", "/api/visits/{}/photo", "/api/demands/{}"])
+def test_an_id_beyond_bigint_names_nothing(client, as_user, path):
+    """Found by fresh-seed fuzzing: /api/cases/<400 nines> reached SQL as numeric (500)."""
+    for n in (2**63, 10**400):
+        resp = client.get(path.format(n), headers=as_user("admin"))
+        assert resp.status_code == 404 and resp.get_json()["error"], (path, n)
+    assert client.get(path.format(2**63 - 1), headers=as_user("admin")).status_code < 500
